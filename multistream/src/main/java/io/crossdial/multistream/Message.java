@@ -271,7 +271,7 @@ public sealed interface Message
         }
     }
 
-    // ---- helpers (interface members are public; these are not part of the documented API) ----
+    // ---- private helpers ----
 
     private static void writeLine(ByteBuf out, String text) {
         byte[] utf8 = text.getBytes(StandardCharsets.UTF_8);
