@@ -3,6 +3,7 @@ package io.crossdial.multistream;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
 import java.util.List;
+import java.util.Objects;
 
 /**
  * The dialer (proposing) side of multistream-select 1.0 (libp2p/specs {@code connections/README.md},
@@ -52,7 +53,21 @@ public final class MultistreamDialerHandler extends NegotiationHandler {
         FAILED
     }
 
+    /**
+     * Where a dialer picks up the negotiation. Simultaneous-open resolution ({@code specs/simopen.md}) hands
+     * the connection to a dialer after the headers were already exchanged.
+     */
+    public enum Start {
+        /** Nothing sent yet: write the header and the first proposal together (the normal case). */
+        HEADER_AND_PROPOSAL,
+        /** Headers already exchanged: write the first proposal only. */
+        PROPOSAL,
+        /** Headers exchanged and the first proposal already written: wait for its answer. */
+        AWAIT_FIRST_ANSWER
+    }
+
     private final List<String> protocols;
+    private final Start startAt;
     private State state = State.IDLE;
     private int current;
 
@@ -66,7 +81,23 @@ public final class MultistreamDialerHandler extends NegotiationHandler {
      * @throws MultistreamException ({@code MALFORMED_MESSAGE}) for an invalid protocol ID
      */
     public MultistreamDialerHandler(List<String> protocols, long timeoutMillis, NegotiationListener listener) {
+        this(protocols, Start.HEADER_AND_PROPOSAL, timeoutMillis, listener);
+    }
+
+    /**
+     * A dialer that picks up a negotiation at {@code startAt}.
+     *
+     * @param protocols as in {@link #MultistreamDialerHandler(List, long, NegotiationListener)}
+     * @param startAt what was already exchanged
+     * @param timeoutMillis the time allowed from channel activation (or from being added) to agreement
+     * @param listener told the outcome
+     * @throws IllegalArgumentException for an empty or too long list, or a non-positive timeout
+     * @throws MultistreamException ({@code MALFORMED_MESSAGE}) for an invalid protocol ID
+     */
+    public MultistreamDialerHandler(List<String> protocols, Start startAt, long timeoutMillis,
+            NegotiationListener listener) {
         super("dialer", timeoutMillis, listener);
+        this.startAt = Objects.requireNonNull(startAt, "startAt");
         this.protocols = List.copyOf(protocols);
         if (this.protocols.isEmpty() || this.protocols.size() > MultistreamSelect.MAX_PROPOSALS) {
             throw new IllegalArgumentException("between 1 and " + MultistreamSelect.MAX_PROPOSALS
@@ -77,12 +108,20 @@ public final class MultistreamDialerHandler extends NegotiationHandler {
 
     @Override
     void start(ChannelHandlerContext ctx) {
-        transition(State.IDLE, State.AWAIT_HEADER);
+        if (startAt == Start.AWAIT_FIRST_ANSWER) {
+            transition(State.IDLE, State.AWAIT_RESPONSE);
+            return;
+        }
         Message.Protocol first = new Message.Protocol(protocols.get(0));
         ByteBuf buf = ctx.alloc().buffer();
-        Message.HEADER.encode(buf);
+        if (startAt == Start.HEADER_AND_PROPOSAL) {
+            transition(State.IDLE, State.AWAIT_HEADER);
+            Message.HEADER.encode(buf);
+            logSent(ctx, Message.HEADER);
+        } else {
+            transition(State.IDLE, State.AWAIT_RESPONSE);
+        }
         first.encode(buf);
-        logSent(ctx, Message.HEADER);
         logSent(ctx, first);
         send(ctx, buf);
     }

@@ -91,7 +91,30 @@ public final class MultistreamListenerHandler extends NegotiationHandler {
      */
     public MultistreamListenerHandler(Predicate<String> supported, Supplier<List<String>> listing,
             long timeoutMillis, NegotiationListener listener) {
+        this(supported, listing, false, timeoutMillis, listener);
+    }
+
+    /**
+     * A listener that picks up a negotiation whose headers were already exchanged (after
+     * simultaneous-open resolution, {@code specs/simopen.md}): it expects proposals at once.
+     *
+     * @param supported the supported protocol IDs, each valid
+     * @param headerExchanged true when both headers were already sent and received
+     * @param timeoutMillis the time allowed from channel activation (or from being added) to agreement
+     * @param listener told the outcome
+     * @throws IllegalArgumentException for a non-positive timeout
+     * @throws MultistreamException ({@code MALFORMED_MESSAGE}) for an invalid protocol ID
+     */
+    public MultistreamListenerHandler(List<String> supported, boolean headerExchanged, long timeoutMillis,
+            NegotiationListener listener) {
+        this(Set.copyOf(checkIds(supported))::contains, listingOf(supported), headerExchanged, timeoutMillis,
+                listener);
+    }
+
+    private MultistreamListenerHandler(Predicate<String> supported, Supplier<List<String>> listing,
+            boolean headerExchanged, long timeoutMillis, NegotiationListener listener) {
         super("listener", timeoutMillis, listener);
+        this.state = headerExchanged ? State.AWAIT_PROPOSAL : State.AWAIT_HEADER;
         this.supported = Objects.requireNonNull(supported, "supported");
         this.listing = Objects.requireNonNull(listing, "listing");
     }
