@@ -22,6 +22,10 @@ import javax.crypto.spec.SecretKeySpec;
  * Every ciphertext is the plaintext's length plus a 16-byte Poly1305 tag. Nonce {@code 2^64-1} is reserved
  * (section 5.1): once {@code n} reaches it, encryption and decryption fail with {@link NoiseException}.
  *
+ * <p>The JDK refuses to initialise one {@code Cipher} twice with the same key and nonce; a failed decryption
+ * (which leaves {@code n} unchanged, so the same nonce may be tried again) therefore replaces the
+ * {@code Cipher} object.
+ *
  * <p>Not thread-safe: one instance per direction of one connection, used on its event loop.
  */
 final class CipherState {
@@ -55,11 +59,15 @@ final class CipherState {
         key = new SecretKeySpec(k.clone(), "ChaCha20");
         nonce = 0;
         if (cipher == null) {
-            try {
-                cipher = Cipher.getInstance("ChaCha20-Poly1305");
-            } catch (GeneralSecurityException e) {
-                throw new IllegalStateException("the JDK provides no ChaCha20-Poly1305", e);
-            }
+            cipher = newCipher();
+        }
+    }
+
+    private static Cipher newCipher() {
+        try {
+            return Cipher.getInstance("ChaCha20-Poly1305");
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException("the JDK provides no ChaCha20-Poly1305", e);
         }
     }
 
@@ -135,8 +143,10 @@ final class CipherState {
             nonce++;
             return out;
         } catch (AEADBadTagException e) {
+            cipher = newCipher();
             throw new NoiseException("noise: decryption failed (bad authentication tag)", e);
         } catch (GeneralSecurityException e) {
+            cipher = newCipher();
             throw new NoiseException("noise: decryption failed", e);
         }
     }
@@ -183,9 +193,11 @@ final class CipherState {
             out.writerIndex(out.writerIndex() + written);
             nonce++;
         } catch (AEADBadTagException e) {
+            cipher = newCipher();
             throw new NoiseException("noise: transport message " + Long.toUnsignedString(nonce)
                     + " failed authentication", e);
         } catch (GeneralSecurityException e) {
+            cipher = newCipher();
             throw new NoiseException("noise: decryption failed", e);
         }
     }
