@@ -1,0 +1,234 @@
+package io.crossdial.security.noise;
+
+import io.netty.buffer.ByteBuf;
+import java.nio.ByteBuffer;
+import java.security.GeneralSecurityException;
+import javax.crypto.AEADBadTagException;
+import javax.crypto.Cipher;
+import javax.crypto.spec.IvParameterSpec;
+import javax.crypto.spec.SecretKeySpec;
+
+/**
+ * A Noise {@code CipherState} (Noise Protocol Framework rev 34, section 5.1) for the ChaChaPoly cipher
+ * functions (section 12.3): a 32-byte key {@code k} (or none) and a 64-bit nonce {@code n}.
+ *
+ * <p>The AEAD is the JDK's {@code ChaCha20-Poly1305} (RFC 8439). Its 96-bit nonce is the Noise nonce laid out
+ * as:
+ * <pre>
+ * +----------+----------+----------+----------+------------------------------------------+
+ * |    00    |    00    |    00    |    00    | n, 64-bit little-endian (8 bytes)        |
+ * +----------+----------+----------+----------+------------------------------------------+
+ * </pre>
+ * Every ciphertext is the plaintext's length plus a 16-byte Poly1305 tag. Nonce {@code 2^64-1} is reserved
+ * (section 5.1): once {@code n} reaches it, encryption and decryption fail with {@link NoiseException}.
+ *
+ * <p>The JDK refuses to initialise one {@code Cipher} twice with the same key and nonce; a failed decryption
+ * (which leaves {@code n} unchanged, so the same nonce may be tried again) therefore replaces the
+ * {@code Cipher} object.
+ *
+ * <p>Not thread-safe: one instance per direction of one connection, used on its event loop.
+ */
+final class CipherState {
+    /** Bytes of the Poly1305 authentication tag appended to every ciphertext. */
+    static final int TAG_BYTES = 16;
+    /** Bytes of a ChaChaPoly key. */
+    static final int KEY_BYTES = 32;
+    /** Bytes of the AEAD nonce. */
+    static final int NONCE_BYTES = 12;
+    /** The reserved nonce {@code 2^64-1}, as a Java long. */
+    static final long MAX_NONCE = -1L;
+
+    private static final byte[] NO_AD = new byte[0];
+
+    private SecretKeySpec key;
+    private long nonce;
+    private Cipher cipher;
+
+    /** Creates a state with no key (encryption is the identity until {@link #initializeKey}). */
+    CipherState() {}
+
+    /**
+     * {@code InitializeKey(k)}: sets the key and resets the nonce to 0.
+     *
+     * @param k 32 key bytes (copied)
+     */
+    void initializeKey(byte[] k) {
+        if (k.length != KEY_BYTES) {
+            throw new IllegalArgumentException("ChaChaPoly key must be 32 bytes: " + k.length);
+        }
+        key = new SecretKeySpec(k.clone(), "ChaCha20");
+        nonce = 0;
+        if (cipher == null) {
+            cipher = newCipher();
+        }
+    }
+
+    private static Cipher newCipher() {
+        try {
+            return Cipher.getInstance("ChaCha20-Poly1305");
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException("the JDK provides no ChaCha20-Poly1305", e);
+        }
+    }
+
+    /** @return whether a key is set ({@code HasKey()}) */
+    boolean hasKey() {
+        return key != null;
+    }
+
+    /** @return the next nonce (unsigned 64-bit, as a Java long) */
+    long nonce() {
+        return nonce;
+    }
+
+    /** @param n the next nonce to use ({@code SetNonce(n)}; unsigned 64-bit, as a Java long) */
+    void setNonce(long n) {
+        nonce = n;
+    }
+
+    /**
+     * @param n a Noise nonce (unsigned 64-bit)
+     * @return the 12-byte AEAD nonce: 4 zero bytes, then {@code n} little-endian
+     */
+    static byte[] nonceBytes(long n) {
+        byte[] iv = new byte[NONCE_BYTES];
+        for (int i = 0; i < 8; i++) {
+            iv[4 + i] = (byte) (n >>> (8 * i));
+        }
+        return iv;
+    }
+
+    /**
+     * {@code EncryptWithAd(ad, plaintext)}: returns the plaintext unchanged (a copy) when there is no key.
+     *
+     * @param ad associated data
+     * @param plaintext bytes to encrypt
+     * @return ciphertext and tag ({@code plaintext.length + 16} bytes)
+     * @throws NoiseException if the nonce is exhausted
+     */
+    byte[] encryptWithAd(byte[] ad, byte[] plaintext) {
+        if (key == null) {
+            return plaintext.clone();
+        }
+        init(Cipher.ENCRYPT_MODE, ad);
+        try {
+            byte[] out = cipher.doFinal(plaintext);
+            nonce++;
+            return out;
+        } catch (GeneralSecurityException e) {
+            throw new NoiseException("noise: encryption failed", e);
+        }
+    }
+
+    /**
+     * {@code DecryptWithAd(ad, ciphertext)}: returns the ciphertext unchanged (a copy) when there is no key.
+     * The nonce advances only on success.
+     *
+     * @param ad associated data
+     * @param ciphertext ciphertext and tag
+     * @return the plaintext ({@code ciphertext.length - 16} bytes)
+     * @throws NoiseException if the ciphertext is shorter than the tag, fails authentication, or the nonce
+     *     is exhausted
+     */
+    byte[] decryptWithAd(byte[] ad, byte[] ciphertext) {
+        if (key == null) {
+            return ciphertext.clone();
+        }
+        if (ciphertext.length < TAG_BYTES) {
+            throw new NoiseException("noise: ciphertext of " + ciphertext.length + " bytes is shorter than the tag");
+        }
+        init(Cipher.DECRYPT_MODE, ad);
+        try {
+            byte[] out = cipher.doFinal(ciphertext);
+            nonce++;
+            return out;
+        } catch (AEADBadTagException e) {
+            cipher = newCipher();
+            throw new NoiseException("noise: decryption failed (bad authentication tag)", e);
+        } catch (GeneralSecurityException e) {
+            cipher = newCipher();
+            throw new NoiseException("noise: decryption failed", e);
+        }
+    }
+
+    /**
+     * Encrypts {@code length} readable bytes of {@code in} starting at {@code index} with empty associated
+     * data (a Noise transport message) and appends ciphertext and tag to {@code out}. Neither buffer's
+     * reference count nor {@code in}'s indices change.
+     *
+     * @throws NoiseException if there is no key or the nonce is exhausted
+     */
+    void encrypt(ByteBuf in, int index, int length, ByteBuf out) {
+        requireKey();
+        init(Cipher.ENCRYPT_MODE, NO_AD);
+        out.ensureWritable(length + TAG_BYTES);
+        ByteBuffer dst = out.nioBuffer(out.writerIndex(), length + TAG_BYTES);
+        try {
+            int written = cipher.doFinal(in.nioBuffer(index, length), dst);
+            out.writerIndex(out.writerIndex() + written);
+            nonce++;
+        } catch (GeneralSecurityException e) {
+            throw new NoiseException("noise: encryption failed", e);
+        }
+    }
+
+    /**
+     * Decrypts all readable bytes of {@code in} (ciphertext and tag, empty associated data) and appends the
+     * plaintext to {@code out}. Neither buffer's reference count nor {@code in}'s indices change.
+     *
+     * @throws NoiseException if there is no key, the input is shorter than the tag, authentication fails
+     *     or the nonce is exhausted
+     */
+    void decrypt(ByteBuf in, ByteBuf out) {
+        requireKey();
+        int length = in.readableBytes();
+        if (length < TAG_BYTES) {
+            throw new NoiseException("noise: transport message of " + length + " bytes is shorter than the 16-byte tag");
+        }
+        init(Cipher.DECRYPT_MODE, NO_AD);
+        out.ensureWritable(length - TAG_BYTES);
+        ByteBuffer dst = out.nioBuffer(out.writerIndex(), length - TAG_BYTES);
+        try {
+            int written = cipher.doFinal(in.nioBuffer(in.readerIndex(), length), dst);
+            out.writerIndex(out.writerIndex() + written);
+            nonce++;
+        } catch (AEADBadTagException e) {
+            cipher = newCipher();
+            throw new NoiseException("noise: transport message " + Long.toUnsignedString(nonce)
+                    + " failed authentication", e);
+        } catch (GeneralSecurityException e) {
+            cipher = newCipher();
+            throw new NoiseException("noise: decryption failed", e);
+        }
+    }
+
+    private void requireKey() {
+        if (key == null) {
+            throw new IllegalStateException("cipher state has no key");
+        }
+    }
+
+    private void init(int mode, byte[] ad) {
+        if (nonce == MAX_NONCE) {
+            throw new NoiseException("noise: nonce exhausted (2^64-1 messages in one direction)");
+        }
+        try {
+            cipher.init(mode, key, new IvParameterSpec(nonceBytes(nonce)));
+        } catch (GeneralSecurityException e) {
+            throw new NoiseException("noise: cipher initialisation failed", e);
+        }
+        if (ad.length > 0) {
+            cipher.updateAAD(ad);
+        }
+    }
+
+    /** Forgets the key. */
+    void destroy() {
+        key = null;
+    }
+
+    @Override
+    public String toString() {
+        return "CipherState(" + (key == null ? "no key" : "key") + ", n=" + Long.toUnsignedString(nonce) + ")";
+    }
+}
