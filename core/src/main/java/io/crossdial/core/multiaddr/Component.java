@@ -25,6 +25,10 @@ public record Component(Protocol protocol, byte[] value) {
     public static final int MAX_DNS_NAME_BYTES = 255;
 
     /**
+     * Validates and copies the value.
+     *
+     * @param protocol the protocol
+     * @param value the binary value, without a length prefix
      * @throws MultiaddrException if the value is not valid for the protocol (wrong length, port out of
      *     range, empty or over-long name, invalid UTF-8, a {@code /} in a name, an invalid peer ID)
      * @throws NullPointerException if an argument is null

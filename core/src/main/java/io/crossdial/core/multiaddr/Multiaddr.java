@@ -290,7 +290,8 @@ public final class Multiaddr {
 
     /**
      * The first host component (ip4, ip6, dns, dns4, dns6) directly followed by tcp, as a socket address.
-     * ip4 and ip6 give a resolved address built from the bytes (no lookup); dns names give
+     * ip4 and ip6 give a resolved address built from the bytes (no lookup; an IPv4-mapped ip6 address
+     * comes back as an {@link java.net.Inet4Address}, as the JDK does); dns names give
      * {@link InetSocketAddress#createUnresolved}, to be resolved by the caller.
      *
      * @return the TCP socket address

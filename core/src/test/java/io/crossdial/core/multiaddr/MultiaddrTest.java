@@ -133,7 +133,7 @@ class MultiaddrTest {
         "a503211220d52ebb89d85b02a284948203a62ff28389c57c9f42beec4ec20db76a68911c0b", // digest one short
         "07", "00", "ff01", "8000", "ffffffffffffffffffff01", // unknown codes and bad varints
         "36" + "8080808080808080ff01", // bad length varint
-        "a6030400", // p2p-circuit (code 290 as a5 02 is not it; 0x1a6 is unknown here)
+        "a6030400", "a202", // code 422 (unassigned) and p2p-circuit (290): not protocols crossdial knows
     })
     void rejectsInvalidBinary(String hex) {
         assertThrows(MultiaddrException.class, () -> Multiaddr.fromBytes(HEX.parseHex(hex)));
