@@ -12,6 +12,12 @@ import io.crossdial.core.spi.StreamMuxer;
 import io.crossdial.multistream.MultistreamDialerHandler;
 import io.crossdial.multistream.MultistreamListenerHandler;
 import io.crossdial.multistream.NegotiationListener;
+import io.crossdial.core.spi.ConnectionAttributes;
+import io.crossdial.simopen.PoisonByteFilter;
+import io.crossdial.simopen.SimopenDialerHandler;
+import io.crossdial.simopen.SimopenMode;
+import io.crossdial.simopen.SimopenResult;
+import java.security.SecureRandom;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
@@ -31,9 +37,12 @@ final class UpgradeHandler extends ChannelInboundHandlerAdapter {
     static final String NAME = "crossdial-upgrader";
     static final String SECURITY_NEGOTIATION_NAME = "crossdial-multistream-security";
     static final String MUXER_NEGOTIATION_NAME = "crossdial-multistream-muxer";
+    static final String POISON_FILTER_NAME = "crossdial-poison-filter";
+    private static final SecureRandom NONCES = new SecureRandom();
 
     private final UpgraderConfig config;
-    private final Role role;
+    private Role role;
+    private SimopenResult simopen;
     private final PeerId expectedRemotePeer;
     private final ChannelHandler inboundStreamHandler;
     private final Promise<UpgradedConnection> promise;
@@ -81,10 +90,25 @@ final class UpgradeHandler extends ChannelInboundHandlerAdapter {
         started = true;
         List<String> ids = config.securityProtocolIds();
         NegotiationListener next = (mctx, protocolId) -> installSecurity(ctx, protocolId);
-        ChannelHandler negotiation = role == Role.INITIATOR
-                ? new MultistreamDialerHandler(ids, config.negotiationTimeoutMillis(), next)
-                : new MultistreamListenerHandler(ids, config.negotiationTimeoutMillis(), next);
+        boolean fromListenPort = Boolean.TRUE.equals(ctx.channel().attr(ConnectionAttributes.DIALED_FROM_LISTEN_PORT).get());
+        ChannelHandler negotiation;
+        if (role == Role.INITIATOR && fromListenPort && config.simopenMode() != SimopenMode.OFF) {
+            // Only a dial from a listen port can be one side of a TCP simultaneous open.
+            negotiation = new SimopenDialerHandler(config.simopenMode(), ids, config.negotiationTimeoutMillis(),
+                    NONCES::nextLong, (sctx, result) -> {
+                        role = result.role();
+                        simopen = result;
+                    }, next);
+        } else if (role == Role.INITIATOR) {
+            negotiation = new MultistreamDialerHandler(ids, config.negotiationTimeoutMillis(), next);
+        } else {
+            negotiation = new MultistreamListenerHandler(ids, config.negotiationTimeoutMillis(), next);
+        }
         ctx.pipeline().addBefore(NAME, SECURITY_NEGOTIATION_NAME, negotiation);
+        if (role == Role.RESPONDER) {
+            // A crossdial dialer's poison byte arrives inline first on an accepted connection: drop it.
+            ctx.pipeline().addBefore(SECURITY_NEGOTIATION_NAME, POISON_FILTER_NAME, new PoisonByteFilter());
+        }
     }
 
     private void installSecurity(ChannelHandlerContext ctx, String protocolId) {
@@ -130,7 +154,7 @@ final class UpgradeHandler extends ChannelInboundHandlerAdapter {
         MuxedSession session = muxer.install(ctx.pipeline(), NAME,
                 new MuxerContext(role, inboundStreamHandler, config.maxInboundStreams()));
         cancelTimeout();
-        if (promise.trySuccess(new UpgradedConnection(ctx.channel(), role, secure, session))) {
+        if (promise.trySuccess(new UpgradedConnection(ctx.channel(), role, secure, session, simopen))) {
             ctx.pipeline().remove(this);
         }
     }

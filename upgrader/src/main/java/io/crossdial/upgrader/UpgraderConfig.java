@@ -3,6 +3,7 @@ package io.crossdial.upgrader;
 import io.crossdial.core.crypto.PrivateKey;
 import io.crossdial.core.spi.SecurityTransport;
 import io.crossdial.core.spi.StreamMuxer;
+import io.crossdial.simopen.SimopenMode;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -30,6 +31,7 @@ public final class UpgraderConfig {
     private final long handshakeTimeoutMillis;
     private final long upgradeTimeoutMillis;
     private final int maxInboundStreams;
+    private final SimopenMode simopenMode;
 
     private UpgraderConfig(Builder b) {
         this.localKey = b.localKey;
@@ -39,6 +41,7 @@ public final class UpgraderConfig {
         this.handshakeTimeoutMillis = b.handshakeTimeoutMillis;
         this.upgradeTimeoutMillis = b.upgradeTimeoutMillis;
         this.maxInboundStreams = b.maxInboundStreams;
+        this.simopenMode = b.simopenMode;
     }
 
     /**
@@ -84,6 +87,14 @@ public final class UpgraderConfig {
         return maxInboundStreams;
     }
 
+    /**
+     * @return how connections dialed from a listen port detect a TCP simultaneous open; default
+     *     {@link SimopenMode#POISON_BYTE}
+     */
+    public SimopenMode simopenMode() {
+        return simopenMode;
+    }
+
     /** @return the protocol IDs of the security transports, in order */
     public List<String> securityProtocolIds() {
         return securityTransports.stream().map(SecurityTransport::protocolId).toList();
@@ -103,6 +114,7 @@ public final class UpgraderConfig {
         private long handshakeTimeoutMillis = DEFAULT_HANDSHAKE_TIMEOUT_MILLIS;
         private long upgradeTimeoutMillis = DEFAULT_UPGRADE_TIMEOUT_MILLIS;
         private int maxInboundStreams = DEFAULT_MAX_INBOUND_STREAMS;
+        private SimopenMode simopenMode = SimopenMode.POISON_BYTE;
 
         private Builder(PrivateKey localKey) {
             if (localKey == null) {
@@ -162,6 +174,18 @@ public final class UpgraderConfig {
          */
         public Builder maxInboundStreams(int max) {
             this.maxInboundStreams = max;
+            return this;
+        }
+
+        /**
+         * @param mode how dials from a listen port detect a TCP simultaneous open ({@code specs/simopen.md})
+         * @return this builder
+         */
+        public Builder simopenMode(SimopenMode mode) {
+            if (mode == null) {
+                throw new IllegalArgumentException("simopen mode is required");
+            }
+            this.simopenMode = mode;
             return this;
         }
 

@@ -10,8 +10,7 @@ import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.nio.NioEventLoopGroup;
 import io.netty.channel.socket.nio.NioChannelOption;
-import io.netty.channel.socket.nio.NioServerSocketChannel;
-import io.netty.channel.socket.nio.NioSocketChannel;
+import io.crossdial.core.spi.ConnectionAttributes;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.Promise;
@@ -89,7 +88,7 @@ public final class TcpTransport implements AutoCloseable {
         }
         ServerBootstrap bootstrap = new ServerBootstrap()
                 .group(bossGroup, workerGroup)
-                .channel(NioServerSocketChannel.class)
+                .channelFactory(OobNioServerSocketChannel::new)
                 .option(ChannelOption.SO_BACKLOG, config.backlog())
                 .option(ChannelOption.SO_REUSEADDR, true)
                 .option(NioChannelOption.of(StandardSocketOptions.SO_REUSEPORT), true)
@@ -134,13 +133,14 @@ public final class TcpTransport implements AutoCloseable {
             ChannelHandler handler, Promise<Channel> promise) {
         Bootstrap bootstrap = new Bootstrap()
                 .group(workerGroup)
-                .channel(NioSocketChannel.class)
+                .channelFactory(OobNioSocketChannel::new)
                 .option(ChannelOption.TCP_NODELAY, true)
                 .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) config.connectTimeoutMillis())
                 .handler(handler);
         if (local != null) {
             bootstrap.option(ChannelOption.SO_REUSEADDR, true)
-                    .option(NioChannelOption.of(StandardSocketOptions.SO_REUSEPORT), true);
+                    .option(NioChannelOption.of(StandardSocketOptions.SO_REUSEPORT), true)
+                    .attr(ConnectionAttributes.DIALED_FROM_LISTEN_PORT, Boolean.TRUE);
         }
         ChannelFuture f = local == null ? bootstrap.connect(remote) : bootstrap.connect(remote, local);
         f.addListener((ChannelFuture done) -> {
