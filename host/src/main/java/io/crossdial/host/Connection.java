@@ -26,8 +26,10 @@ public final class Connection {
     private final long negotiationTimeoutMillis;
     private final Multiaddr localAddr;
     private final Multiaddr remoteAddr;
+    private final int redials;
 
-    Connection(UpgradedConnection upgraded, Direction direction, long negotiationTimeoutMillis) {
+    Connection(UpgradedConnection upgraded, Direction direction, long negotiationTimeoutMillis, int redials) {
+        this.redials = redials;
         this.upgraded = upgraded;
         this.direction = direction;
         this.negotiationTimeoutMillis = negotiationTimeoutMillis;
@@ -68,6 +70,19 @@ public final class Connection {
     /** @return the muxer protocol ID, e.g. {@code /yamux/1.0.0} */
     public String muxer() {
         return upgraded.muxer().protocolId();
+    }
+
+    /**
+     * @return how the roles were resolved if this connection was dialed from a listen port (a TCP
+     *     simultaneous open resolved in-band, or an ordinary dial), else null
+     */
+    public io.crossdial.simopen.SimopenResult simopen() {
+        return upgraded.simopen();
+    }
+
+    /** @return how many times the dial was retried before this connection (after a failed simultaneous open) */
+    public int redials() {
+        return redials;
     }
 
     /** @return the TCP channel */

@@ -41,6 +41,14 @@ public final class Host implements AutoCloseable {
     public static final String DEFAULT_AGENT_VERSION = "crossdial/0.1.0";
     /** How long {@link #start()} waits for each listen socket, in ms. */
     static final long BIND_TIMEOUT_MILLIS = 10_000;
+    /** First backoff ceiling of a redial after a failed simultaneous open, in ms. */
+    public static final long REDIAL_BASE_MILLIS = 50;
+    /** Largest backoff before a redial, in ms. */
+    public static final long REDIAL_MAX_BACKOFF_MILLIS = 800;
+    /** How many redials a dial makes at most. */
+    public static final int MAX_REDIALS = 3;
+    /** How long a dial that may lose a crossed-dial tie waits for the crossing inbound upgrade, in ms. */
+    static final long CROSSED_DIAL_WAIT_MILLIS = 2_000;
 
     private static final Logger log = LoggerFactory.getLogger(Host.class);
 
@@ -53,6 +61,8 @@ public final class Host implements AutoCloseable {
     private final Upgrader upgrader;
     private final TcpTransport transport;
     private final Set<Connection> connections = ConcurrentHashMap.newKeySet();
+    private final Set<Channel> pendingInbound = ConcurrentHashMap.newKeySet();
+    private final Map<PeerId, List<Multiaddr>> peerAddresses = new ConcurrentHashMap<>();
 
     Host(HostBuilder b, UpgraderConfig upgraderConfig) {
         this.identity = b.identity;
@@ -114,7 +124,7 @@ public final class Host implements AutoCloseable {
             Future<TcpListener> f = transport.listen(addr, new ChannelInitializer<Channel>() {
                 @Override
                 protected void initChannel(Channel ch) {
-                    upgrade(ch, Role.RESPONDER, null, Direction.INBOUND, null);
+                    upgrade(ch, Role.RESPONDER, null, Direction.INBOUND, null, 0);
                 }
             });
             if (!f.awaitUninterruptibly(BIND_TIMEOUT_MILLIS, TimeUnit.MILLISECONDS)) {
@@ -198,6 +208,17 @@ public final class Host implements AutoCloseable {
     /**
      * Dials a peer and upgrades the connection.
      *
+     * <p>With port reuse the dial goes out from a listen port, and a TCP simultaneous open with a crossdial
+     * peer is resolved in-band ({@code specs/simopen.md}). If such a dial fails during the security stages
+     * (a simultaneous open with a peer that cannot resolve it), it is retried after a random backoff
+     * (jittered, doubling from {@value #REDIAL_BASE_MILLIS} ms, at most {@value #REDIAL_MAX_BACKOFF_MILLIS}
+     * ms, {@value #MAX_REDIALS} times) from an ephemeral port, which cannot collide again, to the same
+     * address and then to the peer's other known addresses ({@link #addPeerAddresses}).
+     *
+     * <p>Crossed dials (each side dialed the other, two TCP connections): exactly one is kept, the one whose
+     * dialer has the smaller peer ID (compared as multihash bytes), on both sides; the other is closed with
+     * the muxer's goodbye, and this future gives the survivor.
+     *
      * @param addr {@code /ip4|ip6|dns*}/HOST/tcp/PORT[/p2p/PEER]; with {@code /p2p/} the remote must
      *     authenticate as that peer
      * @return completes with the connection, or fails with a {@code TcpDialException},
@@ -208,20 +229,78 @@ public final class Host implements AutoCloseable {
         PeerId expected;
         try {
             expected = addr.peerId();
+            addr.toSocketAddress();
         } catch (RuntimeException e) {
             return promise.setFailure(e);
         }
+        attempt(addr, expected, promise, 0, transport.config().portReuse());
+        return promise;
+    }
+
+    /** Tells the host other addresses of a peer, for redials after a failed simultaneous open. */
+    public void addPeerAddresses(PeerId peer, List<Multiaddr> addrs) {
+        peerAddresses.computeIfAbsent(peer, p -> new java.util.concurrent.CopyOnWriteArrayList<>()).addAll(addrs);
+    }
+
+    private void attempt(Multiaddr addr, PeerId expected, Promise<Connection> promise, int redials,
+            boolean portReuse) {
+        Promise<Connection> attemptResult = transport.workerGroup().next().newPromise();
+        Channel[] dialed = new Channel[1];
         transport.dial(addr, new ChannelInitializer<Channel>() {
             @Override
             protected void initChannel(Channel ch) {
-                upgrade(ch, Role.INITIATOR, expected, Direction.OUTBOUND, promise);
+                dialed[0] = ch;
+                upgrade(ch, Role.INITIATOR, expected, Direction.OUTBOUND, attemptResult, redials);
             }
-        }).addListener(f -> {
+        }, portReuse).addListener(f -> {
             if (!f.isSuccess()) {
-                promise.tryFailure(f.cause());
+                attemptResult.tryFailure(f.cause());
             }
         });
-        return promise;
+        attemptResult.addListener(f -> {
+            if (f.isSuccess()) {
+                promise.trySuccess((Connection) f.getNow());
+                return;
+            }
+            Throwable cause = f.cause();
+            boolean fromListenPort = dialed[0] != null && Boolean.TRUE.equals(
+                    dialed[0].attr(io.crossdial.core.spi.ConnectionAttributes.DIALED_FROM_LISTEN_PORT).get());
+            boolean collision = cause instanceof io.crossdial.upgrader.UpgradeException u
+                    && (u.stage() == io.crossdial.upgrader.UpgradeStage.SECURITY_NEGOTIATION
+                            || u.stage() == io.crossdial.upgrader.UpgradeStage.SECURITY_HANDSHAKE)
+                    && !(u.getMessage() != null && u.getMessage().contains("peer ID mismatch"));
+            boolean refusedRedial = redials > 0 && cause instanceof io.crossdial.transport.tcp.TcpDialException;
+            if ((fromListenPort && collision || refusedRedial) && redials < MAX_REDIALS) {
+                List<Multiaddr> targets = new ArrayList<>();
+                targets.add(addr);
+                if (expected != null) {
+                    targets.addAll(peerAddresses.getOrDefault(expected, List.of()));
+                }
+                Multiaddr next = refusedRedial ? nextTarget(targets, addr) : addr;
+                if (next == null) {
+                    promise.tryFailure(cause);
+                    return;
+                }
+                long ceiling = Math.min(REDIAL_MAX_BACKOFF_MILLIS, REDIAL_BASE_MILLIS << redials);
+                long backoff = refusedRedial ? 0 : java.util.concurrent.ThreadLocalRandom.current().nextLong(ceiling / 2, ceiling + 1);
+                log.debug("dial {} failed ({}); redial {} in {} ms from an ephemeral port", addr, cause.getMessage(),
+                        next, backoff);
+                transport.workerGroup().schedule(() -> attempt(next, expected, promise, redials + 1, false),
+                        backoff, TimeUnit.MILLISECONDS);
+            } else {
+                promise.tryFailure(cause);
+            }
+        });
+    }
+
+    private static Multiaddr nextTarget(List<Multiaddr> targets, Multiaddr current) {
+        int i = targets.indexOf(current);
+        for (int j = i + 1; j < targets.size(); j++) {
+            if (!targets.get(j).equals(current)) {
+                return targets.get(j);
+            }
+        }
+        return null;
     }
 
     /**
@@ -262,9 +341,14 @@ public final class Host implements AutoCloseable {
         }
     }
 
-    private void upgrade(Channel ch, Role role, PeerId expected, Direction direction, Promise<Connection> result) {
+    private void upgrade(Channel ch, Role role, PeerId expected, Direction direction, Promise<Connection> result,
+            int redials) {
         AtomicReference<Connection> holder = new AtomicReference<>();
+        if (direction == Direction.INBOUND) {
+            pendingInbound.add(ch);
+        }
         upgrader.upgrade(ch, role, expected, new InboundStreamInitializer(holder)).addListener(f -> {
+            pendingInbound.remove(ch);
             if (!f.isSuccess()) {
                 log.debug("{} upgrade failed: {}", direction, f.cause().getMessage());
                 if (result != null) {
@@ -274,19 +358,103 @@ public final class Host implements AutoCloseable {
             }
             Connection connection = new Connection(
                     (io.crossdial.upgrader.UpgradedConnection) f.getNow(), direction,
-                    upgrader.config().negotiationTimeoutMillis());
+                    upgrader.config().negotiationTimeoutMillis(), redials);
             holder.set(connection);
-            connections.add(connection);
-            ch.closeFuture().addListener(c -> connections.remove(connection));
-            try {
-                connectionListener.accept(connection);
-            } catch (RuntimeException e) {
-                log.warn("connection listener failed", e);
+            Connection survivor = register(connection);
+            if (result == null) {
+                return;
             }
-            if (result != null && !result.trySuccess(connection)) {
-                connection.close();
+            if (survivor == connection && mayLoseToCrossedDial(connection)) {
+                awaitCrossedInbound(connection, result, System.nanoTime());
+            } else {
+                result.trySuccess(survivor);
             }
         });
+    }
+
+    /** Adds a new connection; if it crosses one the other way to the same peer, keeps one. Returns the survivor. */
+    private synchronized Connection register(Connection connection) {
+        Connection crossed = null;
+        for (Connection c : connections) {
+            if (c.remotePeer().equals(connection.remotePeer()) && c.direction() != connection.direction()
+                    && c.channel().isActive()) {
+                crossed = c;
+                break;
+            }
+        }
+        Connection survivor = connection;
+        if (crossed != null) {
+            survivor = keepOf(connection, crossed);
+            Connection loser = survivor == connection ? crossed : connection;
+            log.debug("crossed dials with {}: keeping {} {}, closing {} {}", connection.remotePeer(),
+                    survivor.direction(), survivor.remoteAddr(), loser.direction(), loser.remoteAddr());
+            connections.remove(loser);
+            loser.close();
+            if (survivor != connection) {
+                return survivor;
+            }
+        }
+        connections.add(connection);
+        connection.channel().closeFuture().addListener(c -> connections.remove(connection));
+        try {
+            connectionListener.accept(connection);
+        } catch (RuntimeException e) {
+            log.warn("connection listener failed", e);
+        }
+        return connection;
+    }
+
+    /** The crossed-dial rule: keep the connection whose dialer has the smaller peer ID. */
+    private Connection keepOf(Connection a, Connection b) {
+        return compare(dialerOf(a), dialerOf(b)) <= 0 ? a : b;
+    }
+
+    private PeerId dialerOf(Connection c) {
+        return c.direction() == Direction.OUTBOUND ? peerId : c.remotePeer();
+    }
+
+    private static int compare(PeerId a, PeerId b) {
+        return java.util.Arrays.compareUnsigned(a.toBytes(), b.toBytes());
+    }
+
+    /** Only the side with the larger peer ID can lose its outbound connection to a crossed inbound one. */
+    private boolean mayLoseToCrossedDial(Connection outbound) {
+        return outbound.direction() == Direction.OUTBOUND && compare(peerId, outbound.remotePeer()) > 0;
+    }
+
+    /**
+     * A crossed inbound connection from the same peer may still be upgrading; wait for inbound upgrades from
+     * the peer's IP (at most {@value #CROSSED_DIAL_WAIT_MILLIS} ms) so the dial hands out the survivor.
+     */
+    private void awaitCrossedInbound(Connection outbound, Promise<Connection> result, long startNanos) {
+        java.net.InetAddress peerIp = ((java.net.InetSocketAddress) outbound.channel().remoteAddress()).getAddress();
+        boolean pending = pendingInbound.stream().anyMatch(ch -> ch.remoteAddress() instanceof java.net.InetSocketAddress r
+                && r.getAddress().equals(peerIp));
+        long waited = (System.nanoTime() - startNanos) / 1_000_000;
+        if (!outbound.channel().isActive() || !pending || waited >= CROSSED_DIAL_WAIT_MILLIS) {
+            Connection survivor = outbound.channel().isActive() ? outbound : connection(outbound.remotePeer());
+            if (survivor != null) {
+                result.trySuccess(survivor);
+            } else {
+                result.tryFailure(new IllegalStateException("connection to " + outbound.remotePeer() + " closed"));
+            }
+            return;
+        }
+        outbound.channel().eventLoop().schedule(() -> awaitCrossedInbound(outbound, result, startNanos),
+                5, TimeUnit.MILLISECONDS);
+    }
+
+    /**
+     * @param peer a peer ID
+     * @return a live connection to that peer, or null
+     */
+    public Connection connection(PeerId peer) {
+        for (Connection c : connections) {
+            if (c.remotePeer().equals(peer) && c.channel().isActive()) {
+                return c;
+            }
+        }
+        return null;
     }
 
     /** Negotiates the protocol of each inbound stream and installs its handler. */

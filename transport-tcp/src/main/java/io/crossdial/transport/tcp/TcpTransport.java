@@ -117,6 +117,18 @@ public final class TcpTransport implements AutoCloseable {
      *     (or {@link io.crossdial.core.multiaddr.MultiaddrException} for an address that is not TCP)
      */
     public Future<Channel> dial(Multiaddr address, ChannelHandler handler) {
+        return dial(address, handler, config.portReuse());
+    }
+
+    /**
+     * Dials a multiaddr, choosing whether to dial from a listen port.
+     *
+     * @param address as in {@link #dial(Multiaddr, ChannelHandler)}
+     * @param handler added to the new connection's pipeline before it connects
+     * @param portReuse dial from a matching listen port if there is one; false for an ephemeral port
+     * @return completes with the connected channel, or fails with {@link TcpDialException}
+     */
+    public Future<Channel> dial(Multiaddr address, ChannelHandler handler, boolean portReuse) {
         Promise<Channel> promise = workerGroup.next().newPromise();
         InetSocketAddress remote;
         try {
@@ -124,7 +136,7 @@ public final class TcpTransport implements AutoCloseable {
         } catch (RuntimeException e) {
             return promise.setFailure(e);
         }
-        InetSocketAddress local = config.portReuse() ? reuseAddressFor(remote) : null;
+        InetSocketAddress local = portReuse ? reuseAddressFor(remote) : null;
         connect(address, remote, local, handler, promise);
         return promise;
     }
