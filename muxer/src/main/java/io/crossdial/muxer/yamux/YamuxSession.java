@@ -407,11 +407,13 @@ final class YamuxSession implements MuxedSession {
         boolean send = sendGoAway && !goAwaySent && channel.isActive();
         goAwaySent = true;
         if (send) {
-            ctx.writeAndFlush(new YamuxFrame.GoAway(cause.errorCode())).addListener(ChannelFutureListener.CLOSE);
+            ChannelFuture goAway = ctx.writeAndFlush(new YamuxFrame.GoAway(cause.errorCode()));
+            ctx.fireExceptionCaught(cause);
+            goAway.addListener(ChannelFutureListener.CLOSE);
         } else {
+            ctx.fireExceptionCaught(cause);
             ctx.close();
         }
-        ctx.fireExceptionCaught(cause);
     }
 
     // ---- keepalive ----
