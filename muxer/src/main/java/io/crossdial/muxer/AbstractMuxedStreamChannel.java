@@ -11,6 +11,8 @@ import io.netty.channel.ChannelOutboundBuffer;
 import io.netty.channel.ChannelPromise;
 import io.netty.channel.DefaultChannelConfig;
 import io.netty.channel.EventLoop;
+import io.netty.channel.MaxMessagesRecvByteBufAllocator;
+import io.netty.channel.RecvByteBufAllocator;
 import io.netty.channel.socket.ChannelInputShutdownEvent;
 import io.netty.channel.socket.ChannelInputShutdownReadComplete;
 import io.netty.channel.socket.ChannelOutputShutdownException;
@@ -30,7 +32,8 @@ import java.util.concurrent.TimeUnit;
  * The muxer hands received data to {@link #dataReceived(ByteBuf)}; it waits in a queue (bounded by
  * {@code maxQueuedReadBytes}, and in practice by the protocol's receive window) until the application
  * reads: with {@code AUTO_READ} on it is delivered at once, with it off only when {@link #read()} is
- * called, at most {@link ChannelConfig#getMaxMessagesPerRead()} buffers per read. Every delivered byte
+ * called, at most the configured {@link MaxMessagesRecvByteBufAllocator#maxMessagesPerRead()} buffers per
+ * read. Every delivered byte
  * counts as consumed and is reported to {@link #onBytesConsumed(int)}, so the muxer can return credit.
  * After the remote's half-close ({@link #remoteFinReceived()}) and once the queue is drained, a read fires
  * {@link ChannelInputShutdownEvent#INSTANCE} then {@link ChannelInputShutdownReadComplete#INSTANCE}.
@@ -549,7 +552,7 @@ public abstract class AbstractMuxedStreamChannel extends AbstractChannel impleme
                     break;
                 }
                 readRequested = false;
-                int maxMessages = Math.max(1, config.getMaxMessagesPerRead());
+                int maxMessages = maxMessagesPerRead();
                 int consumed = 0;
                 for (int i = 0; i < maxMessages && open && !inboundQueue.isEmpty(); i++) {
                     ByteBuf data = inboundQueue.poll();
@@ -566,6 +569,11 @@ public abstract class AbstractMuxedStreamChannel extends AbstractChannel impleme
         } finally {
             delivering = false;
         }
+    }
+
+    private int maxMessagesPerRead() {
+        RecvByteBufAllocator allocator = config.getRecvByteBufAllocator();
+        return allocator instanceof MaxMessagesRecvByteBufAllocator max ? Math.max(1, max.maxMessagesPerRead()) : 16;
     }
 
     private void signalEof() {
