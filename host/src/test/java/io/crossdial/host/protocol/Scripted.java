@@ -9,7 +9,7 @@ import io.netty.channel.socket.DuplexChannel;
 import java.util.function.BiConsumer;
 
 /** Misbehaving remote peers for tests: a read callback, and half-close after the remote's EOF. */
-final class Scripted extends ChannelInboundHandlerAdapter {
+class Scripted extends ChannelInboundHandlerAdapter {
     private final BiConsumer<ChannelHandlerContext, ByteBuf> onRead;
     private final boolean halfCloseOnEof;
 
