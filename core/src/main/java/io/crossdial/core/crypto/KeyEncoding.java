@@ -1,6 +1,7 @@
 package io.crossdial.core.crypto;
 
 import io.crossdial.core.varint.UnsignedVarint;
+import org.bouncycastle.crypto.digests.SHA256Digest;
 
 /**
  * The deterministic protobuf encoding of the peer-ids spec's {@code PublicKey} and {@code PrivateKey}
@@ -31,6 +32,18 @@ final class KeyEncoding {
         out[2] = 0x12;
         System.arraycopy(len, 0, out, 3, len.length);
         System.arraycopy(data, 0, out, 3 + len.length, data.length);
+        return out;
+    }
+
+    /**
+     * @param data bytes to hash
+     * @return the 32-byte SHA-256 digest
+     */
+    static byte[] sha256(byte[] data) {
+        SHA256Digest digest = new SHA256Digest();
+        digest.update(data, 0, data.length);
+        byte[] out = new byte[digest.getDigestSize()];
+        digest.doFinal(out, 0);
         return out;
     }
 }

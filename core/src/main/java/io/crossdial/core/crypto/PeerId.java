@@ -58,7 +58,7 @@ public final class PeerId {
             mh = new byte[2 + SHA2_256_BYTES];
             mh[0] = SHA2_256;
             mh[1] = SHA2_256_BYTES;
-            System.arraycopy(Secp256k1PublicKey.sha256(encoded), 0, mh, 2, SHA2_256_BYTES);
+            System.arraycopy(KeyEncoding.sha256(encoded), 0, mh, 2, SHA2_256_BYTES);
         }
         return new PeerId(mh);
     }

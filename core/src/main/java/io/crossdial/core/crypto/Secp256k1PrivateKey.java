@@ -81,7 +81,7 @@ final class Secp256k1PrivateKey implements PrivateKey {
     public byte[] sign(byte[] data) {
         ECDSASigner signer = new ECDSASigner(new HMacDSAKCalculator(new SHA256Digest()));
         signer.init(true, new ECPrivateKeyParameters(d, Secp256k1.DOMAIN));
-        BigInteger[] rs = signer.generateSignature(Secp256k1PublicKey.sha256(data));
+        BigInteger[] rs = signer.generateSignature(KeyEncoding.sha256(data));
         BigInteger s = rs[1].compareTo(Secp256k1.HALF_N) > 0 ? Secp256k1.N.subtract(rs[1]) : rs[1];
         ASN1EncodableVector v = new ASN1EncodableVector(2);
         v.add(new ASN1Integer(rs[0]));

@@ -6,7 +6,6 @@ import org.bouncycastle.asn1.ASN1Encoding;
 import org.bouncycastle.asn1.ASN1Integer;
 import org.bouncycastle.asn1.ASN1Primitive;
 import org.bouncycastle.asn1.ASN1Sequence;
-import org.bouncycastle.crypto.digests.SHA256Digest;
 import org.bouncycastle.crypto.params.ECPublicKeyParameters;
 import org.bouncycastle.crypto.signers.ECDSASigner;
 import org.bouncycastle.math.ec.ECPoint;
@@ -79,7 +78,7 @@ final class Secp256k1PublicKey implements PublicKey {
         ECDSASigner verifier = new ECDSASigner();
         verifier.init(false, new ECPublicKeyParameters(point, Secp256k1.DOMAIN));
         try {
-            return verifier.verifySignature(sha256(data), rs[0], rs[1]);
+            return verifier.verifySignature(KeyEncoding.sha256(data), rs[0], rs[1]);
         } catch (RuntimeException e) {
             return false;
         }
@@ -107,14 +106,6 @@ final class Secp256k1PublicKey implements PublicKey {
         } catch (java.io.IOException | RuntimeException e) {
             return null;
         }
-    }
-
-    static byte[] sha256(byte[] data) {
-        SHA256Digest digest = new SHA256Digest();
-        digest.update(data, 0, data.length);
-        byte[] out = new byte[digest.getDigestSize()];
-        digest.doFinal(out, 0);
-        return out;
     }
 
     @Override

@@ -1,0 +1,100 @@
+package io.crossdial.cli;
+
+import io.crossdial.core.multiaddr.Multiaddr;
+import io.crossdial.host.Connection;
+import io.crossdial.host.Host;
+import io.crossdial.host.protocol.EchoClient;
+import io.crossdial.host.protocol.PingClient;
+import io.crossdial.host.protocol.ProtocolIds;
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/** {@code crossdial dial MA}: dial, ping 3 times, echo N random bytes and compare them. */
+@Command(name = "dial", description = "Dial a peer, ping it 3 times and echo random bytes over /echo/1.0.0")
+final class DialCommand implements Callable<Integer> {
+    @Parameters(index = "0", paramLabel = "MULTIADDR", description = "e.g. /ip4/127.0.0.1/tcp/4001/p2p/12D3KooW...")
+    String target;
+
+    @Option(names = "--listen", paramLabel = "MULTIADDR",
+            description = "Also listen here (repeatable), and dial from that listen port")
+    List<String> listen = new ArrayList<>();
+
+    @Option(names = "--echo-bytes", paramLabel = "N", description = "Random bytes to echo; default 1048576 (1 MiB)")
+    int echoBytes = 1 << 20;
+
+    @Option(names = "--timeout-ms", paramLabel = "MS", description = "Time limit of each step in ms; default 30000")
+    long timeoutMillis = 30_000;
+
+    @Option(names = "--json", description = "Print one JSON line with the outcome")
+    boolean json;
+
+    @Mixin
+    HostOptions hostOptions;
+
+    @Override
+    public Integer call() {
+        Multiaddr addr = HostOptions.parse(target);
+        if (echoBytes < 0) {
+            throw new CliException("--echo-bytes must be >= 0", 2, null);
+        }
+        List<Multiaddr> listenAddrs = new ArrayList<>();
+        listen.forEach(s -> listenAddrs.add(HostOptions.parse(s)));
+        try (Host host = Services.serveAll(hostOptions.builder(listenAddrs)).build().start()) {
+            long start = System.nanoTime();
+            Connection c = host.dialSync(addr, timeoutMillis);
+            double connectMs = (System.nanoTime() - start) / 1e6;
+
+            PingClient ping = Host.await(c.newStream(s -> new PingClient(s, Duration.ofMillis(timeoutMillis)),
+                    ProtocolIds.PING), timeoutMillis, "opening a ping stream");
+            List<Double> rtts = new ArrayList<>();
+            for (int i = 0; i < 3; i++) {
+                rtts.add(Host.await(ping.ping(), timeoutMillis, "ping") / 1e6);
+            }
+            ping.close();
+
+            byte[] data = new byte[echoBytes];
+            new SecureRandom().nextBytes(data);
+            if (echoBytes > 0) {
+                EchoClient echo = Host.await(c.newStream(s -> new EchoClient(s, Duration.ofMillis(timeoutMillis)),
+                        ProtocolIds.ECHO), timeoutMillis, "opening an echo stream");
+                byte[] back = Host.await(echo.echo(data), timeoutMillis, "echo of " + echoBytes + " bytes");
+                if (!Arrays.equals(data, back)) {
+                    throw new CliException("echo mismatch: sent " + data.length + " bytes, got back " + back.length
+                            + " bytes that differ");
+                }
+            }
+            if (json) {
+                System.out.println(Json.event("dialed").put("ok", true)
+                        .put("remotePeer", c.remotePeer().toString())
+                        .put("security", c.security())
+                        .put("muxer", c.muxer())
+                        .put("connectMs", connectMs)
+                        .put("pingRttMs", rtts)
+                        .put("echoBytes", echoBytes)
+                        .put("localAddr", c.localAddr().toString())
+                        .put("remoteAddr", c.remoteAddr().toString())
+                        .line());
+            } else {
+                System.out.printf("connected to %s in %.1f ms (%s -> %s, %s + %s)%n", c.remotePeer(), connectMs,
+                        c.localAddr(), c.remoteAddr(), c.security(), c.muxer());
+                System.out.printf("ping rtt: %s ms%n", rtts.stream().map(r -> String.format("%.2f", r)).toList());
+                System.out.printf("echo: %d bytes back, identical%n", echoBytes);
+            }
+            c.close().awaitUninterruptibly(2000);
+            return 0;
+        } catch (RuntimeException e) {
+            if (json) {
+                System.out.println(Json.event("dialed").put("ok", false).put("error", Main.oneLine(e)).line());
+            }
+            throw e;
+        }
+    }
+}

@@ -1,0 +1,75 @@
+package io.crossdial.cli;
+
+import io.crossdial.core.CrossdialException;
+import java.io.PrintWriter;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * The {@code crossdial} command. Exit codes: 0 success, 1 failure (one line on stderr), 2 usage error.
+ * With {@code --verbose} a failure also prints its stack trace.
+ */
+@Command(name = "crossdial", mixinStandardHelpOptions = true, version = "crossdial 0.1.0",
+        description = "libp2p over TCP with simultaneous-open resolution: listen, dial, ping, echo, perf.",
+        subcommands = {KeygenCommand.class, ListenCommand.class, DialCommand.class, PerfCommand.class,
+                DemoCommand.class})
+public final class Main implements Runnable {
+    @Option(names = {"-v", "--verbose"}, scope = CommandLine.ScopeType.INHERIT,
+            description = "Print stack traces and debug logs on failure")
+    boolean verbose;
+
+    static boolean verboseRequested;
+
+    private Main() {}
+
+    @Override
+    public void run() {
+        throw new CommandLine.ParameterException(new CommandLine(this), "a command is required");
+    }
+
+    /**
+     * Runs the command line and exits the JVM with its exit code.
+     *
+     * @param args the arguments
+     */
+    public static void main(String[] args) {
+        System.exit(run(args));
+    }
+
+    /**
+     * Runs the command line.
+     *
+     * @param args the arguments
+     * @return the exit code
+     */
+    public static int run(String... args) {
+        for (String a : args) {
+            if (a.equals("-v") || a.equals("--verbose")) {
+                verboseRequested = true;
+            }
+        }
+        if (!verboseRequested && System.getProperty("org.slf4j.simpleLogger.defaultLogLevel") == null) {
+            System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", "warn");
+        }
+        CommandLine cli = new CommandLine(new Main());
+        cli.setExecutionExceptionHandler((ex, cmd, parsed) -> {
+            PrintWriter err = cmd.getErr();
+            err.println("crossdial: error: " + oneLine(ex));
+            if (verboseRequested) {
+                ex.printStackTrace(err);
+            }
+            err.flush();
+            return ex instanceof CliException c ? c.exitCode : 1;
+        });
+        return cli.execute(args);
+    }
+
+    static String oneLine(Throwable ex) {
+        String message = ex.getMessage();
+        if (!(ex instanceof CliException) && !(ex instanceof CrossdialException)) {
+            message = ex.getClass().getSimpleName() + (message == null ? "" : ": " + message);
+        }
+        return message == null ? ex.toString() : message.replace('\n', ' ');
+    }
+}

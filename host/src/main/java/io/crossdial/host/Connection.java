@@ -1,0 +1,177 @@
+package io.crossdial.host;
+
+import io.crossdial.core.crypto.PeerId;
+import io.crossdial.core.multiaddr.Multiaddr;
+import io.crossdial.core.spi.MuxedStream;
+import io.crossdial.core.spi.Role;
+import io.crossdial.multistream.MultistreamDialerHandler;
+import io.crossdial.upgrader.UpgradedConnection;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelHandler;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.util.concurrent.Future;
+import io.netty.util.concurrent.Promise;
+import java.net.InetSocketAddress;
+import java.nio.channels.ClosedChannelException;
+import java.util.List;
+
+/**
+ * An upgraded libp2p connection to one remote peer: secured, muxed, ready for streams. Thread-safe.
+ */
+public final class Connection {
+    private final UpgradedConnection upgraded;
+    private final Direction direction;
+    private final long negotiationTimeoutMillis;
+    private final Multiaddr localAddr;
+    private final Multiaddr remoteAddr;
+
+    Connection(UpgradedConnection upgraded, Direction direction, long negotiationTimeoutMillis) {
+        this.upgraded = upgraded;
+        this.direction = direction;
+        this.negotiationTimeoutMillis = negotiationTimeoutMillis;
+        this.localAddr = Multiaddr.fromSocketAddress((InetSocketAddress) upgraded.channel().localAddress());
+        this.remoteAddr = Multiaddr.fromSocketAddress((InetSocketAddress) upgraded.channel().remoteAddress());
+    }
+
+    /** @return the authenticated remote peer ID */
+    public PeerId remotePeer() {
+        return upgraded.security().remotePeer();
+    }
+
+    /** @return the local TCP address, e.g. {@code /ip4/127.0.0.1/tcp/4001} */
+    public Multiaddr localAddr() {
+        return localAddr;
+    }
+
+    /** @return the remote TCP address */
+    public Multiaddr remoteAddr() {
+        return remoteAddr;
+    }
+
+    /** @return whether we dialed or accepted */
+    public Direction direction() {
+        return direction;
+    }
+
+    /** @return the role this side took in the upgrade */
+    public Role role() {
+        return upgraded.role();
+    }
+
+    /** @return the security protocol ID, e.g. {@code /noise} */
+    public String security() {
+        return upgraded.security().securityProtocol();
+    }
+
+    /** @return the muxer protocol ID, e.g. {@code /yamux/1.0.0} */
+    public String muxer() {
+        return upgraded.muxer().protocolId();
+    }
+
+    /** @return the TCP channel */
+    public Channel channel() {
+        return upgraded.channel();
+    }
+
+    /** @return the upgrade's outcome */
+    public UpgradedConnection upgraded() {
+        return upgraded;
+    }
+
+    /**
+     * Opens a stream and negotiates one of {@code protocolIds} on it with multistream-select (the header
+     * and the first proposal go out in one write).
+     *
+     * @param handler added to the stream's pipeline once a protocol is agreed, before any protocol byte is
+     *     read; sees only the protocol's bytes
+     * @param protocolIds protocol IDs in preference order
+     * @return completes with the stream, or fails with the muxer's or multistream-select's exception
+     *     (no protocol in common, timeout, reset, connection closed)
+     */
+    public Future<Stream> newStream(ChannelHandler handler, String... protocolIds) {
+        Promise<Stream> promise = channel().eventLoop().newPromise();
+        List<String> ids = List.of(protocolIds);
+        ChannelHandler init = new ChannelInboundHandlerAdapter() {
+            @Override
+            public void handlerAdded(ChannelHandlerContext ctx) {
+                MuxedStream stream = (MuxedStream) ctx.channel();
+                ctx.pipeline().addBefore(ctx.name(), null, new MultistreamDialerHandler(ids, negotiationTimeoutMillis,
+                        (mctx, protocolId) -> {
+                            mctx.pipeline().addAfter(mctx.name(), null, handler);
+                            ctx.pipeline().remove(ctx.name());
+                            promise.trySuccess(new Stream(stream, protocolId, Connection.this));
+                        }));
+            }
+
+            @Override
+            public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+                promise.tryFailure(cause);
+                ctx.close();
+            }
+
+            @Override
+            public void channelInactive(ChannelHandlerContext ctx) {
+                promise.tryFailure(new ClosedChannelException());
+                ctx.fireChannelInactive();
+            }
+        };
+        upgraded.muxer().openStream(init).addListener(f -> {
+            if (!f.isSuccess()) {
+                promise.tryFailure(f.cause());
+            }
+        });
+        return promise;
+    }
+
+    /**
+     * Opens a stream for a client object that installs its own handler, such as {@code PingClient}:
+     * {@code factory} runs on the stream's event loop once the protocol is agreed, before any protocol
+     * byte is read, so nothing the remote sent at once (identify) is lost.
+     *
+     * @param factory makes the client from the negotiated stream channel
+     * @param protocolIds protocol IDs in preference order
+     * @param <T> the client type
+     * @return completes with the client, or fails like {@link #newStream(ChannelHandler, String...)}
+     */
+    public <T> Future<T> newStream(java.util.function.Function<MuxedStream, T> factory, String... protocolIds) {
+        Promise<T> promise = channel().eventLoop().newPromise();
+        newStream(new io.netty.channel.ChannelInitializer<Channel>() {
+            @Override
+            protected void initChannel(Channel ch) {
+                try {
+                    promise.trySuccess(factory.apply((MuxedStream) ch));
+                } catch (RuntimeException e) {
+                    promise.tryFailure(e);
+                    ch.close();
+                }
+            }
+        }, protocolIds).addListener(f -> {
+            if (!f.isSuccess()) {
+                promise.tryFailure(f.cause());
+            }
+        });
+        return promise;
+    }
+
+    /**
+     * Closes the connection gracefully (muxer goodbye, then TCP close).
+     *
+     * @return completes when the TCP connection is closed
+     */
+    public ChannelFuture close() {
+        return upgraded.muxer().close();
+    }
+
+    /** @return completes when the TCP connection is closed, by either side */
+    public ChannelFuture closeFuture() {
+        return channel().closeFuture();
+    }
+
+    @Override
+    public String toString() {
+        return "Connection[" + direction.jsonName() + " " + remotePeer() + " " + localAddr + " <-> " + remoteAddr
+                + " " + security() + " " + muxer() + "]";
+    }
+}

@@ -1,0 +1,175 @@
+package io.crossdial.host;
+
+import io.crossdial.core.crypto.PrivateKey;
+import io.crossdial.core.multiaddr.Multiaddr;
+import io.crossdial.core.spi.SecurityTransport;
+import io.crossdial.core.spi.StreamMuxer;
+import io.crossdial.transport.tcp.TcpTransportConfig;
+import io.crossdial.upgrader.UpgraderConfig;
+import io.netty.channel.ChannelHandler;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Consumer;
+
+/**
+ * Configures a {@link Host}. Not thread-safe; {@link #build()} validates and copies.
+ *
+ * <pre>{@code
+ * Host host = Host.builder()
+ *         .identity(Keys.generateEd25519())
+ *         .listen(Multiaddr.fromString("/ip4/127.0.0.1/tcp/0"))
+ *         .security(new NoiseSecurityTransport())
+ *         .muxer(new YamuxStreamMuxer())
+ *         .protocol("/echo/1.0.0", connection -> new MyEchoHandler())
+ *         .build();
+ * host.start();
+ * }</pre>
+ */
+public final class HostBuilder {
+    PrivateKey identity;
+    final List<Multiaddr> listenAddrs = new ArrayList<>();
+    final List<SecurityTransport> securityTransports = new ArrayList<>();
+    final List<StreamMuxer> muxers = new ArrayList<>();
+    final Map<String, StreamHandlerFactory> protocols = new LinkedHashMap<>();
+    TcpTransportConfig transportConfig = TcpTransportConfig.defaults();
+    long negotiationTimeoutMillis = UpgraderConfig.DEFAULT_NEGOTIATION_TIMEOUT_MILLIS;
+    long handshakeTimeoutMillis = UpgraderConfig.DEFAULT_HANDSHAKE_TIMEOUT_MILLIS;
+    long upgradeTimeoutMillis = UpgraderConfig.DEFAULT_UPGRADE_TIMEOUT_MILLIS;
+    int maxInboundStreams = UpgraderConfig.DEFAULT_MAX_INBOUND_STREAMS;
+    String agentVersion = Host.DEFAULT_AGENT_VERSION;
+    Consumer<Connection> connectionListener = c -> {};
+
+    HostBuilder() {}
+
+    /**
+     * @param key the identity key; the peer ID derives from it
+     * @return this builder
+     */
+    public HostBuilder identity(PrivateKey key) {
+        this.identity = key;
+        return this;
+    }
+
+    /**
+     * @param addrs listen multiaddrs such as {@code /ip4/0.0.0.0/tcp/4001}; port 0 picks a free port
+     * @return this builder
+     */
+    public HostBuilder listen(Multiaddr... addrs) {
+        listenAddrs.addAll(List.of(addrs));
+        return this;
+    }
+
+    /**
+     * @param transport a security transport; the first added is preferred
+     * @return this builder
+     */
+    public HostBuilder security(SecurityTransport transport) {
+        securityTransports.add(transport);
+        return this;
+    }
+
+    /**
+     * @param muxer a stream muxer; the first added is preferred
+     * @return this builder
+     */
+    public HostBuilder muxer(StreamMuxer muxer) {
+        muxers.add(muxer);
+        return this;
+    }
+
+    /**
+     * Serves a protocol on inbound streams. Ping and identify are always served.
+     *
+     * @param protocolId a protocol ID starting with {@code /}
+     * @param factory makes the handler for each inbound stream of that protocol
+     * @return this builder
+     */
+    public HostBuilder protocol(String protocolId, StreamHandlerFactory factory) {
+        if (protocolId == null || !protocolId.startsWith("/")) {
+            throw new IllegalArgumentException("protocol ID must start with '/': " + protocolId);
+        }
+        protocols.put(protocolId, factory);
+        return this;
+    }
+
+    /**
+     * Serves a protocol with one shared handler.
+     *
+     * @param protocolId a protocol ID starting with {@code /}
+     * @param handler a {@code @Sharable} handler
+     * @return this builder
+     */
+    public HostBuilder protocol(String protocolId, ChannelHandler handler) {
+        return protocol(protocolId, connection -> handler);
+    }
+
+    /**
+     * @param config TCP settings (connect timeout, port reuse, backlog, threads)
+     * @return this builder
+     */
+    public HostBuilder transportConfig(TcpTransportConfig config) {
+        this.transportConfig = config;
+        return this;
+    }
+
+    /**
+     * @param negotiationMillis one multistream-select negotiation, ms
+     * @param handshakeMillis the security handshake, ms
+     * @param upgradeMillis the whole upgrade, ms
+     * @return this builder
+     */
+    public HostBuilder timeouts(long negotiationMillis, long handshakeMillis, long upgradeMillis) {
+        this.negotiationTimeoutMillis = negotiationMillis;
+        this.handshakeTimeoutMillis = handshakeMillis;
+        this.upgradeTimeoutMillis = upgradeMillis;
+        return this;
+    }
+
+    /**
+     * @param max streams the remote may have open at once per connection
+     * @return this builder
+     */
+    public HostBuilder maxInboundStreams(int max) {
+        this.maxInboundStreams = max;
+        return this;
+    }
+
+    /**
+     * @param agentVersion what identify reports, e.g. {@code crossdial/0.1.0}
+     * @return this builder
+     */
+    public HostBuilder agentVersion(String agentVersion) {
+        this.agentVersion = agentVersion;
+        return this;
+    }
+
+    /**
+     * @param listener called on the connection's event loop for every new upgraded connection, both directions
+     * @return this builder
+     */
+    public HostBuilder onConnection(Consumer<Connection> listener) {
+        this.connectionListener = listener;
+        return this;
+    }
+
+    /**
+     * @return a host, not yet listening: call {@link Host#start()}
+     * @throws IllegalArgumentException when the identity, a security transport or a muxer is missing, or a
+     *     limit is invalid
+     */
+    public Host build() {
+        if (identity == null) {
+            throw new IllegalArgumentException("an identity key is required");
+        }
+        UpgraderConfig.Builder upgrader = UpgraderConfig.builder(identity)
+                .negotiationTimeoutMillis(negotiationTimeoutMillis)
+                .handshakeTimeoutMillis(handshakeTimeoutMillis)
+                .upgradeTimeoutMillis(upgradeTimeoutMillis)
+                .maxInboundStreams(maxInboundStreams);
+        securityTransports.forEach(upgrader::security);
+        muxers.forEach(upgrader::muxer);
+        return new Host(this, upgrader.build());
+    }
+}

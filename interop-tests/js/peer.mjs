@@ -1,0 +1,350 @@
+// crossdial js-libp2p test peer.
+//
+// A small CLI around stock js-libp2p (TCP, Noise or TLS, yamux or mplex, ping, identify, /echo/1.0.0) that
+// the interop tests and humans drive. Machine-readable output only on stdout: one JSON object per line.
+// Diagnostics go to stderr. See README.md for the commands and the output lines.
+
+// Node 20 lacks Promise.withResolvers (ES2024), which js-libp2p 3 uses. Install it before any library
+// module is evaluated: static imports are hoisted, so every library is loaded below with import().
+if (typeof Promise.withResolvers !== 'function') {
+  Object.defineProperty(Promise, 'withResolvers', {
+    configurable: true,
+    writable: true,
+    value: function withResolvers () {
+      let resolve
+      let reject
+      const promise = new this((res, rej) => { resolve = res; reject = rej })
+      return { promise, resolve, reject }
+    }
+  })
+}
+
+const { parseArgs } = await import('node:util')
+const { randomBytes } = await import('node:crypto')
+const { setMaxListeners } = await import('node:events')
+
+const ECHO_PROTOCOL = '/echo/1.0.0'
+const CHUNK_BYTES = 16 * 1024
+
+const USAGE = `usage:
+  node peer.mjs listen [--host 127.0.0.1] [--port 0] [--security noise|tls] [--muxer yamux|mplex]
+                       [--key-type Ed25519|secp256k1|ECDSA|RSA] [--ignore-stdin]
+  node peer.mjs dial <multiaddr> [--local-host H] [--local-port P] [--echo-bytes 1048576]
+                       [--streams 16] [--stream-bytes 65536] [--pings 3] [--skip ping,identify,echo,streams]
+                       [--security noise|tls] [--muxer yamux|mplex] [--key-type ...] [--timeout-ms 30000]
+  --security and --muxer accept a comma-separated preference list, e.g. --muxer yamux,mplex`
+
+/** Writes one JSON line to stdout. */
+function emit (obj) {
+  process.stdout.write(JSON.stringify(obj) + '\n')
+}
+
+/** Writes one JSON line, waits until stdout took it, then exits. */
+function emitAndExit (obj, code) {
+  process.stdout.write(JSON.stringify(obj) + '\n', () => process.exit(code))
+  // if stdout is gone the callback may never run
+  setTimeout(() => process.exit(code), 1000).unref()
+}
+
+function errorText (err) {
+  if (err == null) return 'unknown error'
+  const name = err.name != null && err.name !== 'Error' ? `${err.name}: ` : ''
+  return `${name}${err.message ?? String(err)}`
+}
+
+function intOption (values, name, dflt, min = 0) {
+  const raw = values[name]
+  if (raw == null) return dflt
+  const n = Number(raw)
+  if (!Number.isSafeInteger(n) || n < min) {
+    throw new Error(`--${name} must be an integer >= ${min}, got "${raw}"`)
+  }
+  return n
+}
+
+function listOption (raw, allowed, name) {
+  const items = String(raw).split(',').map(s => s.trim()).filter(s => s.length > 0)
+  for (const item of items) {
+    if (!allowed.includes(item)) throw new Error(`--${name}: unknown value "${item}" (allowed: ${allowed.join(', ')})`)
+  }
+  if (items.length === 0) throw new Error(`--${name} is empty`)
+  return items
+}
+
+async function securityFactories (names) {
+  const out = []
+  for (const name of names) {
+    if (name === 'noise') out.push((await import('@chainsafe/libp2p-noise')).noise())
+    else if (name === 'tls') out.push((await import('@libp2p/tls')).tls())
+  }
+  return out
+}
+
+async function muxerFactories (names) {
+  const out = []
+  for (const name of names) {
+    if (name === 'yamux') out.push((await import('@chainsafe/libp2p-yamux')).yamux())
+    // js mplex closes the whole connection once the remote opens more than `disconnectThreshold` (default 5)
+    // streams in one second, which a test run (identify, ping, 16 concurrent echoes) exceeds at once
+    else if (name === 'mplex') out.push((await import('@libp2p/mplex')).mplex({ disconnectThreshold: 10000 }))
+  }
+  return out
+}
+
+/** Builds (and starts) a libp2p node from the shared options. */
+async function createNode (values, { listen, dialOpts }) {
+  const { createLibp2p } = await import('libp2p')
+  const { tcp } = await import('@libp2p/tcp')
+  const { ping } = await import('@libp2p/ping')
+  const { identify } = await import('@libp2p/identify')
+  const { generateKeyPair } = await import('@libp2p/crypto/keys')
+
+  const keyType = values['key-type'] ?? 'Ed25519'
+  if (!['Ed25519', 'secp256k1', 'ECDSA', 'RSA'].includes(keyType)) {
+    throw new Error(`--key-type: unknown key type "${keyType}"`)
+  }
+  const privateKey = await generateKeyPair(keyType)
+
+  return createLibp2p({
+    privateKey,
+    addresses: { listen },
+    transports: [tcp(dialOpts == null ? {} : { dialOpts })],
+    connectionEncrypters: await securityFactories(listOption(values.security ?? 'noise', ['noise', 'tls'], 'security')),
+    streamMuxers: await muxerFactories(listOption(values.muxer ?? 'yamux', ['yamux', 'mplex'], 'muxer')),
+    services: {
+      ping: ping(),
+      identify: identify()
+    }
+  })
+}
+
+function connectionInfo (conn) {
+  return {
+    remotePeer: conn.remotePeer.toString(),
+    remoteAddr: conn.remoteAddr.toString(),
+    direction: conn.direction,
+    encryption: conn.encryption ?? null,
+    multiplexer: conn.multiplexer ?? null,
+    connectionId: conn.id
+  }
+}
+
+/** Sends `data` on `stream` in chunks, honouring backpressure, then closes the write side. */
+async function sendAll (stream, data) {
+  for (let off = 0; off < data.length; off += CHUNK_BYTES) {
+    if (!stream.send(data.subarray(off, Math.min(off + CHUNK_BYTES, data.length)))) {
+      await stream.onDrain()
+    }
+  }
+  await stream.close()
+}
+
+/** Reads `stream` until the remote closes its write side; returns all bytes. Fails past `limit` bytes. */
+async function readAll (stream, limit) {
+  const parts = []
+  let total = 0
+  for await (const chunk of stream) {
+    const bytes = chunk instanceof Uint8Array ? chunk : chunk.subarray()
+    total += bytes.length
+    if (total > limit) throw new Error(`echo returned more than the ${limit} bytes sent`)
+    parts.push(bytes)
+  }
+  return Buffer.concat(parts, total)
+}
+
+/** Opens one /echo/1.0.0 stream, echoes `size` random bytes, compares them byte for byte. */
+async function echoOnce (conn, size, signal) {
+  const data = randomBytes(size)
+  const stream = await conn.newStream(ECHO_PROTOCOL, { signal, maxOutboundStreams: 1024 })
+  const [, back] = await Promise.all([sendAll(stream, data), readAll(stream, size)])
+  if (back.length !== size) throw new Error(`echo returned ${back.length} bytes, expected ${size}`)
+  const i = data.findIndex((b, k) => b !== back[k])
+  if (i >= 0) throw new Error(`echo differs at byte ${i}`)
+  return size
+}
+
+/** Echo handler: sends every byte back until the remote closes its write side, then closes. */
+function echoHandler (onDone) {
+  return async (stream, connection) => {
+    let bytes = 0
+    try {
+      for await (const chunk of stream) {
+        bytes += chunk.byteLength
+        if (!stream.send(chunk)) await stream.onDrain()
+      }
+      await stream.close()
+      onDone?.({ remotePeer: connection.remotePeer.toString(), bytes, ok: true })
+    } catch (err) {
+      stream.abort(err)
+      onDone?.({ remotePeer: connection.remotePeer.toString(), bytes, ok: false, error: errorText(err) })
+    }
+  }
+}
+
+async function runListen (values) {
+  const host = values.host ?? '127.0.0.1'
+  const port = intOption(values, 'port', 0)
+  const family = host.includes(':') ? 'ip6' : 'ip4'
+  const node = await createNode(values, { listen: [`/${family}/${host}/tcp/${port}`] })
+
+  await node.handle(ECHO_PROTOCOL, echoHandler(r => emit({ event: 'echo', ...r })), {
+    maxInboundStreams: 1024,
+    maxOutboundStreams: 1024
+  })
+  node.addEventListener('connection:open', e => emit({ event: 'connection:open', ...connectionInfo(e.detail) }))
+  node.addEventListener('connection:close', e => emit({ event: 'connection:close', ...connectionInfo(e.detail) }))
+  node.addEventListener('peer:identify', e => emit({
+    event: 'identify',
+    remotePeer: e.detail.peerId.toString(),
+    agentVersion: e.detail.agentVersion ?? null,
+    protocols: e.detail.protocols
+  }))
+
+  emit({
+    event: 'listening',
+    peerId: node.peerId.toString(),
+    multiaddrs: node.getMultiaddrs().map(ma => ma.toString())
+  })
+
+  let stopping = false
+  const stop = async (why) => {
+    if (stopping) return
+    stopping = true
+    process.stderr.write(`peer.mjs: stopping (${why})\n`)
+    setTimeout(() => process.exit(0), 3000).unref()
+    try { await node.stop() } catch (err) { process.stderr.write(`peer.mjs: stop failed: ${errorText(err)}\n`) }
+    emitAndExit({ event: 'stopped' }, 0)
+  }
+  process.on('SIGTERM', () => stop('SIGTERM'))
+  process.on('SIGINT', () => stop('SIGINT'))
+  if (!values['ignore-stdin']) {
+    process.stdin.on('end', () => stop('stdin EOF'))
+    process.stdin.on('error', () => stop('stdin error'))
+    process.stdin.resume()
+  }
+}
+
+async function runDial (values, target) {
+  if (target == null) throw new Error('dial needs a multiaddr')
+  const { multiaddr } = await import('@multiformats/multiaddr')
+  const ma = multiaddr(target)
+
+  const timeoutMs = intOption(values, 'timeout-ms', 30000, 1)
+  const echoBytes = intOption(values, 'echo-bytes', 1048576)
+  const streams = intOption(values, 'streams', 16)
+  const streamBytes = intOption(values, 'stream-bytes', 65536)
+  const pings = intOption(values, 'pings', 3)
+  const skip = new Set(values.skip == null ? [] : listOption(values.skip, ['ping', 'identify', 'echo', 'streams'], 'skip'))
+
+  const dialOpts = {}
+  if (values['local-port'] != null) dialOpts.localPort = intOption(values, 'local-port', 0, 1)
+  if (values['local-host'] != null) dialOpts.localAddress = values['local-host']
+
+  const result = { event: 'dialed', ok: false, remotePeer: null }
+  const controller = new AbortController()
+  const timer = setTimeout(() => {
+    controller.abort(new Error(`timed out after ${timeoutMs} ms`))
+    result.error = `${result.step ?? 'setup'}: timed out after ${timeoutMs} ms`
+    emitAndExit(result, 1)
+  }, timeoutMs)
+  const signal = controller.signal
+  // every concurrent stream adds an abort listener; the default limit of 10 only produces a warning
+  setMaxListeners(Math.max(64, 4 * streams), signal)
+
+  let node
+  try {
+    result.step = 'start'
+    node = await createNode(values, { listen: [], dialOpts: Object.keys(dialOpts).length > 0 ? dialOpts : undefined })
+
+    result.step = 'dial'
+    const conn = await node.dial(ma, { signal })
+    Object.assign(result, connectionInfo(conn))
+
+    if (!skip.has('ping')) {
+      result.step = 'ping'
+      result.pingRttMs = []
+      for (let i = 0; i < pings; i++) {
+        result.pingRttMs.push(await node.services.ping.ping(conn.remotePeer, { signal }))
+      }
+    }
+
+    if (!skip.has('identify')) {
+      result.step = 'identify'
+      const id = await node.services.identify.identify(conn, { signal })
+      result.identify = {
+        agentVersion: id.agentVersion ?? null,
+        protocolVersion: id.protocolVersion ?? null,
+        protocols: id.protocols,
+        listenAddrs: id.listenAddrs.map(a => a.toString()),
+        observedAddr: id.observedAddr?.toString() ?? null
+      }
+    }
+
+    if (!skip.has('echo')) {
+      result.step = 'echo'
+      result.echoBytes = await echoOnce(conn, echoBytes, signal)
+    }
+
+    if (!skip.has('streams')) {
+      result.step = 'streams'
+      await Promise.all(Array.from({ length: streams }, () => echoOnce(conn, streamBytes, signal)))
+      result.streams = streams
+      result.streamBytes = streamBytes
+    }
+
+    delete result.step
+    result.ok = true
+  } catch (err) {
+    result.error = `${result.step}: ${errorText(signal.aborted ? signal.reason : err)}`
+  }
+  clearTimeout(timer)
+  if (node != null) {
+    // a peer that never answers the close must not keep us here
+    await Promise.race([node.stop().catch(() => {}), new Promise(resolve => setTimeout(resolve, 2000).unref())])
+  }
+  emitAndExit(result, result.ok ? 0 : 1)
+}
+
+async function main () {
+  let parsed
+  try {
+    parsed = parseArgs({
+      allowPositionals: true,
+      options: {
+        host: { type: 'string' },
+        port: { type: 'string' },
+        security: { type: 'string' },
+        muxer: { type: 'string' },
+        'key-type': { type: 'string' },
+        'ignore-stdin': { type: 'boolean' },
+        'local-host': { type: 'string' },
+        'local-port': { type: 'string' },
+        'echo-bytes': { type: 'string' },
+        streams: { type: 'string' },
+        'stream-bytes': { type: 'string' },
+        pings: { type: 'string' },
+        skip: { type: 'string' },
+        'timeout-ms': { type: 'string' },
+        help: { type: 'boolean', short: 'h' }
+      }
+    })
+  } catch (err) {
+    process.stderr.write(`${err.message}\n${USAGE}\n`)
+    process.exit(2)
+  }
+  const { values, positionals } = parsed
+  const [command, ...rest] = positionals
+  if (values.help || command == null) {
+    process.stderr.write(USAGE + '\n')
+    process.exit(values.help ? 0 : 2)
+  }
+  try {
+    if (command === 'listen') await runListen(values)
+    else if (command === 'dial') await runDial(values, rest[0])
+    else throw new Error(`unknown command "${command}"`)
+  } catch (err) {
+    emitAndExit({ event: 'error', error: errorText(err) }, 2)
+  }
+}
+
+await main()

@@ -1,0 +1,124 @@
+// js <-> js checks of peer.mjs: a listener process and a dialer process over loopback TCP.
+// Run with `npm test` (node's built-in test runner).
+import { test } from 'node:test'
+import assert from 'node:assert/strict'
+import { spawn } from 'node:child_process'
+import { createInterface } from 'node:readline'
+import { fileURLToPath } from 'node:url'
+
+const PEER = fileURLToPath(new URL('../peer.mjs', import.meta.url))
+
+/** Starts a listener; resolves with { proc, listening, events } once its first line arrived. */
+function startListener (args) {
+  const proc = spawn(process.execPath, [PEER, 'listen', ...args], { stdio: ['pipe', 'pipe', 'inherit'] })
+  const events = []
+  const lines = createInterface({ input: proc.stdout })
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error('listener did not start within 10 s')), 10000)
+    proc.on('exit', code => reject(new Error(`listener exited early with ${code}`)))
+    lines.on('line', line => {
+      const event = JSON.parse(line)
+      events.push(event)
+      if (event.event === 'listening') {
+        clearTimeout(timer)
+        resolve({ proc, listening: event, events })
+      }
+    })
+  })
+}
+
+/** Closes the listener's stdin and waits for it to exit. */
+function stopListener (listener) {
+  return new Promise(resolve => {
+    listener.proc.on('exit', code => resolve(code))
+    listener.proc.stdin.end()
+  })
+}
+
+/** Runs a dialer to completion; resolves with { code, result }. */
+function runDialer (args) {
+  const proc = spawn(process.execPath, [PEER, 'dial', ...args], { stdio: ['ignore', 'pipe', 'inherit'] })
+  let out = ''
+  proc.stdout.on('data', d => { out += d })
+  return new Promise(resolve => {
+    proc.on('close', code => resolve({ code, result: JSON.parse(out.trim().split('\n').pop()) }))
+  })
+}
+
+const combos = [
+  { security: 'noise', muxer: 'yamux' },
+  { security: 'noise', muxer: 'mplex' },
+  { security: 'tls', muxer: 'yamux' },
+  { security: 'tls', muxer: 'mplex' }
+]
+
+for (const { security, muxer } of combos) {
+  test(`dialer completes ping, identify and echo over ${security} and ${muxer}`, async () => {
+    const options = ['--security', security, '--muxer', muxer]
+    const listener = await startListener(options)
+    try {
+      const { code, result } = await runDialer([listener.listening.multiaddrs[0], ...options, '--timeout-ms', '20000'])
+      assert.equal(result.error, undefined)
+      assert.equal(code, 0)
+      assert.equal(result.ok, true)
+      assert.equal(result.remotePeer, listener.listening.peerId)
+      assert.equal(result.encryption, security === 'noise' ? '/noise' : '/tls/1.0.0')
+      assert.equal(result.multiplexer, muxer === 'yamux' ? '/yamux/1.0.0' : '/mplex/6.7.0')
+      assert.equal(result.pingRttMs.length, 3)
+      assert.ok(result.identify.protocols.includes('/echo/1.0.0'))
+      assert.match(result.identify.agentVersion, /^js-libp2p\//)
+      assert.equal(result.echoBytes, 1048576)
+      assert.equal(result.streams, 16)
+    } finally {
+      assert.equal(await stopListener(listener), 0)
+    }
+    const opened = listener.events.filter(e => e.event === 'connection:open')
+    assert.equal(opened.length, 1)
+    assert.equal(opened[0].direction, 'inbound')
+    assert.equal(listener.events.filter(e => e.event === 'echo' && e.ok).length, 17)
+  })
+}
+
+test('dialer dials from the requested local port', async () => {
+  const listener = await startListener([])
+  const localPort = 20000 + Math.floor(Math.random() * 20000)
+  try {
+    const { code } = await runDialer([listener.listening.multiaddrs[0], '--local-port', String(localPort), '--skip', 'ping,identify,streams', '--echo-bytes', '1000'])
+    assert.equal(code, 0)
+  } finally {
+    await stopListener(listener)
+  }
+  const opened = listener.events.find(e => e.event === 'connection:open')
+  assert.match(opened.remoteAddr, new RegExp(`^/ip4/127\\.0\\.0\\.1/tcp/${localPort}/`))
+})
+
+test('dialer reports failure when the peer ID does not match', async () => {
+  const listener = await startListener([])
+  const other = await startListener([])
+  try {
+    const addr = listener.listening.multiaddrs[0].replace(/\/p2p\/.*$/, `/p2p/${other.listening.peerId}`)
+    const { code, result } = await runDialer([addr, '--timeout-ms', '10000'])
+    assert.equal(code, 1)
+    assert.equal(result.ok, false)
+    assert.match(result.error, /^dial: /)
+  } finally {
+    await stopListener(listener)
+    await stopListener(other)
+  }
+})
+
+test('dialer gives up after --timeout-ms against a silent TCP server', async () => {
+  const net = await import('node:net')
+  const sockets = []
+  const server = net.createServer(s => sockets.push(s))
+  await new Promise(resolve => server.listen(0, '127.0.0.1', resolve))
+  try {
+    const { code, result } = await runDialer([`/ip4/127.0.0.1/tcp/${server.address().port}`, '--timeout-ms', '1500'])
+    assert.equal(code, 1)
+    assert.equal(result.ok, false)
+    assert.match(result.error, /timed out after 1500 ms/)
+  } finally {
+    sockets.forEach(s => s.destroy())
+    server.close()
+  }
+})

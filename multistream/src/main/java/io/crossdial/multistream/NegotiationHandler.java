@@ -1,0 +1,190 @@
+package io.crossdial.multistream;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.socket.ChannelInputShutdownEvent;
+import io.netty.handler.codec.ByteToMessageDecoder;
+import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * What the dialer and listener handlers share: the negotiation timeout, end-of-input detection, failure
+ * reporting, and success (call the {@link NegotiationListener}, remove this handler, let
+ * {@link ByteToMessageDecoder#handlerRemoved} forward the bytes read past the last negotiation message).
+ *
+ * <p>Reference counting: inbound bytes are held in {@link ByteToMessageDecoder}'s cumulation. After a
+ * failure every further inbound byte is discarded, so nothing is forwarded when the closed channel removes
+ * this handler; after success the unread rest of the cumulation is forwarded to the next handler, which
+ * then owns it.
+ */
+abstract class NegotiationHandler extends ByteToMessageDecoder {
+    private static final Logger LOG = LoggerFactory.getLogger(NegotiationHandler.class);
+
+    private final String role;
+    private final long timeoutMillis;
+    private final NegotiationListener listener;
+    private ScheduledFuture<?> timeout;
+    private boolean started;
+
+    NegotiationHandler(String role, long timeoutMillis, NegotiationListener listener) {
+        if (timeoutMillis <= 0) {
+            throw new IllegalArgumentException("timeoutMillis must be positive: " + timeoutMillis);
+        }
+        this.role = role;
+        this.timeoutMillis = timeoutMillis;
+        this.listener = Objects.requireNonNull(listener, "listener");
+    }
+
+    /** @return true until the negotiation succeeded or failed */
+    abstract boolean negotiating();
+
+    /** Enters the terminal FAILED state. */
+    abstract void enterFailed();
+
+    /** Enters the DONE state. */
+    abstract void enterDone();
+
+    /** The channel is active: start negotiating (the dialer writes its first messages here). */
+    abstract void start(ChannelHandlerContext ctx);
+
+    /** Decodes and handles as many whole messages of {@code in} as the state allows. */
+    abstract void handle(ChannelHandlerContext ctx, ByteBuf in);
+
+    /** @return the current state, for error messages and logs */
+    abstract String stateName();
+
+    @Override
+    public void handlerAdded(ChannelHandlerContext ctx) throws Exception {
+        super.handlerAdded(ctx);
+        if (ctx.channel().isActive()) {
+            begin(ctx);
+        }
+    }
+
+    @Override
+    public void channelActive(ChannelHandlerContext ctx) throws Exception {
+        begin(ctx);
+        super.channelActive(ctx);
+    }
+
+    private void begin(ChannelHandlerContext ctx) {
+        if (started) {
+            return;
+        }
+        started = true;
+        timeout = ctx.executor().schedule(() -> fail(ctx, new MultistreamException(
+                MultistreamException.Reason.TIMEOUT,
+                role + " negotiation timed out after " + timeoutMillis + " ms (" + stateName() + ")")),
+                timeoutMillis, TimeUnit.MILLISECONDS);
+        start(ctx);
+    }
+
+    @Override
+    protected final void decode(ChannelHandlerContext ctx, ByteBuf in, List<Object> out) {
+        if (negotiating()) {
+            try {
+                handle(ctx, in);
+            } catch (MultistreamException e) {
+                fail(ctx, e);
+            }
+        }
+        if (!negotiating() && !ctx.isRemoved()) {
+            // FAILED (or DONE but the listener threw): nothing more is read.
+            in.skipBytes(in.readableBytes());
+        }
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) throws Exception {
+        fail(ctx, new MultistreamException(MultistreamException.Reason.CONNECTION_CLOSED,
+                "connection closed during " + role + " negotiation (" + stateName() + ")"));
+        super.channelInactive(ctx);
+    }
+
+    @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) throws Exception {
+        if (evt instanceof ChannelInputShutdownEvent) {
+            // Every whole message was handled when it arrived; what is left can only be a partial one.
+            fail(ctx, new MultistreamException(MultistreamException.Reason.CONNECTION_CLOSED,
+                    "input closed during " + role + " negotiation (" + stateName() + ")"));
+        }
+        super.userEventTriggered(ctx, evt);
+    }
+
+    @Override
+    protected void handlerRemoved0(ChannelHandlerContext ctx) {
+        cancelTimeout();
+    }
+
+    /** Writes and flushes {@code buf} (taking ownership); a failed write fails the negotiation. */
+    final void send(ChannelHandlerContext ctx, ByteBuf buf) {
+        ctx.writeAndFlush(buf).addListener((ChannelFutureListener) f -> {
+            if (!f.isSuccess()) {
+                fail(ctx, new MultistreamException(MultistreamException.Reason.LOCAL_FAILURE,
+                        role + " failed to write a negotiation message", f.cause()));
+            }
+        });
+    }
+
+    final void logSent(ChannelHandlerContext ctx, Message m) {
+        if (LOG.isDebugEnabled()) {
+            LOG.debug("{} {} >> {}", ctx.channel(), role, m);
+        }
+    }
+
+    final void logReceived(ChannelHandlerContext ctx, Message m) {
+        if (LOG.isDebugEnabled()) {
+            LOG.debug("{} {} << {}", ctx.channel(), role, m);
+        }
+    }
+
+    /** Negotiation succeeded: tell the listener, then remove this handler (which forwards leftover bytes). */
+    final void succeed(ChannelHandlerContext ctx, String protocolId) {
+        enterDone();
+        cancelTimeout();
+        LOG.debug("{} {} negotiated {}", ctx.channel(), role, protocolId);
+        try {
+            listener.onNegotiated(ctx, protocolId);
+        } catch (RuntimeException e) {
+            report(ctx, new MultistreamException(MultistreamException.Reason.LOCAL_FAILURE,
+                    "negotiation listener failed after " + role + " negotiated " + protocolId, e));
+            return;
+        }
+        ctx.pipeline().remove(this);
+    }
+
+    /** Fails the negotiation unless it already finished: FAILED, listener, exceptionCaught, close. */
+    final void fail(ChannelHandlerContext ctx, MultistreamException cause) {
+        if (negotiating()) {
+            report(ctx, cause);
+        }
+    }
+
+    private void report(ChannelHandlerContext ctx, MultistreamException cause) {
+        enterFailed();
+        cancelTimeout();
+        // Drop what was read but not handled, so closing the channel forwards nothing to the next handler.
+        ByteBuf unread = internalBuffer();
+        unread.skipBytes(unread.readableBytes());
+        LOG.debug("{} {} negotiation failed: {}", ctx.channel(), role, cause.getMessage());
+        try {
+            listener.onFailed(ctx, cause);
+        } catch (RuntimeException e) {
+            cause.addSuppressed(e);
+        }
+        ctx.fireExceptionCaught(cause);
+        ctx.close();
+    }
+
+    private void cancelTimeout() {
+        if (timeout != null) {
+            timeout.cancel(false);
+            timeout = null;
+        }
+    }
+}

@@ -1,0 +1,178 @@
+package io.crossdial.upgrader;
+
+import io.crossdial.core.CrossdialException;
+import io.crossdial.core.crypto.PeerId;
+import io.crossdial.core.spi.MuxedSession;
+import io.crossdial.core.spi.MuxerContext;
+import io.crossdial.core.spi.Role;
+import io.crossdial.core.spi.SecureSession;
+import io.crossdial.core.spi.SecurityContext;
+import io.crossdial.core.spi.SecurityTransport;
+import io.crossdial.core.spi.StreamMuxer;
+import io.crossdial.multistream.MultistreamDialerHandler;
+import io.crossdial.multistream.MultistreamListenerHandler;
+import io.crossdial.multistream.NegotiationListener;
+import io.netty.channel.ChannelHandler;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.util.ReferenceCountUtil;
+import io.netty.util.concurrent.Promise;
+import io.netty.util.concurrent.ScheduledFuture;
+import java.nio.channels.ClosedChannelException;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Drives one connection through the upgrade stages. Sits at the tail of the pipeline; each stage's handler is
+ * added before it, so the pipeline reads, in order: [multistream] -> [security] -> [multistream] -> [muxer].
+ * Removes itself once the muxer is installed. Event-loop confined.
+ */
+final class UpgradeHandler extends ChannelInboundHandlerAdapter {
+    static final String NAME = "crossdial-upgrader";
+    static final String SECURITY_NEGOTIATION_NAME = "crossdial-multistream-security";
+    static final String MUXER_NEGOTIATION_NAME = "crossdial-multistream-muxer";
+
+    private final UpgraderConfig config;
+    private final Role role;
+    private final PeerId expectedRemotePeer;
+    private final ChannelHandler inboundStreamHandler;
+    private final Promise<UpgradedConnection> promise;
+
+    private UpgradeStage stage = UpgradeStage.SECURITY_NEGOTIATION;
+    private boolean started;
+    private SecureSession secure;
+    private ScheduledFuture<?> timeout;
+
+    UpgradeHandler(UpgraderConfig config, Role role, PeerId expectedRemotePeer,
+            ChannelHandler inboundStreamHandler, Promise<UpgradedConnection> promise) {
+        this.config = config;
+        this.role = role;
+        this.expectedRemotePeer = expectedRemotePeer;
+        this.inboundStreamHandler = inboundStreamHandler;
+        this.promise = promise;
+    }
+
+    @Override
+    public void handlerAdded(ChannelHandlerContext ctx) {
+        long millis = config.upgradeTimeoutMillis();
+        timeout = ctx.executor().schedule(
+                () -> fail(ctx, new UpgradeException(stage, "upgrade timed out after " + millis + " ms", null)),
+                millis, TimeUnit.MILLISECONDS);
+        if (ctx.channel().isActive()) {
+            start(ctx);
+        }
+    }
+
+    @Override
+    public void handlerRemoved(ChannelHandlerContext ctx) {
+        cancelTimeout();
+    }
+
+    @Override
+    public void channelActive(ChannelHandlerContext ctx) {
+        start(ctx);
+        ctx.fireChannelActive();
+    }
+
+    private void start(ChannelHandlerContext ctx) {
+        if (started) {
+            return;
+        }
+        started = true;
+        List<String> ids = config.securityProtocolIds();
+        NegotiationListener next = (mctx, protocolId) -> installSecurity(ctx, protocolId);
+        ChannelHandler negotiation = role == Role.INITIATOR
+                ? new MultistreamDialerHandler(ids, config.negotiationTimeoutMillis(), next)
+                : new MultistreamListenerHandler(ids, config.negotiationTimeoutMillis(), next);
+        ctx.pipeline().addBefore(NAME, SECURITY_NEGOTIATION_NAME, negotiation);
+    }
+
+    private void installSecurity(ChannelHandlerContext ctx, String protocolId) {
+        stage = UpgradeStage.SECURITY_HANDSHAKE;
+        SecurityTransport transport = config.securityTransports().stream()
+                .filter(t -> t.protocolId().equals(protocolId)).findFirst()
+                .orElseThrow(() -> new IllegalStateException("negotiated unknown security " + protocolId));
+        transport.install(ctx.pipeline(), NAME, new SecurityContext(role, config.localKey(), expectedRemotePeer,
+                config.muxerProtocolIds(), config.handshakeTimeoutMillis()));
+    }
+
+    @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+        if (evt instanceof SecureSession session && stage == UpgradeStage.SECURITY_HANDSHAKE) {
+            secure = session;
+            if (session.earlyMuxer() != null && muxer(session.earlyMuxer()) != null) {
+                installMuxer(ctx, session.earlyMuxer());
+            } else {
+                stage = UpgradeStage.MUXER_NEGOTIATION;
+                List<String> ids = config.muxerProtocolIds();
+                NegotiationListener next = (mctx, protocolId) -> installMuxer(ctx, protocolId);
+                ChannelHandler negotiation = role == Role.INITIATOR
+                        ? new MultistreamDialerHandler(ids, config.negotiationTimeoutMillis(), next)
+                        : new MultistreamListenerHandler(ids, config.negotiationTimeoutMillis(), next);
+                ctx.pipeline().addBefore(NAME, MUXER_NEGOTIATION_NAME, negotiation);
+            }
+            return;
+        }
+        ctx.fireUserEventTriggered(evt);
+    }
+
+    private StreamMuxer muxer(String protocolId) {
+        return config.muxers().stream().filter(m -> m.protocolId().equals(protocolId)).findFirst().orElse(null);
+    }
+
+    private void installMuxer(ChannelHandlerContext ctx, String protocolId) {
+        StreamMuxer muxer = muxer(protocolId);
+        if (muxer == null) {
+            fail(ctx, new UpgradeException(stage, "negotiated unknown muxer " + protocolId, null));
+            return;
+        }
+        stage = UpgradeStage.DONE;
+        MuxedSession session = muxer.install(ctx.pipeline(), NAME,
+                new MuxerContext(role, inboundStreamHandler, config.maxInboundStreams()));
+        cancelTimeout();
+        if (promise.trySuccess(new UpgradedConnection(ctx.channel(), role, secure, session))) {
+            ctx.pipeline().remove(this);
+        }
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        // Every stage consumes its own bytes; anything reaching the tail during the upgrade is a bug or a
+        // misbehaving stage.
+        ReferenceCountUtil.release(msg);
+        fail(ctx, new UpgradeException(stage, "unexpected data reached the upgrader", null));
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        fail(ctx, cause);
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) {
+        fail(ctx, new UpgradeException(stage, "connection closed", new ClosedChannelException()));
+        ctx.fireChannelInactive();
+    }
+
+    private void fail(ChannelHandlerContext ctx, Throwable cause) {
+        cancelTimeout();
+        UpgradeException failure = cause instanceof UpgradeException u ? u
+                : new UpgradeException(stage, describe(cause), cause);
+        promise.tryFailure(failure);
+        ctx.close();
+    }
+
+    private static String describe(Throwable cause) {
+        if (cause instanceof CrossdialException && cause.getMessage() != null) {
+            return cause.getMessage();
+        }
+        return cause.getClass().getSimpleName() + (cause.getMessage() == null ? "" : ": " + cause.getMessage());
+    }
+
+    private void cancelTimeout() {
+        if (timeout != null) {
+            timeout.cancel(false);
+            timeout = null;
+        }
+    }
+}

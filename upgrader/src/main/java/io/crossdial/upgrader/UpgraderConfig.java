@@ -1,0 +1,205 @@
+package io.crossdial.upgrader;
+
+import io.crossdial.core.crypto.PrivateKey;
+import io.crossdial.core.spi.SecurityTransport;
+import io.crossdial.core.spi.StreamMuxer;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Validated upgrader settings. Build with {@link #builder(PrivateKey)}; immutable and thread-safe.
+ *
+ * <p>Defaults: negotiation timeout 10 000 ms per multistream-select round (jvm-libp2p and js use 10 s),
+ * security handshake timeout 10 000 ms, whole-upgrade timeout 30 000 ms, at most 1000 inbound streams per
+ * connection (go-yamux's default).
+ */
+public final class UpgraderConfig {
+    /** Default time limit of one multistream-select negotiation, in milliseconds. */
+    public static final long DEFAULT_NEGOTIATION_TIMEOUT_MILLIS = 10_000;
+    /** Default time limit of the security handshake, in milliseconds. */
+    public static final long DEFAULT_HANDSHAKE_TIMEOUT_MILLIS = 10_000;
+    /** Default time limit of the whole upgrade, in milliseconds. */
+    public static final long DEFAULT_UPGRADE_TIMEOUT_MILLIS = 30_000;
+    /** Default limit on streams the remote may have open at once. */
+    public static final int DEFAULT_MAX_INBOUND_STREAMS = 1000;
+
+    private final PrivateKey localKey;
+    private final List<SecurityTransport> securityTransports;
+    private final List<StreamMuxer> muxers;
+    private final long negotiationTimeoutMillis;
+    private final long handshakeTimeoutMillis;
+    private final long upgradeTimeoutMillis;
+    private final int maxInboundStreams;
+
+    private UpgraderConfig(Builder b) {
+        this.localKey = b.localKey;
+        this.securityTransports = List.copyOf(b.securityTransports);
+        this.muxers = List.copyOf(b.muxers);
+        this.negotiationTimeoutMillis = b.negotiationTimeoutMillis;
+        this.handshakeTimeoutMillis = b.handshakeTimeoutMillis;
+        this.upgradeTimeoutMillis = b.upgradeTimeoutMillis;
+        this.maxInboundStreams = b.maxInboundStreams;
+    }
+
+    /**
+     * @param localKey the local identity key
+     * @return a builder with the defaults and no security transports or muxers yet
+     */
+    public static Builder builder(PrivateKey localKey) {
+        return new Builder(localKey);
+    }
+
+    /** @return the local identity key */
+    public PrivateKey localKey() {
+        return localKey;
+    }
+
+    /** @return security transports in preference order (at least one) */
+    public List<SecurityTransport> securityTransports() {
+        return securityTransports;
+    }
+
+    /** @return stream muxers in preference order (at least one) */
+    public List<StreamMuxer> muxers() {
+        return muxers;
+    }
+
+    /** @return the time limit of one multistream-select negotiation, in ms */
+    public long negotiationTimeoutMillis() {
+        return negotiationTimeoutMillis;
+    }
+
+    /** @return the time limit of the security handshake, in ms */
+    public long handshakeTimeoutMillis() {
+        return handshakeTimeoutMillis;
+    }
+
+    /** @return the time limit of the whole upgrade, in ms */
+    public long upgradeTimeoutMillis() {
+        return upgradeTimeoutMillis;
+    }
+
+    /** @return the limit on streams the remote may have open at once */
+    public int maxInboundStreams() {
+        return maxInboundStreams;
+    }
+
+    /** @return the protocol IDs of the security transports, in order */
+    public List<String> securityProtocolIds() {
+        return securityTransports.stream().map(SecurityTransport::protocolId).toList();
+    }
+
+    /** @return the protocol IDs of the muxers, in order */
+    public List<String> muxerProtocolIds() {
+        return muxers.stream().map(StreamMuxer::protocolId).toList();
+    }
+
+    /** Builds an {@link UpgraderConfig}; not thread-safe. */
+    public static final class Builder {
+        private final PrivateKey localKey;
+        private final List<SecurityTransport> securityTransports = new ArrayList<>();
+        private final List<StreamMuxer> muxers = new ArrayList<>();
+        private long negotiationTimeoutMillis = DEFAULT_NEGOTIATION_TIMEOUT_MILLIS;
+        private long handshakeTimeoutMillis = DEFAULT_HANDSHAKE_TIMEOUT_MILLIS;
+        private long upgradeTimeoutMillis = DEFAULT_UPGRADE_TIMEOUT_MILLIS;
+        private int maxInboundStreams = DEFAULT_MAX_INBOUND_STREAMS;
+
+        private Builder(PrivateKey localKey) {
+            if (localKey == null) {
+                throw new IllegalArgumentException("localKey is required");
+            }
+            this.localKey = localKey;
+        }
+
+        /**
+         * @param transport a security transport; the first added is preferred
+         * @return this builder
+         */
+        public Builder security(SecurityTransport transport) {
+            securityTransports.add(transport);
+            return this;
+        }
+
+        /**
+         * @param muxer a stream muxer; the first added is preferred
+         * @return this builder
+         */
+        public Builder muxer(StreamMuxer muxer) {
+            muxers.add(muxer);
+            return this;
+        }
+
+        /**
+         * @param millis time limit of one multistream-select negotiation, > 0
+         * @return this builder
+         */
+        public Builder negotiationTimeoutMillis(long millis) {
+            this.negotiationTimeoutMillis = millis;
+            return this;
+        }
+
+        /**
+         * @param millis time limit of the security handshake, > 0
+         * @return this builder
+         */
+        public Builder handshakeTimeoutMillis(long millis) {
+            this.handshakeTimeoutMillis = millis;
+            return this;
+        }
+
+        /**
+         * @param millis time limit of the whole upgrade, > 0
+         * @return this builder
+         */
+        public Builder upgradeTimeoutMillis(long millis) {
+            this.upgradeTimeoutMillis = millis;
+            return this;
+        }
+
+        /**
+         * @param max the most streams the remote may have open at once, > 0
+         * @return this builder
+         */
+        public Builder maxInboundStreams(int max) {
+            this.maxInboundStreams = max;
+            return this;
+        }
+
+        /**
+         * @return the validated configuration
+         * @throws IllegalArgumentException when a list is empty, a protocol ID repeats or a limit is not positive
+         */
+        public UpgraderConfig build() {
+            if (securityTransports.isEmpty()) {
+                throw new IllegalArgumentException("at least one security transport is required");
+            }
+            if (muxers.isEmpty()) {
+                throw new IllegalArgumentException("at least one stream muxer is required");
+            }
+            requireDistinct(securityTransports.stream().map(SecurityTransport::protocolId).toList(), "security");
+            requireDistinct(muxers.stream().map(StreamMuxer::protocolId).toList(), "muxer");
+            requirePositive(negotiationTimeoutMillis, "negotiationTimeoutMillis");
+            requirePositive(handshakeTimeoutMillis, "handshakeTimeoutMillis");
+            requirePositive(upgradeTimeoutMillis, "upgradeTimeoutMillis");
+            requirePositive(maxInboundStreams, "maxInboundStreams");
+            return new UpgraderConfig(this);
+        }
+
+        private static void requireDistinct(List<String> ids, String what) {
+            if (ids.stream().distinct().count() != ids.size()) {
+                throw new IllegalArgumentException("duplicate " + what + " protocol IDs: " + ids);
+            }
+            for (String id : ids) {
+                if (id == null || !id.startsWith("/")) {
+                    throw new IllegalArgumentException(what + " protocol ID must start with '/': " + id);
+                }
+            }
+        }
+
+        private static void requirePositive(long value, String name) {
+            if (value <= 0) {
+                throw new IllegalArgumentException(name + " must be > 0: " + value);
+            }
+        }
+    }
+}
