@@ -1,0 +1,118 @@
+package io.crossdial.host.protocol;
+
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.socket.DuplexChannel;
+import io.netty.util.concurrent.EventExecutor;
+import io.netty.util.concurrent.ScheduledFuture;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+
+/** Half-close, timeouts and argument checks shared by the handlers of this package. */
+final class StreamSupport {
+    /** Size of the chunks echo, perf and the echo client write: 64 KiB. */
+    static final int CHUNK_BYTES = 64 * 1024;
+
+    private StreamSupport() {}
+
+    /**
+     * Half-closes the output of {@code ch}: {@code shutdownOutput()} on a {@link DuplexChannel} (a
+     * muxed stream or a half-closable socket), {@code close()} on any other channel. Call it only once
+     * every write has completed: Netty fails writes still queued when the output shuts down.
+     */
+    static ChannelFuture halfClose(Channel ch) {
+        if (ch instanceof DuplexChannel duplex) {
+            return duplex.shutdownOutput();
+        }
+        return ch.close();
+    }
+
+    /** Half-closes {@code ch}, then closes it (on a muxed stream: stops reading and forgets it). */
+    static void finish(Channel ch) {
+        if (!ch.isOpen()) {
+            return;
+        }
+        halfClose(ch).addListener(f -> ch.close());
+    }
+
+    /** Runs {@code task} on the channel's event loop (now if already there); false if the loop is gone. */
+    static boolean runOnLoop(Channel ch, Runnable task) {
+        EventExecutor loop = ch.eventLoop();
+        if (loop.inEventLoop()) {
+            task.run();
+            return true;
+        }
+        try {
+            loop.execute(task);
+            return true;
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            return false;
+        }
+    }
+
+    /** @throws IllegalArgumentException unless {@code d} is positive */
+    static long positiveNanos(Duration d, String name) {
+        if (d == null || d.isNegative() || d.isZero()) {
+            throw new IllegalArgumentException(name + " must be positive, got " + d);
+        }
+        return d.toNanos();
+    }
+
+    /**
+     * A "no progress for too long" timer (the scheme of Netty's IdleStateHandler): {@link #progress()}
+     * is cheap, one scheduled check runs at the earliest possible deadline. Event-loop confined.
+     */
+    static final class IdleTimer {
+        private final long timeoutNanos;
+        private final Runnable onTimeout;
+        private EventExecutor executor;
+        private ScheduledFuture<?> check;
+        private long lastProgressNanos;
+        private boolean stopped;
+
+        IdleTimer(long timeoutNanos, Runnable onTimeout) {
+            this.timeoutNanos = timeoutNanos;
+            this.onTimeout = onTimeout;
+        }
+
+        /** Starts the timer (once); later calls do nothing. */
+        void start(EventExecutor executor) {
+            if (this.executor != null || stopped) {
+                return;
+            }
+            this.executor = executor;
+            lastProgressNanos = System.nanoTime();
+            schedule(timeoutNanos);
+        }
+
+        void progress() {
+            lastProgressNanos = System.nanoTime();
+        }
+
+        void stop() {
+            stopped = true;
+            if (check != null) {
+                check.cancel(false);
+                check = null;
+            }
+        }
+
+        private void schedule(long delayNanos) {
+            check = executor.schedule(this::fire, delayNanos, TimeUnit.NANOSECONDS);
+        }
+
+        private void fire() {
+            check = null;
+            if (stopped) {
+                return;
+            }
+            long remaining = timeoutNanos - (System.nanoTime() - lastProgressNanos);
+            if (remaining > 0) {
+                schedule(remaining);
+            } else {
+                stopped = true;
+                onTimeout.run();
+            }
+        }
+    }
+}
