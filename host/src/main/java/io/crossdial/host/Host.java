@@ -372,6 +372,21 @@ public final class Host implements AutoCloseable {
         });
     }
 
+    /**
+     * Upgrades an already connected channel as a dialer that dialed from its listen port (so it runs
+     * simultaneous-open detection). Used by {@link SimultaneousOpenTestMode}.
+     */
+    Future<Connection> upgradeAsListenPortDialer(Channel ch, PeerId expected) {
+        Promise<Connection> promise = ch.eventLoop().newPromise();
+        ch.attr(io.crossdial.core.spi.ConnectionAttributes.DIALED_FROM_LISTEN_PORT).set(Boolean.TRUE);
+        if (ch.eventLoop().inEventLoop()) {
+            upgrade(ch, Role.INITIATOR, expected, Direction.OUTBOUND, promise, 0);
+        } else {
+            ch.eventLoop().execute(() -> upgrade(ch, Role.INITIATOR, expected, Direction.OUTBOUND, promise, 0));
+        }
+        return promise;
+    }
+
     /** Adds a new connection; if it crosses one the other way to the same peer, keeps one. Returns the survivor. */
     private synchronized Connection register(Connection connection) {
         Connection crossed = null;

@@ -1,0 +1,81 @@
+package io.crossdial.cli;
+
+import io.crossdial.core.multiaddr.Multiaddr;
+import io.crossdial.host.Connection;
+import io.crossdial.host.Host;
+import io.crossdial.host.protocol.PerfClient;
+import io.crossdial.host.protocol.PerfResult;
+import io.crossdial.host.protocol.ProtocolIds;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/** {@code crossdial perf MA}: a /perf/1.0.0 client (libp2p/specs perf/perf.md). */
+@Command(name = "perf", description = "Measure throughput with /perf/1.0.0: upload, then download")
+final class PerfCommand implements Callable<Integer> {
+    @Parameters(index = "0", paramLabel = "MULTIADDR", description = "the perf server")
+    String target;
+
+    @Option(names = "--upload", paramLabel = "BYTES", description = "Bytes to send; default 104857600 (100 MiB)")
+    long upload = 100L << 20;
+
+    @Option(names = "--download", paramLabel = "BYTES", description = "Bytes to receive; default 104857600 (100 MiB)")
+    long download = 100L << 20;
+
+    @Option(names = "--streams", paramLabel = "N", description = "Parallel perf streams, each with the full amounts; default 1")
+    int streams = 1;
+
+    @Option(names = "--timeout-ms", paramLabel = "MS", description = "Time limit in ms; default 300000")
+    long timeoutMillis = 300_000;
+
+    @Option(names = "--json", description = "Print one JSON line with the outcome")
+    boolean json;
+
+    @Mixin
+    HostOptions hostOptions;
+
+    @Override
+    public Integer call() {
+        Multiaddr addr = HostOptions.parse(target);
+        if (upload < 0 || download < 0 || streams < 1) {
+            throw new CliException("--upload and --download must be >= 0 and --streams >= 1", 2, null);
+        }
+        try (Host host = hostOptions.builder(List.of()).build().start()) {
+            Connection c = host.dialSync(addr, timeoutMillis);
+            long start = System.nanoTime();
+            List<io.netty.util.concurrent.Future<PerfResult>> runs = new java.util.ArrayList<>();
+            for (int i = 0; i < streams; i++) {
+                PerfClient client = Host.await(c.newStream(s -> new PerfClient(s, Duration.ofMillis(timeoutMillis)),
+                        ProtocolIds.PERF), timeoutMillis, "opening a perf stream");
+                runs.add(client.run(upload, download));
+            }
+            long up = 0;
+            long down = 0;
+            for (io.netty.util.concurrent.Future<PerfResult> run : runs) {
+                PerfResult r = Host.await(run, timeoutMillis, "perf run");
+                up += r.uploadBytes();
+                down += r.downloadBytes();
+            }
+            double seconds = (System.nanoTime() - start) / 1e9;
+            double gbps = (up + down) * 8 / seconds / 1e9;
+            String jvm = System.getProperty("java.vm.name") + " " + Runtime.version();
+            if (json) {
+                System.out.println(Json.event("perf").put("ok", true).put("remotePeer", c.remotePeer().toString())
+                        .put("security", c.security()).put("muxer", c.muxer()).put("streams", streams)
+                        .put("uploadBytes", up).put("downloadBytes", down).put("seconds", seconds)
+                        .put("gbitPerSecond", gbps).put("jvm", jvm).line());
+            } else {
+                System.out.printf("perf %s over %s + %s, %d stream(s), JVM %s%n", c.remotePeer(), c.security(),
+                        c.muxer(), streams, jvm);
+                System.out.printf("uploaded %d bytes, downloaded %d bytes in %.3f s: %.2f Gbit/s%n", up, down,
+                        seconds, gbps);
+            }
+            c.close().awaitUninterruptibly(2000);
+            return 0;
+        }
+    }
+}
