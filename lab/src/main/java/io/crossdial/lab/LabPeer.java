@@ -50,6 +50,7 @@ public final class LabPeer implements AutoCloseable {
     private final StringBuilder diagnostics = new StringBuilder();
     private boolean stdoutEnded;
     private boolean closed;
+    private Thread stderrReader;
 
     private LabPeer(String name, Process process) {
         this.name = name;
@@ -87,6 +88,7 @@ public final class LabPeer implements AutoCloseable {
         out.start();
         Thread err = new Thread(this::readStderr, "lab-peer-" + name + "-stderr");
         err.setDaemon(true);
+        stderrReader = err;
         err.start();
     }
 
@@ -231,6 +233,17 @@ public final class LabPeer implements AutoCloseable {
 
     private LabException failure(String what, Throwable cause) {
         StringBuilder message = new StringBuilder(what);
+        boolean ended;
+        synchronized (lock) {
+            ended = stdoutEnded;
+        }
+        try {
+            if (ended && process.waitFor(1, TimeUnit.SECONDS)) {
+                stderrReader.join(1_000); // the process is gone: let its last stderr lines in
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
         if (!process.isAlive()) {
             message.append("; process exited with code ").append(process.exitValue());
         }
