@@ -63,6 +63,8 @@ public final class LabPeer implements AutoCloseable {
      * stdin, stdout and stderr.
      *
      * @param name a short label used in messages, e.g. {@code "A"}
+     * @param builder the command; its stdin, stdout and stderr redirects are set to pipes here
+     * @return the running peer, to be closed by the caller
      * @throws LabException if the process cannot be started
      */
     public static LabPeer start(String name, ProcessBuilder builder) {
@@ -128,6 +130,7 @@ public final class LabPeer implements AutoCloseable {
     /**
      * Takes the next message from the peer, waiting at most {@code timeout}.
      *
+     * @param timeout the longest wait
      * @return the next JSON object the peer wrote
      * @throws LabException on timeout, or if the peer's stdout ended (both with its stderr)
      */
@@ -139,6 +142,8 @@ public final class LabPeer implements AutoCloseable {
      * Takes the first message whose {@code "event"} equals {@code event}, waiting at most {@code timeout}.
      * Other messages stay queued, in order, for later calls.
      *
+     * @param event the awaited value of {@code "event"}
+     * @param timeout the longest wait
      * @return the matching message
      * @throws LabException if an {@code "error"} event comes first (it is consumed; its message is in the
      *     exception), on timeout or if the peer's stdout ended (with its stderr)
@@ -375,6 +380,8 @@ public final class LabPeer implements AutoCloseable {
      * {@link #javaArgv}: e.g. {@code codeSourceOf(MyPeerMain.class)} and
      * {@code codeSourceOf(com.fasterxml.jackson.core.JsonFactory.class)}.
      *
+     * @param type a class loaded from a jar or directory
+     * @return that jar or directory
      * @throws IllegalArgumentException if the class has no file location (e.g. a JDK class)
      */
     public static Path codeSourceOf(Class<?> type) {

@@ -64,6 +64,7 @@ public final class LabReport {
     /**
      * Appends a round.
      *
+     * @param round the round to append
      * @return this report
      */
     public synchronized LabReport add(SimopenRound round) {

@@ -208,6 +208,7 @@ public final class NetnsLab implements AutoCloseable {
      *
      * @param namespace one of {@link #namespaces()}
      * @param argv the command and its arguments; use absolute paths where PATH may differ
+     * @return a builder for the caller to start, e.g. with {@link LabPeer#start}
      * @throws IllegalArgumentException if {@code namespace} is not this lab's or {@code argv} is empty
      */
     public ProcessBuilder command(String namespace, List<String> argv) {

@@ -13,6 +13,10 @@ import java.util.OptionalLong;
  * "resolution":"initiator","usableMillis":1012,"sameFourTuple":true,"ping":"ok","echo":"ok","note":""}};
  * {@code usableMillis} is {@code null} when no usable connection came up.
  *
+ * <p>The constructor throws {@link IllegalArgumentException} for {@code round < 1} or a negative
+ * {@code usableMillis}, {@link NullPointerException} for a null {@code usableMillis}, {@code ping} or
+ * {@code echo}; a null {@code resolution} or {@code note} becomes empty. Immutable, hence thread-safe.
+ *
  * @param round the round number, from 1
  * @param detected whether the peers detected the simultaneous open
  * @param resolution how it was resolved, free text such as {@code "initiator"}, {@code "responder"},
@@ -46,6 +50,8 @@ public record SimopenRound(int round, boolean detected, String resolution, Optio
          * Reads a check from JSON: {@code "ok"/"failed"/"skipped"} (any case), {@code true} (OK), {@code false}
          * (FAILED) or {@code null} (SKIPPED).
          *
+         * @param value the JSON value
+         * @return the check
          * @throws IllegalArgumentException for anything else
          */
         public static Check of(Object value) {
@@ -60,9 +66,16 @@ public record SimopenRound(int round, boolean detected, String resolution, Optio
     }
 
     /**
-     * @throws IllegalArgumentException if {@code round < 1} or {@code usableMillis} is negative
-     * @throws NullPointerException if an argument is null ({@code resolution} and {@code note} excepted: null
-     *     becomes empty)
+     * Checks the components, as described in the class comment.
+     *
+     * @param round the round number, from 1
+     * @param detected whether the simultaneous open was detected
+     * @param resolution how it was resolved; null becomes empty
+     * @param usableMillis milliseconds to a usable connection, empty if none
+     * @param sameFourTuple whether both sides ended up on one connection
+     * @param ping the ping outcome
+     * @param echo the echo outcome
+     * @param note a remark; null becomes empty
      */
     public SimopenRound {
         if (round < 1) {
@@ -106,6 +119,8 @@ public record SimopenRound(int round, boolean detected, String resolution, Optio
      * Reads the JSON form described in the class comment (as parsed by {@link LabPeer}). Missing booleans are
      * false, missing checks SKIPPED, missing texts empty, a missing {@code usableMillis} means not usable.
      *
+     * @param map one parsed JSON object
+     * @return the round
      * @throws IllegalArgumentException if {@code round} is missing or a value has the wrong type
      */
     public static SimopenRound fromMap(Map<String, ?> map) {
