@@ -1,0 +1,160 @@
+package io.crossdial.lab;
+
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.JsonToken;
+import java.io.IOException;
+import java.io.StringWriter;
+import java.io.UncheckedIOException;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * The JSON of the lab's line protocol, on jackson-core's streaming API: one object per line, written without
+ * line breaks.
+ *
+ * <p>Values map as follows: object - {@code Map<String, Object>} (insertion order kept), array -
+ * {@code List<Object>}, string - {@code String}, integer - {@code Long} (or {@code BigInteger} beyond 64
+ * bits), fraction - {@code Double}, {@code true}/{@code false} - {@code Boolean}, {@code null} - {@code null}.
+ * Writing accepts the same types plus any {@link Number}, {@link Enum} (its name) and {@link Optional}.
+ * Thread-safe (the factory is shared, parsers and generators are per call).
+ */
+final class Json {
+    private static final JsonFactory FACTORY = new JsonFactory();
+
+    private Json() {}
+
+    /**
+     * Writes {@code object} as one line of JSON (no trailing newline).
+     *
+     * @throws IllegalArgumentException if a value has a type listed nowhere above
+     */
+    static String write(Map<String, ?> object) {
+        StringWriter out = new StringWriter();
+        try (JsonGenerator gen = FACTORY.createGenerator(out)) {
+            writeValue(gen, object);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e); // a StringWriter does not fail
+        }
+        return out.toString();
+    }
+
+    /**
+     * Parses one JSON object that fills {@code text} (surrounding whitespace allowed).
+     *
+     * @throws LabException if {@code text} is not exactly one well-formed JSON object
+     */
+    static Map<String, Object> parseObject(String text) {
+        try (JsonParser parser = FACTORY.createParser(text)) {
+            if (parser.nextToken() != JsonToken.START_OBJECT) {
+                throw new LabException("not a JSON object: " + abbreviate(text));
+            }
+            Map<String, Object> object = readObject(parser);
+            if (parser.nextToken() != null) {
+                throw new LabException("trailing content after the JSON object: " + abbreviate(text));
+            }
+            return object;
+        } catch (JsonProcessingException e) {
+            throw new LabException("malformed JSON: " + e.getOriginalMessage() + ": " + abbreviate(text), e);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e); // parsing a String does not do I/O
+        }
+    }
+
+    private static Map<String, Object> readObject(JsonParser parser) throws IOException {
+        Map<String, Object> object = new LinkedHashMap<>();
+        JsonToken token;
+        while ((token = parser.nextToken()) == JsonToken.FIELD_NAME) {
+            String name = parser.currentName();
+            parser.nextToken();
+            object.put(name, readValue(parser));
+        }
+        if (token != JsonToken.END_OBJECT) {
+            throw new LabException("unterminated JSON object");
+        }
+        return object;
+    }
+
+    private static Object readValue(JsonParser parser) throws IOException {
+        JsonToken token = parser.currentToken();
+        if (token == null) {
+            throw new LabException("unexpected end of JSON");
+        }
+        switch (token) {
+            case START_OBJECT:
+                return readObject(parser);
+            case START_ARRAY: {
+                List<Object> list = new ArrayList<>();
+                while (parser.nextToken() != JsonToken.END_ARRAY) {
+                    if (parser.currentToken() == null) {
+                        throw new LabException("unterminated JSON array");
+                    }
+                    list.add(readValue(parser));
+                }
+                return list;
+            }
+            case VALUE_STRING:
+                return parser.getText();
+            case VALUE_NUMBER_INT:
+                return parser.getNumberType() == JsonParser.NumberType.BIG_INTEGER
+                        ? parser.getBigIntegerValue() : Long.valueOf(parser.getLongValue());
+            case VALUE_NUMBER_FLOAT:
+                return parser.getDoubleValue();
+            case VALUE_TRUE:
+                return Boolean.TRUE;
+            case VALUE_FALSE:
+                return Boolean.FALSE;
+            case VALUE_NULL:
+                return null;
+            default:
+                throw new LabException("unexpected JSON token " + token);
+        }
+    }
+
+    private static void writeValue(JsonGenerator gen, Object value) throws IOException {
+        if (value == null) {
+            gen.writeNull();
+        } else if (value instanceof Map<?, ?> map) {
+            gen.writeStartObject();
+            for (Map.Entry<?, ?> e : map.entrySet()) {
+                gen.writeFieldName(String.valueOf(e.getKey()));
+                writeValue(gen, e.getValue());
+            }
+            gen.writeEndObject();
+        } else if (value instanceof Iterable<?> list) {
+            gen.writeStartArray();
+            for (Object item : list) {
+                writeValue(gen, item);
+            }
+            gen.writeEndArray();
+        } else if (value instanceof CharSequence s) {
+            gen.writeString(s.toString());
+        } else if (value instanceof Boolean b) {
+            gen.writeBoolean(b);
+        } else if (value instanceof Integer || value instanceof Long || value instanceof Short
+                || value instanceof Byte) {
+            gen.writeNumber(((Number) value).longValue());
+        } else if (value instanceof java.math.BigInteger big) {
+            gen.writeNumber(big);
+        } else if (value instanceof java.math.BigDecimal dec) {
+            gen.writeNumber(dec);
+        } else if (value instanceof Number n) {
+            gen.writeNumber(n.doubleValue());
+        } else if (value instanceof Enum<?> e) {
+            gen.writeString(e.name());
+        } else if (value instanceof Optional<?> o) {
+            writeValue(gen, o.orElse(null));
+        } else {
+            throw new IllegalArgumentException("cannot write " + value.getClass().getName() + " as JSON");
+        }
+    }
+
+    static String abbreviate(String text) {
+        return text.length() <= 200 ? text : text.substring(0, 200) + "...(" + text.length() + " chars)";
+    }
+}
