@@ -116,6 +116,8 @@ public final class Connection {
                         (mctx, protocolId) -> {
                             mctx.pipeline().addAfter(mctx.name(), null, handler);
                             ctx.pipeline().remove(ctx.name());
+                            // Last, after whatever the handler (or a client it created) added with addLast.
+                            mctx.pipeline().addLast(QuietTail.INSTANCE);
                             promise.trySuccess(new Stream(stream, protocolId, Connection.this));
                         }));
             }

@@ -349,6 +349,9 @@ public final class Host implements AutoCloseable {
         }
         upgrader.upgrade(ch, role, expected, new InboundStreamInitializer(holder)).addListener(f -> {
             pendingInbound.remove(ch);
+            if (ch.pipeline().get(QuietTail.class) == null) {
+                ch.pipeline().addLast(QuietTail.INSTANCE);
+            }
             if (!f.isSuccess()) {
                 log.debug("{} upgrade failed: {}", direction, f.cause().getMessage());
                 if (result != null) {
@@ -483,6 +486,7 @@ public final class Host implements AutoCloseable {
 
         @Override
         public void handlerAdded(ChannelHandlerContext ctx) {
+            ctx.pipeline().addLast(QuietTail.INSTANCE);
             List<String> ids = List.copyOf(protocols.keySet());
             ctx.pipeline().replace(this, null, new MultistreamListenerHandler(ids,
                     upgrader.config().negotiationTimeoutMillis(), (mctx, protocolId) -> {

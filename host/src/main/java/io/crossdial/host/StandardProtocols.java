@@ -1,5 +1,7 @@
 package io.crossdial.host;
 
+import io.crossdial.host.protocol.PingResponder;
+import io.crossdial.host.protocol.ProtocolIds;
 import java.util.Map;
 
 /** Registers the protocols every libp2p peer expects: ping and identify. */
@@ -7,6 +9,6 @@ final class StandardProtocols {
     private StandardProtocols() {}
 
     static void register(Host host, Map<String, StreamHandlerFactory> protocols) {
-        // TODO: ping and identify once the protocol package lands.
+        protocols.put(ProtocolIds.PING, connection -> new PingResponder());
     }
 }
