@@ -36,6 +36,18 @@ final class ListenCommand implements Callable<Integer> {
         }
         Host host = Services.serveAll(hostOptions.builder(addrs))
                 .onConnection(c -> report(c, json))
+                .onInboundFailure((remote, cause) -> {
+                    if (json) {
+                        System.out.println(Json.event("upgrade-failed").put("direction", "inbound")
+                                .put("remoteAddr", String.valueOf(remote)).put("error", Main.oneLine(cause))
+                                .put("errorType", cause.getCause() == null ? cause.getClass().getSimpleName()
+                                        : cause.getCause().getClass().getSimpleName())
+                                .line());
+                    } else {
+                        System.out.println("inbound connection from " + remote + " failed: " + Main.oneLine(cause));
+                    }
+                    System.out.flush();
+                })
                 .build();
         CountDownLatch stop = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {

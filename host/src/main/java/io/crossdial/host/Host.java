@@ -58,6 +58,7 @@ public final class Host implements AutoCloseable {
     private final Map<String, StreamHandlerFactory> protocols;
     private final String agentVersion;
     private final Consumer<Connection> connectionListener;
+    private final java.util.function.BiConsumer<java.net.SocketAddress, Throwable> inboundFailureListener;
     private final Upgrader upgrader;
     private final TcpTransport transport;
     private final Set<Connection> connections = ConcurrentHashMap.newKeySet();
@@ -70,6 +71,7 @@ public final class Host implements AutoCloseable {
         this.requestedListenAddrs = List.copyOf(b.listenAddrs);
         this.agentVersion = b.agentVersion;
         this.connectionListener = b.connectionListener;
+        this.inboundFailureListener = b.inboundFailureListener;
         this.upgrader = new Upgrader(upgraderConfig);
         this.protocols = new java.util.LinkedHashMap<>();
         StandardProtocols.register(this, protocols);
@@ -356,6 +358,12 @@ public final class Host implements AutoCloseable {
                 log.debug("{} upgrade failed: {}", direction, f.cause().getMessage());
                 if (result != null) {
                     result.tryFailure(f.cause());
+                } else {
+                    try {
+                        inboundFailureListener.accept(ch.remoteAddress(), f.cause());
+                    } catch (RuntimeException e) {
+                        log.warn("inbound failure listener failed", e);
+                    }
                 }
                 return;
             }

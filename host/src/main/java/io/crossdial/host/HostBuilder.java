@@ -40,6 +40,7 @@ public final class HostBuilder {
     int maxInboundStreams = UpgraderConfig.DEFAULT_MAX_INBOUND_STREAMS;
     String agentVersion = Host.DEFAULT_AGENT_VERSION;
     Consumer<Connection> connectionListener = c -> {};
+    java.util.function.BiConsumer<java.net.SocketAddress, Throwable> inboundFailureListener = (a, e) -> {};
 
     HostBuilder() {}
 
@@ -151,6 +152,17 @@ public final class HostBuilder {
      */
     public HostBuilder onConnection(Consumer<Connection> listener) {
         this.connectionListener = listener;
+        return this;
+    }
+
+    /**
+     * @param listener called on the connection's event loop when an accepted connection fails its upgrade,
+     *     with the remote address and the typed failure ({@code UpgradeException} naming the stage); the
+     *     connection is already closed
+     * @return this builder
+     */
+    public HostBuilder onInboundFailure(java.util.function.BiConsumer<java.net.SocketAddress, Throwable> listener) {
+        this.inboundFailureListener = listener;
         return this;
     }
 
