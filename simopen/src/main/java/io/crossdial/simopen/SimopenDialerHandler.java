@@ -86,7 +86,8 @@ public final class SimopenDialerHandler extends ByteToMessageDecoder {
      *     has its own timeout
      * @param nonces draws the {@code select:} numbers (a {@code SecureRandom}'s {@code nextLong} in
      *     production; fixed values in tests)
-     * @param resolution told the resolved role before the next stage is installed
+     * @param resolution told the resolved role before the next stage is installed; an exception it throws
+     *     fails the resolution (a {@link SimopenException} with that cause, and the channel is closed)
      * @param negotiation handed to the next multistream stage, told the agreed security protocol
      * @throws IllegalArgumentException for mode OFF, no protocols, or a non-positive timeout
      */
@@ -297,11 +298,17 @@ public final class SimopenDialerHandler extends ByteToMessageDecoder {
     }
 
     private void resolved(ChannelHandlerContext ctx, Role resolvedRole) {
-        state = State.DONE;
-        cancelTimeout();
         SimopenResult result = new SimopenResult(resolvedRole, detection, localNonce, remoteNonce, rounds,
                 System.nanoTime() - startNanos);
         LOG.debug("{} resolved: {}", ctx.channel(), result);
+        try {
+            resolution.onResolved(ctx, result);
+        } catch (RuntimeException e) {
+            // A local failure: fail (and close) like any other, rather than stay open in DONE.
+            throw new SimopenException("role resolution listener failed after " + result, e);
+        }
+        state = State.DONE;
+        cancelTimeout();
         ChannelHandler next;
         if (detection == Detection.NONE) {
             next = new MultistreamDialerHandler(protocols, MultistreamDialerHandler.Start.AWAIT_FIRST_ANSWER,
@@ -313,7 +320,6 @@ public final class SimopenDialerHandler extends ByteToMessageDecoder {
         } else {
             next = new MultistreamListenerHandler(protocols, true, timeoutMillis, negotiation);
         }
-        resolution.onResolved(ctx, result);
         ctx.pipeline().replace(this, ctx.name(), next);
     }
 
