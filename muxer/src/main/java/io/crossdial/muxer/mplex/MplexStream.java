@@ -52,7 +52,13 @@ final class MplexStream extends AbstractMuxedStreamChannel {
 
     void onParentWritability(boolean writable) {
         parentWritabilityChanged(writable);
-        sendWindowChanged();
+        if (writable) {
+            // the event may fire inside this stream's own flush (its frames drained the parent), where a
+            // nested flush is ignored: resume writing once that flush has returned
+            eventLoop().execute(this::sendWindowChanged);
+        } else {
+            sendWindowChanged();
+        }
     }
 
     void onParentClosed() {
