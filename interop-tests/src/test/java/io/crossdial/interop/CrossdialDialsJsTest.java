@@ -15,15 +15,15 @@ import io.crossdial.upgrader.UpgradeException;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /** crossdial dials a stock js-libp2p listener (peer.mjs listen). */
 class CrossdialDialsJsTest {
     private Host host;
 
-    @BeforeAll
-    static void requireNode() {
+    @BeforeEach
+    void requireNode() {
         JsPeer.requireAvailable();
     }
 

@@ -8,15 +8,15 @@ import io.crossdial.host.Host;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /** A stock js-libp2p dialer (peer.mjs dial) against an in-process crossdial listener. */
 class JsDialsCrossdialTest {
     private Host host;
 
-    @BeforeAll
-    static void requireNode() {
+    @BeforeEach
+    void requireNode() {
         JsPeer.requireAvailable();
     }
 
