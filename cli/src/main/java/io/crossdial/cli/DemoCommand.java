@@ -59,6 +59,9 @@ final class DemoCommand implements Callable<Integer> {
             line("Noise XX: %s initiator, %s responder; A sees %s, B sees %s (peer IDs verified)", ini, res,
                     ca.remotePeer(), cb.remotePeer());
             line("%s: %s client (odd stream IDs), %s server, same TCP connection kept", ca.muxer(), ini, res);
+            io.crossdial.host.protocol.IdentifyInfo id = DialCommand.identify(ca, TIMEOUT_MILLIS);
+            line("A identifies B over /ipfs/id/1.0.0: %s, protocols %s, sees A at %s", id.agentVersion(),
+                    id.protocols(), id.observedAddr());
             PingClient ping = Host.await(ca.newStream(s -> new PingClient(s, Duration.ofMillis(TIMEOUT_MILLIS)),
                     ProtocolIds.PING), TIMEOUT_MILLIS, "ping stream");
             for (int i = 0; i < 3; i++) {

@@ -4,6 +4,8 @@ import io.crossdial.core.multiaddr.Multiaddr;
 import io.crossdial.host.Connection;
 import io.crossdial.host.Host;
 import io.crossdial.host.protocol.EchoClient;
+import io.crossdial.host.protocol.IdentifyClient;
+import io.crossdial.host.protocol.IdentifyInfo;
 import io.crossdial.host.protocol.PingClient;
 import io.crossdial.host.protocol.ProtocolIds;
 import java.security.SecureRandom;
@@ -39,6 +41,26 @@ final class DialCommand implements Callable<Integer> {
     @Mixin
     HostOptions hostOptions;
 
+    /** Runs identify and checks the announced key against the authenticated peer ID. */
+    static IdentifyInfo identify(Connection c, long timeoutMillis) {
+        IdentifyInfo id = Host.await(Host.await(c.newStream(s -> new IdentifyClient(s, Duration.ofMillis(timeoutMillis)),
+                ProtocolIds.IDENTIFY), timeoutMillis, "opening an identify stream").result(), timeoutMillis, "identify");
+        if (id.publicKey() != null && !io.crossdial.core.crypto.PeerId.fromPublicKey(id.publicKey()).equals(c.remotePeer())) {
+            throw new CliException("identify: the announced public key does not belong to " + c.remotePeer());
+        }
+        return id;
+    }
+
+    static java.util.Map<String, Object> identifyJson(IdentifyInfo id) {
+        java.util.Map<String, Object> m = new java.util.LinkedHashMap<>();
+        m.put("agentVersion", id.agentVersion());
+        m.put("protocolVersion", id.protocolVersion());
+        m.put("protocols", id.protocols());
+        m.put("listenAddrs", id.listenAddrs().stream().map(Object::toString).toList());
+        m.put("observedAddr", id.observedAddr() == null ? null : id.observedAddr().toString());
+        return m;
+    }
+
     @Override
     public Integer call() {
         Multiaddr addr = HostOptions.parse(target);
@@ -51,6 +73,8 @@ final class DialCommand implements Callable<Integer> {
             long start = System.nanoTime();
             Connection c = host.dialSync(addr, timeoutMillis);
             double connectMs = (System.nanoTime() - start) / 1e6;
+
+            IdentifyInfo id = identify(c, timeoutMillis);
 
             PingClient ping = Host.await(c.newStream(s -> new PingClient(s, Duration.ofMillis(timeoutMillis)),
                     ProtocolIds.PING), timeoutMillis, "opening a ping stream");
@@ -78,6 +102,7 @@ final class DialCommand implements Callable<Integer> {
                         .put("muxer", c.muxer())
                         .put("connectMs", connectMs)
                         .put("pingRttMs", rtts)
+                        .put("identify", identifyJson(id))
                         .put("echoBytes", echoBytes)
                         .put("localAddr", c.localAddr().toString())
                         .put("remoteAddr", c.remoteAddr().toString())
@@ -85,6 +110,8 @@ final class DialCommand implements Callable<Integer> {
             } else {
                 System.out.printf("connected to %s in %.1f ms (%s -> %s, %s + %s)%n", c.remotePeer(), connectMs,
                         c.localAddr(), c.remoteAddr(), c.security(), c.muxer());
+                System.out.printf("identify: %s, protocols %s, listen %s, observed us as %s%n", id.agentVersion(),
+                        id.protocols(), id.listenAddrs(), id.observedAddr());
                 System.out.printf("ping rtt: %s ms%n", rtts.stream().map(r -> String.format("%.2f", r)).toList());
                 System.out.printf("echo: %d bytes back, identical%n", echoBytes);
             }

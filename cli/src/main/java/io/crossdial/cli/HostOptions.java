@@ -8,38 +8,53 @@ import io.crossdial.core.spi.SecurityTransport;
 import io.crossdial.core.spi.StreamMuxer;
 import io.crossdial.host.Host;
 import io.crossdial.host.HostBuilder;
-import io.crossdial.muxer.yamux.YamuxStreamMuxer;
-import io.crossdial.security.noise.NoiseSecurityTransport;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
-import java.util.function.Supplier;
+import java.util.ServiceLoader;
+import java.util.function.Function;
 import picocli.CommandLine.Option;
 
 /** Options shared by the commands that run a host: identity, security, muxer. */
 final class HostOptions {
-    /** Security transports by name and by protocol ID. */
-    static final Map<String, Supplier<SecurityTransport>> SECURITY = Map.of(
-            "noise", NoiseSecurityTransport::new,
-            NoiseSecurityTransport.PROTOCOL_ID, NoiseSecurityTransport::new);
-    /** Muxers by name and by protocol ID. */
-    static final Map<String, Supplier<StreamMuxer>> MUXERS = Map.of(
-            "yamux", YamuxStreamMuxer::new,
-            YamuxStreamMuxer.PROTOCOL_ID, YamuxStreamMuxer::new);
+    /** Security transports found through ServiceLoader, in discovery order. */
+    static List<SecurityTransport> availableSecurity() {
+        List<SecurityTransport> out = new ArrayList<>();
+        ServiceLoader.load(SecurityTransport.class).forEach(out::add);
+        return out;
+    }
+
+    /** Stream muxers found through ServiceLoader, in discovery order. */
+    static List<StreamMuxer> availableMuxers() {
+        List<StreamMuxer> out = new ArrayList<>();
+        ServiceLoader.load(StreamMuxer.class).forEach(out::add);
+        return out;
+    }
+
+    static <T> T pick(List<T> available, String wanted, Function<T, String> name, Function<T, String> id,
+            String what) {
+        for (T t : available) {
+            if (name.apply(t).equals(wanted) || id.apply(t).equals(wanted)) {
+                return t;
+            }
+        }
+        List<String> names = available.stream().map(t -> name.apply(t) + " (" + id.apply(t) + ")").toList();
+        throw new CliException("unsupported " + what + " '" + wanted + "'; available: " + String.join(", ", names),
+                2, null);
+    }
 
     @Option(names = "--key", paramLabel = "FILE",
             description = "Identity key file (protobuf PrivateKey, as written by keygen); default: a new Ed25519 key")
     Path keyFile;
 
     @Option(names = "--security", paramLabel = "NAME", split = ",",
-            description = "Security transports in preference order (noise); default: noise")
+            description = "Security transports in preference order, by name or protocol ID (noise, tls); default: noise")
     List<String> security = new ArrayList<>(List.of("noise"));
 
     @Option(names = "--muxer", paramLabel = "NAME", split = ",",
-            description = "Stream muxers in preference order (yamux); default: yamux")
+            description = "Stream muxers in preference order, by name or protocol ID (yamux, mplex); default: yamux")
     List<String> muxers = new ArrayList<>(List.of("yamux"));
 
     PrivateKey loadKey() {
@@ -61,19 +76,14 @@ final class HostOptions {
 
     HostBuilder builder(List<Multiaddr> listen) {
         HostBuilder b = Host.builder().identity(loadKey());
+        List<SecurityTransport> securityAvailable = availableSecurity();
         for (String name : security) {
-            Supplier<SecurityTransport> s = SECURITY.get(name);
-            if (s == null) {
-                throw new CliException("unsupported security transport '" + name + "'; supported: noise", 2, null);
-            }
-            b.security(s.get());
+            b.security(pick(securityAvailable, name, SecurityTransport::name, SecurityTransport::protocolId,
+                    "security transport"));
         }
+        List<StreamMuxer> muxersAvailable = availableMuxers();
         for (String name : muxers) {
-            Supplier<StreamMuxer> m = MUXERS.get(name);
-            if (m == null) {
-                throw new CliException("unsupported stream muxer '" + name + "'; supported: yamux", 2, null);
-            }
-            b.muxer(m.get());
+            b.muxer(pick(muxersAvailable, name, StreamMuxer::name, StreamMuxer::protocolId, "stream muxer"));
         }
         listen.forEach(b::listen);
         return b;

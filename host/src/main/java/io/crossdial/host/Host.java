@@ -235,7 +235,7 @@ public final class Host implements AutoCloseable {
         } catch (RuntimeException e) {
             return promise.setFailure(e);
         }
-        attempt(addr, expected, promise, 0, transport.config().portReuse());
+        attempt(addr, expected, promise, 0, transport.config().portReuse(), 0);
         return promise;
     }
 
@@ -244,11 +244,17 @@ public final class Host implements AutoCloseable {
         peerAddresses.computeIfAbsent(peer, p -> new java.util.concurrent.CopyOnWriteArrayList<>()).addAll(addrs);
     }
 
+    /**
+     * One dial attempt. After a failed simultaneous open on a dial from a listen port, redials (from an
+     * ephemeral port) go to {@code addr} first, then, each time one is refused, to the next of the peer's
+     * known addresses ({@code target} indexes them).
+     */
     private void attempt(Multiaddr addr, PeerId expected, Promise<Connection> promise, int redials,
-            boolean portReuse) {
+            boolean portReuse, int target) {
         Promise<Connection> attemptResult = transport.workerGroup().next().newPromise();
         Channel[] dialed = new Channel[1];
-        transport.dial(addr, new ChannelInitializer<Channel>() {
+        Multiaddr current = target == 0 ? addr : knownAddresses(addr, expected).get(target);
+        transport.dial(current, new ChannelInitializer<Channel>() {
             @Override
             protected void initChannel(Channel ch) {
                 dialed[0] = ch;
@@ -265,44 +271,58 @@ public final class Host implements AutoCloseable {
                 return;
             }
             Throwable cause = f.cause();
-            boolean fromListenPort = dialed[0] != null && Boolean.TRUE.equals(
-                    dialed[0].attr(io.crossdial.core.spi.ConnectionAttributes.DIALED_FROM_LISTEN_PORT).get());
-            boolean collision = cause instanceof io.crossdial.upgrader.UpgradeException u
-                    && (u.stage() == io.crossdial.upgrader.UpgradeStage.SECURITY_NEGOTIATION
-                            || u.stage() == io.crossdial.upgrader.UpgradeStage.SECURITY_HANDSHAKE)
-                    && !(u.getMessage() != null && u.getMessage().contains("peer ID mismatch"));
-            boolean refusedRedial = redials > 0 && cause instanceof io.crossdial.transport.tcp.TcpDialException;
-            if ((fromListenPort && collision || refusedRedial) && redials < MAX_REDIALS) {
-                List<Multiaddr> targets = new ArrayList<>();
-                targets.add(addr);
-                if (expected != null) {
-                    targets.addAll(peerAddresses.getOrDefault(expected, List.of()));
-                }
-                Multiaddr next = refusedRedial ? nextTarget(targets, addr) : addr;
-                if (next == null) {
-                    promise.tryFailure(cause);
-                    return;
-                }
+            if (redials >= MAX_REDIALS) {
+                promise.tryFailure(cause);
+            } else if ((redials == 0 && dialedFromListenPort(dialed[0]) || redials > 0) && isCollision(cause)) {
+                // A simultaneous open the remote could not resolve (or a redial the remote dropped while it was
+                // still tearing the collision down): back off, doubling, and redial from an ephemeral port.
                 long ceiling = Math.min(REDIAL_MAX_BACKOFF_MILLIS, REDIAL_BASE_MILLIS << redials);
-                long backoff = refusedRedial ? 0 : java.util.concurrent.ThreadLocalRandom.current().nextLong(ceiling / 2, ceiling + 1);
-                log.debug("dial {} failed ({}); redial {} in {} ms from an ephemeral port", addr, cause.getMessage(),
-                        next, backoff);
-                transport.workerGroup().schedule(() -> attempt(next, expected, promise, redials + 1, false),
+                long backoff = java.util.concurrent.ThreadLocalRandom.current().nextLong(ceiling / 2, ceiling + 1);
+                log.debug("dial {} failed ({}); redial in {} ms from an ephemeral port", current, cause.getMessage(),
+                        backoff);
+                transport.workerGroup().schedule(() -> attempt(addr, expected, promise, redials + 1, false, target),
                         backoff, TimeUnit.MILLISECONDS);
+            } else if (redials > 0 && cause instanceof io.crossdial.transport.tcp.TcpDialException
+                    && target + 1 < knownAddresses(addr, expected).size()) {
+                // A redial target that refuses: the address was a dial port, not a listen port; try the next.
+                log.debug("redial to {} failed ({}); trying the peer's next address", current, cause.getMessage());
+                attempt(addr, expected, promise, redials + 1, false, target + 1);
             } else {
                 promise.tryFailure(cause);
             }
         });
     }
 
-    private static Multiaddr nextTarget(List<Multiaddr> targets, Multiaddr current) {
-        int i = targets.indexOf(current);
-        for (int j = i + 1; j < targets.size(); j++) {
-            if (!targets.get(j).equals(current)) {
-                return targets.get(j);
+    /** The dialed address, then the peer's other known addresses, without repeats. */
+    private List<Multiaddr> knownAddresses(Multiaddr addr, PeerId expected) {
+        java.util.LinkedHashSet<Multiaddr> out = new java.util.LinkedHashSet<>();
+        out.add(addr);
+        if (expected != null) {
+            for (Multiaddr a : peerAddresses.getOrDefault(expected, List.of())) {
+                out.add(a.peerId() == null ? a.withPeerId(expected) : a);
             }
         }
-        return null;
+        return new ArrayList<>(out);
+    }
+
+    private static boolean dialedFromListenPort(Channel ch) {
+        return ch != null
+                && Boolean.TRUE.equals(ch.attr(io.crossdial.core.spi.ConnectionAttributes.DIALED_FROM_LISTEN_PORT).get());
+    }
+
+    /** A failure in the security stages that is not a peer ID mismatch: how a stock peer's collision ends. */
+    private static boolean isCollision(Throwable cause) {
+        if (!(cause instanceof io.crossdial.upgrader.UpgradeException u)
+                || (u.stage() != io.crossdial.upgrader.UpgradeStage.SECURITY_NEGOTIATION
+                        && u.stage() != io.crossdial.upgrader.UpgradeStage.SECURITY_HANDSHAKE)) {
+            return false;
+        }
+        for (Throwable t = cause; t != null; t = t.getCause()) {
+            if (t instanceof io.crossdial.core.spi.PeerIdMismatchException) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /**

@@ -19,10 +19,28 @@ import io.netty.channel.ChannelPipeline;
  *       the channel, releasing every buffer it holds.</li>
  * </ul>
  * Implementations are thread-safe and stateless between connections.
+ *
+ * <h2>Registration</h2>
+ * Register an implementation with the host builder, or, for the {@code crossdial} command, through
+ * {@link java.util.ServiceLoader}: a public no-argument constructor and a line naming the class in
+ * {@code META-INF/services/io.crossdial.core.spi.SecurityTransport}. The CLI then picks it by
+ * {@link #name()} or by protocol ID.
  */
 public interface SecurityTransport {
     /** @return the multistream protocol ID, e.g. {@code /noise} */
     String protocolId();
+
+    /**
+     * The short name the CLI accepts for this security transport: by default the first segment of the
+     * protocol ID ({@code /noise} -> {@code noise}, {@code /yamux/1.0.0} -> {@code yamux}).
+     *
+     * @return the short name
+     */
+    default String name() {
+        String id = protocolId();
+        int end = id.indexOf('/', 1);
+        return end < 0 ? id.substring(1) : id.substring(1, end);
+    }
 
     /**
      * Adds the handshake handler for one connection.

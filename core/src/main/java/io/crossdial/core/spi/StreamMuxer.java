@@ -19,10 +19,28 @@ import io.netty.channel.ChannelPipeline;
  *   <li>closes every stream channel when the connection closes.</li>
  * </ul>
  * Implementations are thread-safe and stateless between connections.
+ *
+ * <h2>Registration</h2>
+ * Register an implementation with the host builder, or, for the {@code crossdial} command, through
+ * {@link java.util.ServiceLoader}: a public no-argument constructor and a line naming the class in
+ * {@code META-INF/services/io.crossdial.core.spi.StreamMuxer}. The CLI then picks it by
+ * {@link #name()} or by protocol ID.
  */
 public interface StreamMuxer {
     /** @return the multistream protocol ID, e.g. {@code /yamux/1.0.0} */
     String protocolId();
+
+    /**
+     * The short name the CLI accepts for this stream muxer: by default the first segment of the
+     * protocol ID ({@code /noise} -> {@code noise}, {@code /yamux/1.0.0} -> {@code yamux}).
+     *
+     * @return the short name
+     */
+    default String name() {
+        String id = protocolId();
+        int end = id.indexOf('/', 1);
+        return end < 0 ? id.substring(1) : id.substring(1, end);
+    }
 
     /**
      * Adds the session handler for one connection.

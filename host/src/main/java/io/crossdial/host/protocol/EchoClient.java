@@ -43,8 +43,9 @@ public final class EchoClient {
         this.idleTimeoutNanos = StreamSupport.positiveNanos(idleTimeout, "idleTimeout");
         this.idleTimeout = idleTimeout;
         this.stream = stream;
-        stream.config().setAutoRead(true);
+        // Handler first: a read must never reach the pipeline before the handler is in place.
         stream.pipeline().addLast("crossdial-echo-client", handler);
+        stream.config().setAutoRead(true);
     }
 
     /**
@@ -70,6 +71,7 @@ public final class EchoClient {
 
     private final class Handler extends ChannelInboundHandlerAdapter {
         private State state = State.NEW;
+        private EchoException failure;
         private Promise<byte[]> promise;
         private byte[] sent;
         private byte[] received;
@@ -81,7 +83,9 @@ public final class EchoClient {
 
         void start(byte[] data, Promise<byte[]> p) {
             if (state != State.NEW) {
-                p.tryFailure(new EchoException(Reason.ILLEGAL_STATE, "echo: one exchange per client"));
+                // A stream that failed or ended before the first call reports that failure.
+                p.tryFailure(failure != null ? failure
+                        : new EchoException(Reason.ILLEGAL_STATE, "echo: one exchange per client"));
                 return;
             }
             state = State.RUNNING;
@@ -186,7 +190,7 @@ public final class EchoClient {
 
         private void remoteEnded() {
             if (state == State.NEW) {
-                state = State.DONE;
+                fail(Reason.CLOSED, "echo: the stream ended before the exchange started", null);
                 return;
             }
             if (state != State.RUNNING) {
@@ -219,8 +223,9 @@ public final class EchoClient {
                 idle.stop();
             }
             stream.close();
+            failure = new EchoException(reason, message, cause);
             if (promise != null) {
-                promise.tryFailure(new EchoException(reason, message, cause));
+                promise.tryFailure(failure);
             }
         }
     }

@@ -43,8 +43,9 @@ public final class PerfClient {
         this.idleTimeoutNanos = StreamSupport.positiveNanos(idleTimeout, "idleTimeout");
         this.idleTimeout = idleTimeout;
         this.stream = stream;
-        stream.config().setAutoRead(true);
+        // Handler first: a read must never reach the pipeline before the handler is in place.
         stream.pipeline().addLast("crossdial-perf-client", handler);
+        stream.config().setAutoRead(true);
     }
 
     /**
@@ -74,6 +75,7 @@ public final class PerfClient {
 
     private final class Handler extends ChannelInboundHandlerAdapter {
         private State state = State.NEW;
+        private PerfException failure;
         private Promise<PerfResult> promise;
         private long upload;
         private long download;
@@ -88,7 +90,9 @@ public final class PerfClient {
 
         void start(long uploadBytes, long downloadBytes, Promise<PerfResult> p) {
             if (state != State.NEW) {
-                p.tryFailure(new PerfException(Reason.ILLEGAL_STATE, "perf: one run per client"));
+                // A stream that failed or ended before the first call reports that failure.
+                p.tryFailure(failure != null ? failure
+                        : new PerfException(Reason.ILLEGAL_STATE, "perf: one run per client"));
                 return;
             }
             state = State.UPLOAD;
@@ -210,7 +214,7 @@ public final class PerfClient {
 
         private void remoteEnded() {
             if (state == State.NEW) {
-                state = State.DONE;
+                fail(Reason.CLOSED, "perf: the stream ended before the run started", null);
                 return;
             }
             if (state == State.DONE) {
@@ -238,8 +242,9 @@ public final class PerfClient {
             }
             releaseChunk();
             stream.close();
+            failure = new PerfException(reason, message, cause);
             if (promise != null) {
-                promise.tryFailure(new PerfException(reason, message, cause));
+                promise.tryFailure(failure);
             }
         }
 

@@ -50,8 +50,9 @@ public final class PingClient {
         this.timeoutNanos = StreamSupport.positiveNanos(timeout, "timeout");
         this.timeout = timeout;
         this.stream = stream;
-        stream.config().setAutoRead(true);
+        // Handler first: a read must never reach the pipeline before the handler is in place.
         stream.pipeline().addLast("crossdial-ping-client", handler);
+        stream.config().setAutoRead(true);
     }
 
     /**

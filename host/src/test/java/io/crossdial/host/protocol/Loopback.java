@@ -45,12 +45,16 @@ final class Loopback implements AutoCloseable {
                 .channel();
     }
 
-    /** @return a connected dialer-side channel with an empty pipeline */
+    /**
+     * @return a connected dialer-side channel with an empty pipeline and {@code AUTO_READ} off, so nothing
+     *     is read before the client under test is installed (as a negotiated stream hands over)
+     */
     SocketChannel dial() throws InterruptedException {
         Channel ch = new Bootstrap()
                 .group(group)
                 .channel(NioSocketChannel.class)
                 .option(ChannelOption.ALLOW_HALF_CLOSURE, true)
+                .option(ChannelOption.AUTO_READ, false)
                 .handler(new ChannelInboundHandlerAdapter())
                 .connect(server.localAddress())
                 .sync()

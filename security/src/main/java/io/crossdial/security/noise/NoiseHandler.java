@@ -5,6 +5,7 @@ import com.google.protobuf.InvalidProtocolBufferException;
 import io.crossdial.core.CrossdialException;
 import io.crossdial.core.crypto.Keys;
 import io.crossdial.core.crypto.PeerId;
+import io.crossdial.core.spi.PeerIdMismatchException;
 import io.crossdial.core.crypto.PublicKey;
 import io.crossdial.core.spi.Role;
 import io.crossdial.core.spi.SecureSession;
@@ -268,7 +269,8 @@ final class NoiseHandler extends ChannelDuplexHandler {
         }
         PeerId expected = context.expectedRemotePeer();
         if (expected != null && !expected.equals(peer)) {
-            throw new NoiseException("noise: peer ID mismatch: expected " + expected + ", remote is " + peer);
+            PeerIdMismatchException mismatch = new PeerIdMismatchException("noise: ", expected, peer);
+            throw new NoiseException(mismatch.getMessage(), mismatch);
         }
         List<String> muxers = payload.hasExtensions() ? payload.getExtensions().getStreamMuxersList() : List.of();
         return new RemoteIdentity(key, peer, muxers);
