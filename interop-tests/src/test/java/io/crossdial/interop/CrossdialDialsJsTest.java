@@ -8,9 +8,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.crossdial.core.crypto.Keys;
 import io.crossdial.core.crypto.PeerId;
 import io.crossdial.core.multiaddr.Multiaddr;
+import io.crossdial.core.spi.PeerIdMismatchException;
 import io.crossdial.host.Connection;
 import io.crossdial.host.Direction;
 import io.crossdial.host.Host;
+import io.crossdial.host.protocol.IdentifyInfo;
 import io.crossdial.upgrader.UpgradeException;
 import java.util.List;
 import java.util.Map;
@@ -47,8 +49,13 @@ class CrossdialDialsJsTest {
         assertEquals(Direction.OUTBOUND, c.direction());
 
         assertEquals(3, Peers.ping(c, 3).size());
-        // TODO identify: once IdentifyClient is on main, identify js here and assert its agentVersion starts
-        // with "js-libp2p/" and its protocols contain /ipfs/ping/1.0.0, /ipfs/id/1.0.0 and /echo/1.0.0.
+        IdentifyInfo id = Peers.identify(c);
+        assertTrue(id.agentVersion().startsWith("js-libp2p/"), id::toString);
+        assertTrue(id.protocols().containsAll(List.of("/ipfs/ping/1.0.0", "/ipfs/id/1.0.0", "/echo/1.0.0")),
+                id::toString);
+        assertEquals(c.remotePeer(), PeerId.fromPublicKey(id.publicKey()), "the announced key is js's identity");
+        // js-libp2p appends our /p2p/ to the observed address
+        assertEquals(c.localAddr(), id.observedAddr().withoutPeerId(), "js observed our side of the connection");
         Peers.echo(c, Peers.randomBytes(1 << 20, 1));
         Peers.concurrentEchoes(c, 16, 64 * 1024);
 
@@ -90,6 +97,13 @@ class CrossdialDialsJsTest {
         UpgradeException e = assertThrows(UpgradeException.class, () -> host.dialSync(wrong, Peers.STEP_MILLIS));
         assertTrue(e.getMessage().contains("peer ID mismatch"), e::getMessage);
         assertTrue(e.getMessage().contains(js.peerId()), () -> "names the remote's real peer ID: " + e.getMessage());
+        PeerIdMismatchException mismatch = null;
+        for (Throwable t = e; t != null && mismatch == null; t = t.getCause()) {
+            mismatch = t instanceof PeerIdMismatchException m ? m : null;
+        }
+        assertNotNull(mismatch, "a PeerIdMismatchException in the cause chain");
+        assertEquals(other, mismatch.expected());
+        assertEquals(js.peerId(), mismatch.actual().toString());
         assertEquals(List.of(), List.copyOf(host.connections()));
     }
 }

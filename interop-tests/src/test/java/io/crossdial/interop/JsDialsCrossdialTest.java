@@ -33,10 +33,7 @@ class JsDialsCrossdialTest {
         host = Peers.host(true);
         String addr = Peers.addr(host).toString();
 
-        // TODO identify: crossdial does not serve /ipfs/id/1.0.0 on main yet; once it does, drop "--skip
-        // identify" and assert identify.agentVersion starts with "crossdial/" and identify.protocols contains
-        // /ipfs/ping/1.0.0 and /echo/1.0.0.
-        Map<String, Object> dialed = JsPeer.dial(addr, 30_000, "--skip", "identify",
+        Map<String, Object> dialed = JsPeer.dial(addr, 30_000,
                 "--echo-bytes", "1048576", "--streams", "16", "--stream-bytes", "65536");
 
         assertNull(dialed.get("error"), () -> "js dialer failed: " + dialed);
@@ -45,6 +42,12 @@ class JsDialsCrossdialTest {
         assertEquals("/noise", dialed.get("encryption"));
         assertEquals("/yamux/1.0.0", dialed.get("multiplexer"));
         assertEquals(3, ((List<?>) dialed.get("pingRttMs")).size());
+        @SuppressWarnings("unchecked")
+        Map<String, Object> identify = (Map<String, Object>) dialed.get("identify");
+        assertTrue(((String) identify.get("agentVersion")).startsWith("crossdial/"), identify::toString);
+        assertTrue(((List<?>) identify.get("protocols")).containsAll(List.of("/ipfs/ping/1.0.0", "/ipfs/id/1.0.0",
+                "/echo/1.0.0", "/perf/1.0.0")), identify::toString);
+        assertEquals(List.of(host.listenAddrs().get(0).toString()), identify.get("listenAddrs"));
         assertEquals(1_048_576L, dialed.get("echoBytes"));
         assertEquals(16L, dialed.get("streams"));
         assertEquals(65_536L, dialed.get("streamBytes"));

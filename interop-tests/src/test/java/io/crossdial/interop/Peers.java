@@ -9,6 +9,8 @@ import io.crossdial.host.Host;
 import io.crossdial.host.HostBuilder;
 import io.crossdial.host.protocol.EchoClient;
 import io.crossdial.host.protocol.EchoResponder;
+import io.crossdial.host.protocol.IdentifyClient;
+import io.crossdial.host.protocol.IdentifyInfo;
 import io.crossdial.host.protocol.PerfResponder;
 import io.crossdial.host.protocol.PingClient;
 import io.crossdial.host.protocol.ProtocolIds;
@@ -63,6 +65,13 @@ final class Peers {
         } finally {
             ping.close();
         }
+    }
+
+    /** @return what the remote announced over identify ({@code /ipfs/id/1.0.0}) on {@code c} */
+    static IdentifyInfo identify(Connection c) {
+        IdentifyClient client = Host.await(c.newStream(s -> new IdentifyClient(s, Duration.ofMillis(STEP_MILLIS)),
+                ProtocolIds.IDENTIFY), STEP_MILLIS, "opening an identify stream");
+        return Host.await(client.result(), STEP_MILLIS, "identify");
     }
 
     /** @return {@code n} bytes from a seeded generator (reproducible) */
