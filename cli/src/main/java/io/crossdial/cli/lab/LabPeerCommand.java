@@ -52,7 +52,7 @@ import picocli.CommandLine.Option;
  * {"cmd":"listen","port":P}        -&gt; {"event":"listening","peerId":..,"multiaddr":"/ip4/IP/tcp/P/p2p/.."}
  *     (re)starts the host, same identity every time, port reuse on, serving ping, identify and echo
  * {"cmd":"dial","addr":MA,"peerAddrs":[MA..],"echoBytes":N}
- *                                  -&gt; {"event":"dialing"} once Host.dial was called, then
+ *                                  -&gt; {"event":"dialing","synSent":..} once its socket is in SYN_SENT, then
  *                                     {"event":"dialed","ok":..,"detected":..,"detection":..,"resolution":..,
  *                                      "role":..,"select":{"local":..,"remote":..},"selectRounds":..,
  *                                      "redials":..,"usableMs":..,"localAddr":..,"remoteAddr":..,
@@ -74,6 +74,8 @@ public final class LabPeerCommand implements Callable<Integer> {
     static final Duration DIAL_TIMEOUT = Duration.ofSeconds(14);
     /** How long the ping and the echo may each take. */
     static final Duration CHECK_TIMEOUT = Duration.ofSeconds(10);
+    /** How long {@code dial} waits to see its socket in SYN_SENT before it says {@code dialing} anyway. */
+    static final Duration CONNECTING_WAIT = Duration.ofSeconds(5);
     /** The largest echo a dial command may ask for. */
     static final int MAX_ECHO_BYTES = 64 << 20;
 
@@ -205,16 +207,19 @@ public final class LabPeerCommand implements Callable<Integer> {
             h.addPeerAddresses(remote, others);
         }
         InetSocketAddress target = addr.toSocketAddress();
-        TcpEstablishedWatch watch = TcpEstablishedWatch.start(listenPort, target.getPort());
+        TcpStateWatch watch = TcpStateWatch.start(listenPort, target.getPort());
         long dialAtUs = nowMicros();
         long start = System.nanoTime();
         Future<Connection> future = h.dial(addr);
-        emit(event("dialing"));
+        // connect() runs on an event loop: tell the controller only once the SYN is out (SYN_SENT), so that
+        // the links do not come up before both sockets are connecting
+        boolean synSent = watch.awaitConnecting(future, CONNECTING_WAIT);
+        emit(event("dialing").with("synSent", synSent).with("synSentAtUs", watch.synSentAtUs()));
         work.execute(() -> finishDial(h, future, start, dialAtUs, (int) echoBytes, watch));
     }
 
     private void finishDial(Host h, Future<Connection> future, long start, long dialAtUs, int echoBytes,
-            TcpEstablishedWatch watch) {
+            TcpStateWatch watch) {
         Event e = event("dialed");
         Connection c;
         try {
@@ -352,59 +357,101 @@ public final class LabPeerCommand implements Callable<Integer> {
     }
 
     /**
-     * Watches this namespace's {@code /proc/net/tcp} every millisecond, from the dial until the dial is done,
-     * for an ESTABLISHED connection from the listen port to the dialed port: when the kernel completed the
-     * crossed handshake. Reports the first sighting in epoch microseconds, or null.
+     * Watches this namespace's {@code /proc/net/tcp} and {@code tcp6} (NIO sockets are dual-stack) every millisecond, from the dial until the dial is done,
+     * for the socket from the listen port to the dialed port: when it entered SYN_SENT (its connect() was
+     * issued) and when it became ESTABLISHED (the kernel completed the crossed handshake), in epoch
+     * microseconds (null if not seen).
      */
-    private static final class TcpEstablishedWatch {
-        private static final Path PROC_NET_TCP = Path.of("/proc/net/tcp");
+    private static final class TcpStateWatch {
+        private static final List<Path> PROC_NET_TCP = List.of(Path.of("/proc/net/tcp"), Path.of("/proc/net/tcp6"));
         private static final long MAX_WATCH_NANOS = TimeUnit.SECONDS.toNanos(15);
+        private static final String ESTABLISHED = "01";
+        private static final String SYN_SENT = "02";
         private final String localPortHex;
         private final String remotePortHex;
+        private final java.util.concurrent.CountDownLatch connecting = new java.util.concurrent.CountDownLatch(1);
         private volatile boolean stopped;
+        private volatile Long synSentAtUs;
         private volatile Long establishedAtUs;
 
-        private TcpEstablishedWatch(int localPort, int remotePort) {
+        private TcpStateWatch(int localPort, int remotePort) {
             this.localPortHex = String.format(Locale.ROOT, ":%04X", localPort);
             this.remotePortHex = String.format(Locale.ROOT, ":%04X", remotePort);
         }
 
-        static TcpEstablishedWatch start(int localPort, int remotePort) {
-            TcpEstablishedWatch w = new TcpEstablishedWatch(localPort, remotePort);
-            if (localPort > 0 && Files.isReadable(PROC_NET_TCP)) {
+        static TcpStateWatch start(int localPort, int remotePort) {
+            TcpStateWatch w = new TcpStateWatch(localPort, remotePort);
+            if (localPort > 0 && Files.isReadable(PROC_NET_TCP.get(0))) {
                 Thread t = new Thread(w::run, "lab-peer-tcp-watch");
                 t.setDaemon(true);
                 t.start();
             } else {
-                w.stopped = true;
+                w.stop();
             }
             return w;
         }
 
         private void run() {
             long deadline = System.nanoTime() + MAX_WATCH_NANOS;
-            while (!stopped && System.nanoTime() < deadline) {
-                try {
-                    for (String line : Files.readAllLines(PROC_NET_TCP, StandardCharsets.US_ASCII)) {
+            try {
+                while (!stopped && System.nanoTime() < deadline) {
+                    List<String> lines = new ArrayList<>();
+                    for (Path file : PROC_NET_TCP) {
+                        if (Files.isReadable(file)) {
+                            lines.addAll(Files.readAllLines(file, StandardCharsets.US_ASCII));
+                        }
+                    }
+                    for (String line : lines) {
                         String[] f = line.trim().split("\\s+");
-                        if (f.length > 3 && f[1].endsWith(localPortHex) && f[2].endsWith(remotePortHex)
-                                && f[3].equals("01")) {
+                        if (f.length <= 3 || !f[1].endsWith(localPortHex) || !f[2].endsWith(remotePortHex)) {
+                            continue;
+                        }
+                        if (f[3].equals(SYN_SENT) && synSentAtUs == null) {
+                            synSentAtUs = nowMicros();
+                            connecting.countDown();
+                        } else if (f[3].equals(ESTABLISHED)) {
                             establishedAtUs = nowMicros();
+                            connecting.countDown();
                             return;
                         }
                     }
                     Thread.sleep(1);
-                } catch (IOException e) {
-                    return;
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    return;
                 }
+            } catch (IOException e) {
+                // no /proc view: nothing to report
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            } finally {
+                connecting.countDown();
             }
+        }
+
+        /**
+         * Waits until the socket was seen in SYN_SENT or ESTABLISHED, the watch ended, or the dial finished.
+         *
+         * @return whether the socket was seen connecting
+         */
+        boolean awaitConnecting(Future<?> dial, Duration max) {
+            long deadline = System.nanoTime() + max.toNanos();
+            try {
+                while (System.nanoTime() < deadline && !dial.isDone()) {
+                    if (connecting.await(5, TimeUnit.MILLISECONDS)) {
+                        break;
+                    }
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            return synSentAtUs != null || establishedAtUs != null;
         }
 
         void stop() {
             stopped = true;
+            connecting.countDown();
+        }
+
+        Long synSentAtUs() {
+            return synSentAtUs;
         }
 
         Long establishedAtUs() {
