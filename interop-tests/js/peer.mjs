@@ -32,6 +32,8 @@ const USAGE = `usage:
   node peer.mjs dial <multiaddr> [--local-host H] [--local-port P] [--echo-bytes 1048576]
                        [--streams 16] [--stream-bytes 65536] [--pings 3] [--skip ping,identify,echo,streams]
                        [--security noise|tls] [--muxer yamux|mplex] [--key-type ...] [--timeout-ms 30000]
+  node peer.mjs serve  [--host 127.0.0.1] [--port 0] [--security ..] [--muxer ..] [--key-type ..]
+                       then JSON commands on stdin, one per line: dial, connections, hangup (EOF stops it)
   --security and --muxer accept a comma-separated preference list, e.g. --muxer yamux,mplex`
 
 /** Writes one JSON line to stdout. */
@@ -118,9 +120,19 @@ async function createNode (values, { listen, dialOpts }) {
   })
 }
 
+/** The local TCP address of a connection, e.g. /ip4/127.0.0.1/tcp/50964, or null when it is unknown. */
+function localAddrOf (conn) {
+  // @libp2p/tcp keeps the net.Socket on the multiaddr connection; not part of the typed API
+  const socket = conn.maConn?.socket
+  if (socket == null || socket.localAddress == null || socket.localPort == null) return null
+  const family = socket.localAddress.includes(':') ? 'ip6' : 'ip4'
+  return `/${family}/${socket.localAddress}/tcp/${socket.localPort}`
+}
+
 function connectionInfo (conn) {
   return {
     remotePeer: conn.remotePeer.toString(),
+    localAddr: localAddrOf(conn),
     remoteAddr: conn.remoteAddr.toString(),
     direction: conn.direction,
     encryption: conn.encryption ?? null,
@@ -181,11 +193,16 @@ function echoHandler (onDone) {
   }
 }
 
-async function runListen (values) {
+/**
+ * Starts a listening node with the echo handler and the event lines of `listen`, prints the `listening`
+ * line and arranges for SIGTERM, SIGINT and (unless --ignore-stdin) stdin EOF to stop it.
+ * `dialOpts`, when given, is handed to the TCP transport and read at every connect (serve mode changes it).
+ */
+async function startListening (values, dialOpts) {
   const host = values.host ?? '127.0.0.1'
   const port = intOption(values, 'port', 0)
   const family = host.includes(':') ? 'ip6' : 'ip4'
-  const node = await createNode(values, { listen: [`/${family}/${host}/tcp/${port}`] })
+  const node = await createNode(values, { listen: [`/${family}/${host}/tcp/${port}`], dialOpts })
 
   await node.handle(ECHO_PROTOCOL, echoHandler(r => emit({ event: 'echo', ...r })), {
     maxInboundStreams: 1024,
@@ -217,11 +234,63 @@ async function runListen (values) {
   }
   process.on('SIGTERM', () => stop('SIGTERM'))
   process.on('SIGINT', () => stop('SIGINT'))
+  return { node, stop }
+}
+
+async function runListen (values) {
+  const { stop } = await startListening(values)
   if (!values['ignore-stdin']) {
     process.stdin.on('end', () => stop('stdin EOF'))
     process.stdin.on('error', () => stop('stdin error'))
     process.stdin.resume()
   }
+}
+
+const STEPS = ['ping', 'identify', 'echo', 'streams']
+
+/**
+ * Runs the dial steps (dial, ping, identify, echo, streams) on `node`, filling `result` as it goes
+ * (`result.step` names the step in progress). Throws the first failure. `dialOptions` go to node.dial.
+ */
+async function dialSteps (node, ma, opts, result, signal, dialOptions = {}) {
+  result.step = 'dial'
+  const conn = await node.dial(ma, { ...dialOptions, signal })
+  Object.assign(result, connectionInfo(conn))
+
+  if (!opts.skip.has('ping')) {
+    result.step = 'ping'
+    result.pingRttMs = []
+    for (let i = 0; i < opts.pings; i++) {
+      result.pingRttMs.push(await node.services.ping.ping(conn.remotePeer, { signal }))
+    }
+  }
+
+  if (!opts.skip.has('identify')) {
+    result.step = 'identify'
+    const id = await node.services.identify.identify(conn, { signal })
+    result.identify = {
+      agentVersion: id.agentVersion ?? null,
+      protocolVersion: id.protocolVersion ?? null,
+      protocols: id.protocols,
+      listenAddrs: id.listenAddrs.map(a => a.toString()),
+      observedAddr: id.observedAddr?.toString() ?? null
+    }
+  }
+
+  if (!opts.skip.has('echo')) {
+    result.step = 'echo'
+    result.echoBytes = await echoOnce(conn, opts.echoBytes, signal)
+  }
+
+  if (!opts.skip.has('streams')) {
+    result.step = 'streams'
+    await Promise.all(Array.from({ length: opts.streams }, () => echoOnce(conn, opts.streamBytes, signal)))
+    result.streams = opts.streams
+    result.streamBytes = opts.streamBytes
+  }
+
+  delete result.step
+  result.ok = true
 }
 
 async function runDial (values, target) {
@@ -230,11 +299,13 @@ async function runDial (values, target) {
   const ma = multiaddr(target)
 
   const timeoutMs = intOption(values, 'timeout-ms', 30000, 1)
-  const echoBytes = intOption(values, 'echo-bytes', 1048576)
-  const streams = intOption(values, 'streams', 16)
-  const streamBytes = intOption(values, 'stream-bytes', 65536)
-  const pings = intOption(values, 'pings', 3)
-  const skip = new Set(values.skip == null ? [] : listOption(values.skip, ['ping', 'identify', 'echo', 'streams'], 'skip'))
+  const opts = {
+    echoBytes: intOption(values, 'echo-bytes', 1048576),
+    streams: intOption(values, 'streams', 16),
+    streamBytes: intOption(values, 'stream-bytes', 65536),
+    pings: intOption(values, 'pings', 3),
+    skip: new Set(values.skip == null ? [] : listOption(values.skip, STEPS, 'skip'))
+  }
 
   const dialOpts = {}
   if (values['local-port'] != null) dialOpts.localPort = intOption(values, 'local-port', 0, 1)
@@ -249,51 +320,13 @@ async function runDial (values, target) {
   }, timeoutMs)
   const signal = controller.signal
   // every concurrent stream adds an abort listener; the default limit of 10 only produces a warning
-  setMaxListeners(Math.max(64, 4 * streams), signal)
+  setMaxListeners(Math.max(64, 4 * opts.streams), signal)
 
   let node
   try {
     result.step = 'start'
     node = await createNode(values, { listen: [], dialOpts: Object.keys(dialOpts).length > 0 ? dialOpts : undefined })
-
-    result.step = 'dial'
-    const conn = await node.dial(ma, { signal })
-    Object.assign(result, connectionInfo(conn))
-
-    if (!skip.has('ping')) {
-      result.step = 'ping'
-      result.pingRttMs = []
-      for (let i = 0; i < pings; i++) {
-        result.pingRttMs.push(await node.services.ping.ping(conn.remotePeer, { signal }))
-      }
-    }
-
-    if (!skip.has('identify')) {
-      result.step = 'identify'
-      const id = await node.services.identify.identify(conn, { signal })
-      result.identify = {
-        agentVersion: id.agentVersion ?? null,
-        protocolVersion: id.protocolVersion ?? null,
-        protocols: id.protocols,
-        listenAddrs: id.listenAddrs.map(a => a.toString()),
-        observedAddr: id.observedAddr?.toString() ?? null
-      }
-    }
-
-    if (!skip.has('echo')) {
-      result.step = 'echo'
-      result.echoBytes = await echoOnce(conn, echoBytes, signal)
-    }
-
-    if (!skip.has('streams')) {
-      result.step = 'streams'
-      await Promise.all(Array.from({ length: streams }, () => echoOnce(conn, streamBytes, signal)))
-      result.streams = streams
-      result.streamBytes = streamBytes
-    }
-
-    delete result.step
-    result.ok = true
+    await dialSteps(node, ma, opts, result, signal)
   } catch (err) {
     result.error = `${result.step}: ${errorText(signal.aborted ? signal.reason : err)}`
   }
@@ -303,6 +336,136 @@ async function runDial (values, target) {
     await Promise.race([node.stop().catch(() => {}), new Promise(resolve => setTimeout(resolve, 2000).unref())])
   }
   emitAndExit(result, result.ok ? 0 : 1)
+}
+
+/** Reads a non-negative integer field of a serve command; `dflt` when absent. */
+function intField (cmd, name, dflt, min = 0) {
+  const v = cmd[name]
+  if (v == null) return dflt
+  if (!Number.isSafeInteger(v) || v < min) throw new Error(`"${name}" must be an integer >= ${min}, got ${JSON.stringify(v)}`)
+  return v
+}
+
+/**
+ * serve: listens like `listen` and runs JSON commands read from stdin, one per line, in the same node
+ * (same peer ID). Commands run concurrently; each answers with its own lines:
+ *   {"cmd":"dial","addr":MA,"localPort":Q,"echoBytes":N,"skip":[..],"streams":N,"streamBytes":N,"pings":N,
+ *    "timeoutMs":N,"force":true}
+ *     -> {"event":"dialing","addr":MA} once the TCP connect was issued (or the dial ended before it),
+ *        then the `dialed` line of `dial`. force (default true) opens a new connection even when one
+ *        to the peer exists.
+ *   {"cmd":"connections"} -> {"event":"connections","count":n,"list":[{remotePeer,remoteAddr,direction},..]}
+ *   {"cmd":"hangup"} -> closes every connection -> {"event":"hungup","closed":n}
+ * A line that is not a valid command prints {"event":"error","error":"..."} and the peer keeps serving.
+ * stdin EOF stops the peer.
+ */
+async function runServe (values) {
+  const { multiaddr } = await import('@multiformats/multiaddr')
+  const { createInterface } = await import('node:readline')
+  // read by @libp2p/tcp at every connect: a dial with localPort sets it until its connect was issued
+  const dialOpts = {}
+  let localPortDialConnecting = false
+  const { node, stop } = await startListening(values, dialOpts)
+
+  const dial = async (cmd) => {
+    let dialingSent = false
+    const dialing = () => {
+      if (!dialingSent) {
+        dialingSent = true
+        emit({ event: 'dialing', addr: cmd.addr ?? null })
+      }
+    }
+    const result = { event: 'dialed', ok: false, remotePeer: null }
+    const controller = new AbortController()
+    let timer
+    try {
+      result.step = 'setup'
+      if (typeof cmd.addr !== 'string') throw new Error('"addr" must be a multiaddr string')
+      const ma = multiaddr(cmd.addr)
+      const timeoutMs = intField(cmd, 'timeoutMs', 30000, 1)
+      if (cmd.skip != null && !Array.isArray(cmd.skip)) throw new Error('"skip" must be an array')
+      const opts = {
+        echoBytes: intField(cmd, 'echoBytes', 1048576),
+        streams: intField(cmd, 'streams', 16),
+        streamBytes: intField(cmd, 'streamBytes', 65536),
+        pings: intField(cmd, 'pings', 3),
+        skip: new Set(cmd.skip == null || cmd.skip.length === 0 ? [] : listOption(cmd.skip.join(','), STEPS, 'skip'))
+      }
+      const localPort = intField(cmd, 'localPort', null, 1)
+      setMaxListeners(Math.max(64, 4 * opts.streams), controller.signal)
+      timer = setTimeout(() => controller.abort(new Error(`timed out after ${timeoutMs} ms`)), timeoutMs)
+
+      if (localPort != null) {
+        if (localPortDialConnecting) throw new Error('another dial with localPort is still connecting')
+        localPortDialConnecting = true
+        dialOpts.localPort = localPort
+      }
+      let portReleased = localPort == null
+      const releasePort = () => {
+        if (!portReleased) {
+          portReleased = true
+          delete dialOpts.localPort
+          localPortDialConnecting = false
+        }
+      }
+      const onProgress = (evt) => {
+        if (evt.type === 'tcp:open-connection') {
+          // @libp2p/tcp calls net.connect synchronously right after this event
+          queueMicrotask(() => { releasePort(); dialing() })
+        }
+      }
+      try {
+        await dialSteps(node, ma, opts, result, controller.signal, { onProgress, force: cmd.force ?? true })
+      } finally {
+        releasePort()
+      }
+    } catch (err) {
+      result.error = `${result.step}: ${errorText(controller.signal.aborted ? controller.signal.reason : err)}`
+    }
+    clearTimeout(timer)
+    dialing()
+    emit(result)
+  }
+
+  const connections = () => {
+    const list = node.getConnections().filter(c => c.status === 'open').map(c => ({
+      remotePeer: c.remotePeer.toString(),
+      remoteAddr: c.remoteAddr.toString(),
+      direction: c.direction
+    }))
+    emit({ event: 'connections', count: list.length, list })
+  }
+
+  const hangup = async () => {
+    const conns = node.getConnections()
+    // a remote that never answers the close must not hold the answer back: abort after 2 s
+    await Promise.all(conns.map(c => Promise.race([
+      c.close().catch(() => c.abort(new Error('hangup'))),
+      new Promise(resolve => setTimeout(resolve, 2000).unref()).then(() => c.abort(new Error('hangup: close timed out')))
+    ])))
+    emit({ event: 'hungup', closed: conns.length })
+  }
+
+  const lines = createInterface({ input: process.stdin })
+  lines.on('line', line => {
+    if (line.trim().length === 0) return
+    let cmd
+    try {
+      cmd = JSON.parse(line)
+      if (cmd == null || typeof cmd !== 'object') throw new Error('a command must be a JSON object')
+    } catch (err) {
+      emit({ event: 'error', error: `bad command line: ${errorText(err)}` })
+      return
+    }
+    const run = cmd.cmd === 'dial' ? dial : cmd.cmd === 'connections' ? connections : cmd.cmd === 'hangup' ? hangup : null
+    if (run == null) {
+      emit({ event: 'error', error: `unknown command ${JSON.stringify(cmd.cmd)}` })
+      return
+    }
+    Promise.resolve().then(() => run(cmd)).catch(err => emit({ event: 'error', error: `${cmd.cmd}: ${errorText(err)}` }))
+  })
+  lines.on('close', () => stop('stdin EOF'))
+  process.stdin.on('error', () => stop('stdin error'))
 }
 
 async function main () {
@@ -341,6 +504,7 @@ async function main () {
   try {
     if (command === 'listen') await runListen(values)
     else if (command === 'dial') await runDial(values, rest[0])
+    else if (command === 'serve') await runServe(values)
     else throw new Error(`unknown command "${command}"`)
   } catch (err) {
     emitAndExit({ event: 'error', error: errorText(err) }, 2)

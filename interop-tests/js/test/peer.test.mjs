@@ -122,3 +122,112 @@ test('dialer gives up after --timeout-ms against a silent TCP server', async () 
     server.close()
   }
 })
+
+/** Starts `serve`; resolves with { proc, listening, events, next(predicate, ms), send(obj) }. */
+async function startServe (args) {
+  const proc = spawn(process.execPath, [PEER, 'serve', ...args], { stdio: ['pipe', 'pipe', 'inherit'] })
+  const events = []
+  const waiters = []
+  createInterface({ input: proc.stdout }).on('line', line => {
+    const event = JSON.parse(line)
+    events.push(event)
+    for (const w of [...waiters]) {
+      if (w.predicate(event)) {
+        waiters.splice(waiters.indexOf(w), 1)
+        clearTimeout(w.timer)
+        w.resolve(event)
+      }
+    }
+  })
+  /** Resolves with the first event (from now on, or already seen after `from`) that matches. */
+  const next = (predicate, ms = 10000, from = events.length) => {
+    const seen = events.slice(from).find(predicate)
+    if (seen != null) return Promise.resolve(seen)
+    return new Promise((resolve, reject) => {
+      const w = { predicate, resolve, timer: setTimeout(() => reject(new Error(`no matching line within ${ms} ms`)), ms) }
+      waiters.push(w)
+    })
+  }
+  const send = obj => proc.stdin.write(JSON.stringify(obj) + '\n')
+  const listening = await next(e => e.event === 'listening', 10000, 0)
+  return { proc, listening, events, next, send }
+}
+
+test('serve dials from its own node on command, lists and hangs up connections, stops on stdin EOF', async () => {
+  const listener = await startListener([])
+  const serve = await startServe([])
+  try {
+    const localPort = 20000 + Math.floor(Math.random() * 20000)
+    const from = serve.events.length
+    serve.send({ cmd: 'dial', addr: listener.listening.multiaddrs[0], localPort, echoBytes: 1000, streams: 2 })
+    const dialed = await serve.next(e => e.event === 'dialed', 20000, from)
+    const dialing = serve.events.findIndex((e, i) => i >= from && e.event === 'dialing')
+    assert.ok(dialing >= 0 && dialing < serve.events.indexOf(dialed), 'dialing comes before dialed')
+    assert.equal(dialed.error, undefined)
+    assert.equal(dialed.ok, true)
+    assert.equal(dialed.remotePeer, listener.listening.peerId)
+    assert.equal(dialed.localAddr, `/ip4/127.0.0.1/tcp/${localPort}`)
+    assert.equal(dialed.echoBytes, 1000)
+    assert.equal(dialed.streams, 2)
+    // the listener saw the serve node's own peer ID: the dial ran in the listening node
+    const opened = await new Promise(resolve => {
+      const poll = () => {
+        const e = listener.events.find(e => e.event === 'connection:open')
+        if (e != null) resolve(e); else setTimeout(poll, 20)
+      }
+      poll()
+    })
+    assert.equal(opened.remotePeer, serve.listening.peerId)
+    assert.match(opened.remoteAddr, new RegExp(`^/ip4/127\\.0\\.0\\.1/tcp/${localPort}/`))
+
+    let at = serve.events.length
+    serve.send({ cmd: 'connections' })
+    const conns = await serve.next(e => e.event === 'connections', 5000, at)
+    assert.equal(conns.count, 1)
+    assert.deepEqual(conns.list[0], {
+      remotePeer: listener.listening.peerId,
+      remoteAddr: dialed.remoteAddr,
+      direction: 'outbound'
+    })
+
+    at = serve.events.length
+    serve.send({ cmd: 'hangup' })
+    await serve.next(e => e.event === 'hungup', 5000, at)
+    at = serve.events.length
+    serve.send({ cmd: 'connections' })
+    assert.equal((await serve.next(e => e.event === 'connections', 5000, at)).count, 0)
+
+    at = serve.events.length
+    serve.proc.stdin.write('not json\n')
+    serve.send({ cmd: 'frobnicate' })
+    serve.send({ cmd: 'dial', addr: 'not a multiaddr' })
+    assert.match((await serve.next(e => e.event === 'error', 5000, at)).error, /bad command line/)
+    assert.match((await serve.next(e => e.event === 'error' && /frobnicate/.test(e.error), 5000, at)).error, /unknown command/)
+    const bad = await serve.next(e => e.event === 'dialed', 5000, at)
+    assert.equal(bad.ok, false)
+    assert.match(bad.error, /^setup: /)
+  } finally {
+    assert.equal(await stopListener(serve), 0)
+    await stopListener(listener)
+  }
+  assert.equal(serve.events.at(-1).event, 'stopped')
+})
+
+test('serve accepts inbound connections while it dials', async () => {
+  const a = await startServe([])
+  const b = await startServe([])
+  try {
+    a.send({ cmd: 'dial', addr: b.listening.multiaddrs[0], skip: ['identify', 'echo', 'streams'], pings: 1 })
+    b.send({ cmd: 'dial', addr: a.listening.multiaddrs[0], skip: ['identify', 'echo', 'streams'], pings: 1 })
+    assert.equal((await a.next(e => e.event === 'dialed', 20000, 0)).ok, true)
+    assert.equal((await b.next(e => e.event === 'dialed', 20000, 0)).ok, true)
+    const at = a.events.length
+    a.send({ cmd: 'connections' })
+    // js keeps both crossed connections (no dedupe): one outbound, one inbound
+    const conns = await a.next(e => e.event === 'connections', 5000, at)
+    assert.deepEqual(conns.list.map(c => c.direction).sort(), ['inbound', 'outbound'])
+  } finally {
+    await stopListener(a)
+    await stopListener(b)
+  }
+})
