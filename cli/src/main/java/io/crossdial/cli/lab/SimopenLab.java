@@ -329,17 +329,23 @@ public final class SimopenLab implements AutoCloseable {
 
     private SimopenRound jsRow(int round, int port, Map<String, Object> ea, Map<String, Object> eb, String bNote) {
         boolean ok = LabJson.flag(ea, "ok");
+        int q = config.basePort() + 20_000 + round;
         List<String> notes = new ArrayList<>();
-        if (ok) {
-            notes.add("A " + LabJson.string(ea, "role") + " after " + LabJson.number(ea, "redials", 0) + " redial(s) to "
-                    + LabJson.string(ea, "remoteAddr"));
-        }
+        notes.add(ea.get("tcpEstablishedAtUs") != null
+                ? "SYNs crossed on :" + port + "<->:" + q + " (no accept)" : "no crossed connection seen");
         if (eb != null) {
-            notes.add(LabJson.flag(eb, "ok") ? "js dial ok" : "js: " + LabJson.string(eb, "error"));
+            String err = LabJson.string(eb, "error");
+            notes.add(LabJson.flag(eb, "ok") ? "js dial ok"
+                    : "js failed it: " + (err == null ? "?" : err.replaceFirst("^dial: ", "")));
         } else {
             notes.add(bNote);
         }
+        if (ok) {
+            notes.add("A redials " + LabJson.number(ea, "redials", 0) + ", usable :" + ea.get("localPort") + "->:"
+                    + ea.get("remotePort"));
+        }
         addError(notes, "A", ea);
+        // the usable connection is the redial's, never the crossed 4-tuple
         boolean sameTuple = ok && port(ea, "localPort") == port && LabJson.number(ea, "inboundAccepted", -1) == 0;
         return new SimopenRound(round, LabJson.flag(ea, "detected"), ok ? LabJson.string(ea, "resolution") : "failed",
                 ok ? OptionalLong.of(Math.round(ms(ea))) : OptionalLong.empty(), sameTuple,
@@ -401,12 +407,47 @@ public final class SimopenLab implements AutoCloseable {
     /**
      * The command that starts a crossdial peer with the same Java as this process
      * ({@code ProcessHandle.current().info().command()}): {@code java -jar <crossdial.jar>} when this code runs
-     * from a jar, else {@code java -cp <this class path> io.crossdial.cli.Main}. JVM options that the launcher
-     * needs on new JDKs ({@code --sun-misc-unsafe-memory-access}, {@code --enable-native-access}) are passed on.
+     * from the fat jar (its manifest names {@code io.crossdial.cli.Main}), else {@link #classPathPeerCommand()}.
+     * JVM options that the launcher needs on new JDKs ({@code --sun-misc-unsafe-memory-access},
+     * {@code --enable-native-access}) and Netty's leak-detection level are passed on.
      *
      * @return the argv up to {@code lab-peer}
      */
     public static List<String> jarPeerCommand() {
+        Path source = LabPeer.codeSourceOf(Main.class);
+        if (!isFatJar(source)) {
+            return classPathPeerCommand();
+        }
+        List<String> argv = javaWithOptions();
+        argv.addAll(List.of("-jar", source.toString()));
+        return argv;
+    }
+
+    /**
+     * Like {@link #jarPeerCommand()} but always {@code java -cp <java.class.path> io.crossdial.cli.Main} (for
+     * tests, which run from class directories).
+     *
+     * @return the argv up to {@code lab-peer}
+     */
+    public static List<String> classPathPeerCommand() {
+        List<String> argv = javaWithOptions();
+        argv.addAll(List.of("-cp", System.getProperty("java.class.path"), Main.class.getName()));
+        return argv;
+    }
+
+    private static boolean isFatJar(Path source) {
+        if (!Files.isRegularFile(source) || !source.toString().endsWith(".jar")) {
+            return false;
+        }
+        try (java.util.jar.JarFile jar = new java.util.jar.JarFile(source.toFile())) {
+            java.util.jar.Manifest m = jar.getManifest();
+            return m != null && Main.class.getName().equals(m.getMainAttributes().getValue("Main-Class"));
+        } catch (java.io.IOException e) {
+            return false;
+        }
+    }
+
+    private static List<String> javaWithOptions() {
         List<String> argv = new ArrayList<>();
         argv.add(ProcessHandle.current().info().command()
                 .orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
@@ -415,14 +456,21 @@ public final class SimopenLab implements AutoCloseable {
                 argv.add(opt);
             }
         }
-        argv.addAll(List.of("-Xmx256m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Xshare:auto"));
-        Path source = LabPeer.codeSourceOf(Main.class);
-        if (Files.isRegularFile(source) && source.toString().endsWith(".jar")) {
-            argv.addAll(List.of("-jar", source.toString()));
-        } else {
-            argv.addAll(List.of("-cp", System.getProperty("java.class.path"), Main.class.getName()));
+        String leak = System.getProperty("io.netty.leakDetection.level");
+        if (leak != null) {
+            argv.add("-Dio.netty.leakDetection.level=" + leak);
         }
+        argv.addAll(List.of("-Xmx256m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Xshare:auto"));
         return argv;
+    }
+
+    /** @return the last stderr lines of both peers, each headed by its name (for failure messages) */
+    public synchronized String peerStderr() {
+        StringBuilder sb = new StringBuilder();
+        for (LabPeer p : List.copyOf(peers)) {
+            sb.append("--- peer ").append(p.name()).append(" stderr ---\n").append(p.stderrTail());
+        }
+        return sb.toString();
     }
 
     /**
