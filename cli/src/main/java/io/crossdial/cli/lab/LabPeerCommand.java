@@ -359,13 +359,13 @@ public final class LabPeerCommand implements Callable<Integer> {
     /**
      * Watches this namespace's {@code /proc/net/tcp} and {@code tcp6} (NIO sockets are dual-stack) every millisecond, from the dial until the dial is done,
      * for the socket from the listen port to the dialed port: when it entered SYN_SENT (its connect() was
-     * issued) and when it became ESTABLISHED (the kernel completed the crossed handshake), in epoch
+     * issued) and when it was first seen ESTABLISHED or past it (the kernel completed the crossed handshake), in epoch
      * microseconds (null if not seen).
      */
     private static final class TcpStateWatch {
         private static final List<Path> PROC_NET_TCP = List.of(Path.of("/proc/net/tcp"), Path.of("/proc/net/tcp6"));
         private static final long MAX_WATCH_NANOS = TimeUnit.SECONDS.toNanos(15);
-        private static final String ESTABLISHED = "01";
+        private static final String SYN_RECV = "03";
         private static final String SYN_SENT = "02";
         private final String localPortHex;
         private final String remotePortHex;
@@ -409,7 +409,9 @@ public final class LabPeerCommand implements Callable<Integer> {
                         if (f[3].equals(SYN_SENT) && synSentAtUs == null) {
                             synSentAtUs = nowMicros();
                             connecting.countDown();
-                        } else if (f[3].equals(ESTABLISHED)) {
+                        } else if (!f[3].equals(SYN_SENT) && !f[3].equals(SYN_RECV)) {
+                            // ESTABLISHED, or a closing state only an established connection reaches (a
+                            // connection failed within a millisecond shows up as FIN_WAIT/TIME_WAIT)
                             establishedAtUs = nowMicros();
                             connecting.countDown();
                             return;

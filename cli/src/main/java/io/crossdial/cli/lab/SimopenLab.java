@@ -331,12 +331,13 @@ public final class SimopenLab implements AutoCloseable {
         boolean ok = LabJson.flag(ea, "ok");
         int q = config.basePort() + 20_000 + round;
         List<String> notes = new ArrayList<>();
-        notes.add(ea.get("tcpEstablishedAtUs") != null
-                ? "SYNs crossed on :" + port + "<->:" + q + " (no accept)" : "no crossed connection seen");
+        long acceptedA = LabJson.number(ea, "inboundAccepted", -1);
         if (eb != null) {
             String err = LabJson.string(eb, "error");
+            // A accepted nothing, so a js dial that got as far as the upgrade had the crossed connection
             notes.add(LabJson.flag(eb, "ok") ? "js dial ok"
-                    : "js failed it: " + (err == null ? "?" : err.replaceFirst("^dial: ", "")));
+                    : "js dial :" + q + "->:" + port + (acceptedA == 0 ? " (crossed, A accepted 0)" : "")
+                            + " failed: " + (err == null ? "?" : err.replaceFirst("^dial: ", "")));
         } else {
             notes.add(bNote);
         }
