@@ -20,7 +20,9 @@ import picocli.CommandLine.Option;
 
 /**
  * {@code crossdial demo}: a TCP simultaneous open resolved in-band, then Noise, yamux, ping and echo, as a
- * readable timeline.
+ * readable timeline. Where the network-namespace lab is available (root, iproute2) the SYNs really cross
+ * between two peer processes ({@link LabDemo}); elsewhere a loopback test mode upgrades both ends of one TCP
+ * connection as dialers, and the first lines say why.
  */
 @Command(name = "demo", description = "Show a TCP simultaneous open resolved in-band, as a timeline")
 final class DemoCommand implements Callable<Integer> {
@@ -31,12 +33,21 @@ final class DemoCommand implements Callable<Integer> {
 
     private long start;
 
+    @Option(names = "--loopback", description = "Use the loopback test mode even where the lab is available")
+    boolean loopback;
+
     @Override
     public Integer call() {
         start = System.nanoTime();
         System.out.println("crossdial demo: two peers, one TCP connection, both of them the dialer");
-        System.out.println("mode: loopback test mode (one TCP connection whose two ends are both upgraded as"
-                + " dialers from their listen ports: the state crossed SYNs leave behind)");
+        java.util.Optional<String> unavailable = io.crossdial.lab.NetnsLab.unavailableReason();
+        if (!loopback && unavailable.isEmpty()) {
+            return io.crossdial.cli.lab.LabDemo.run(echoBytes);
+        }
+        System.out.println("mode: loopback test mode (" + (loopback ? "--loopback" : "no network-namespace lab: "
+                + unavailable.get()) + ")");
+        System.out.println("      one TCP connection whose two ends are both upgraded as"
+                + " dialers from their listen ports: the state crossed SYNs leave behind");
         try (Host a = newHost("A"); Host b = newHost("B")) {
             line("peer A %s listening on %s", a.peerId(), a.listenAddrs());
             line("peer B %s listening on %s", b.peerId(), b.listenAddrs());

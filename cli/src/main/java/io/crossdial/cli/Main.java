@@ -13,7 +13,8 @@ import picocli.CommandLine.Option;
 @Command(name = "crossdial", mixinStandardHelpOptions = true, version = "crossdial 0.1.0",
         description = "libp2p over TCP with simultaneous-open resolution: listen, dial, ping, echo, perf.",
         subcommands = {KeygenCommand.class, ListenCommand.class, DialCommand.class, PerfCommand.class,
-                DemoCommand.class})
+                DemoCommand.class, io.crossdial.cli.lab.LabCommand.class,
+                io.crossdial.cli.lab.LabPeerCommand.class})
 public final class Main implements Runnable {
     @Option(names = {"-v", "--verbose"}, scope = CommandLine.ScopeType.INHERIT,
             description = "Print stack traces and debug logs on failure")

@@ -38,6 +38,7 @@ public final class HostBuilder {
     long handshakeTimeoutMillis = UpgraderConfig.DEFAULT_HANDSHAKE_TIMEOUT_MILLIS;
     long upgradeTimeoutMillis = UpgraderConfig.DEFAULT_UPGRADE_TIMEOUT_MILLIS;
     int maxInboundStreams = UpgraderConfig.DEFAULT_MAX_INBOUND_STREAMS;
+    io.crossdial.simopen.SimopenMode simopenMode = io.crossdial.simopen.SimopenMode.POISON_BYTE;
     String agentVersion = Host.DEFAULT_AGENT_VERSION;
     Consumer<Connection> connectionListener = c -> {};
     java.util.function.BiConsumer<java.net.SocketAddress, Throwable> inboundFailureListener = (a, e) -> {};
@@ -138,6 +139,16 @@ public final class HostBuilder {
     }
 
     /**
+     * @param mode how dials from a listen port detect a TCP simultaneous open ({@code specs/simopen.md});
+     *     default {@link io.crossdial.simopen.SimopenMode#POISON_BYTE}
+     * @return this builder
+     */
+    public HostBuilder simopenMode(io.crossdial.simopen.SimopenMode mode) {
+        this.simopenMode = mode;
+        return this;
+    }
+
+    /**
      * @param agentVersion what identify reports, e.g. {@code crossdial/0.1.0}
      * @return this builder
      */
@@ -179,7 +190,8 @@ public final class HostBuilder {
                 .negotiationTimeoutMillis(negotiationTimeoutMillis)
                 .handshakeTimeoutMillis(handshakeTimeoutMillis)
                 .upgradeTimeoutMillis(upgradeTimeoutMillis)
-                .maxInboundStreams(maxInboundStreams);
+                .maxInboundStreams(maxInboundStreams)
+                .simopenMode(simopenMode);
         securityTransports.forEach(upgrader::security);
         muxers.forEach(upgrader::muxer);
         return new Host(this, upgrader.build());
