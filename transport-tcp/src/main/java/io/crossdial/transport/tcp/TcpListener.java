@@ -5,7 +5,6 @@ import io.netty.channel.Channel;
 import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.GlobalEventExecutor;
 import io.netty.util.concurrent.Promise;
-import io.netty.util.concurrent.PromiseCombiner;
 import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -101,10 +100,21 @@ public final class TcpListener {
 
     /** @return whether this network namespace has {@code net.ipv4.tcp_migrate_req} set to 1 */
     public static boolean kernelMigratesRequests() {
-        try {
-            return Files.isReadable(MIGRATE_REQ) && Files.readString(MIGRATE_REQ).trim().equals("1");
-        } catch (java.io.IOException e) {
-            return false;
+        return "1".equals(readSysctl(MIGRATE_REQ.toString()));
+    }
+
+    /**
+     * Reads the first line of a /proc/sys file (line by line: the JDK's whole-file reads can truncate these
+     * files, whose reported size is 0).
+     *
+     * @return the trimmed value, or null when absent or unreadable
+     */
+    static String readSysctl(String path) {
+        try (java.io.BufferedReader r = Files.newBufferedReader(Path.of(path))) {
+            String line = r.readLine();
+            return line == null ? null : line.trim();
+        } catch (java.io.IOException | RuntimeException e) {
+            return null;
         }
     }
 
@@ -114,27 +124,23 @@ public final class TcpListener {
      * @return completes when every listen socket is closed
      */
     public Future<Void> close() {
-        Promise<Void> all = GlobalEventExecutor.INSTANCE.newPromise();
-        PromiseCombiner combiner = new PromiseCombiner(GlobalEventExecutor.INSTANCE);
-        GlobalEventExecutor.INSTANCE.execute(() -> {
-            for (Shard s : shards) {
-                combiner.add((Future<?>) s.channel.close());
-            }
-            combiner.finish(all);
-        });
-        return all;
+        for (Shard s : shards) {
+            s.channel.close();
+        }
+        return closeFuture();
     }
 
     /** @return a future that completes when every shard is closed */
     Future<Void> closeFuture() {
         Promise<Void> all = GlobalEventExecutor.INSTANCE.newPromise();
-        PromiseCombiner combiner = new PromiseCombiner(GlobalEventExecutor.INSTANCE);
-        GlobalEventExecutor.INSTANCE.execute(() -> {
-            for (Shard s : shards) {
-                combiner.add((Future<?>) s.channel.closeFuture());
-            }
-            combiner.finish(all);
-        });
+        java.util.concurrent.atomic.AtomicInteger open = new java.util.concurrent.atomic.AtomicInteger(shards.size());
+        for (Shard s : shards) {
+            s.channel.closeFuture().addListener(f -> {
+                if (open.decrementAndGet() == 0) {
+                    all.trySuccess(null);
+                }
+            });
+        }
         return all;
     }
 

@@ -681,10 +681,10 @@ public final class TcpTransport implements AutoCloseable {
 
     /** {@code net.ipv4.ip_unprivileged_port_start}, 1024 when unreadable. */
     private static int unprivilegedPortStart() {
+        String value = TcpListener.readSysctl("/proc/sys/net/ipv4/ip_unprivileged_port_start");
         try {
-            return Integer.parseInt(java.nio.file.Files.readString(
-                    java.nio.file.Path.of("/proc/sys/net/ipv4/ip_unprivileged_port_start")).trim());
-        } catch (IOException | RuntimeException e) {
+            return value == null ? 1024 : Integer.parseInt(value);
+        } catch (NumberFormatException e) {
             return 1024;
         }
     }
