@@ -27,7 +27,7 @@ public final class TcpListener {
     TcpListener(List<Shard> shards, HandshakeGate gate, Multiaddr requested) {
         this.shards = List.copyOf(shards);
         this.gate = gate;
-        this.localAddress = (InetSocketAddress) shards.get(0).channel.localAddress();
+        this.localAddress = shards.get(0).channel.localAddress();
         this.multiaddr = Multiaddr.fromSocketAddress(localAddress);
         this.requested = requested;
     }

@@ -381,6 +381,7 @@ public final class TcpTransport implements AutoCloseable {
             for (InetAddress ip : List.copyOf(byAddress.keySet())) {
                 if (!current.contains(ip)) {
                     TcpListener l = byAddress.remove(ip);
+                    listeners.remove(l);
                     l.close();
                     emit(new ListenerEvent(ListenerEvent.Kind.REMOVED, l.multiaddr(), requested, null));
                 }
@@ -709,16 +710,28 @@ public final class TcpTransport implements AutoCloseable {
         return cause.getClass().getSimpleName() + (m == null ? "" : ": " + m);
     }
 
-    /** Closes every listener and shuts the event loops down, waiting at most 5 s. */
+    /**
+     * Closes every listener and shuts the event loops down (accept loops first), waiting at most 5 s for
+     * each group unless called on one of them.
+     */
     @Override
     public void close() {
         control.shutdownNow();
+        // Accept loops stop first, so no accepted connection is handed to a terminated connection loop.
         for (TcpListener listener : listeners) {
             listener.close();
         }
         bossGroup.shutdownGracefully(0, 2, TimeUnit.SECONDS);
+        boolean onOurLoop = isWorkerThread();
+        for (EventLoop loop : bossLoops) {
+            onOurLoop |= loop.inEventLoop();
+        }
+        if (!onOurLoop) {
+            bossGroup.terminationFuture().awaitUninterruptibly(5, TimeUnit.SECONDS);
+        }
         workerGroup.shutdownGracefully(0, 2, TimeUnit.SECONDS);
-        bossGroup.terminationFuture().awaitUninterruptibly(5, TimeUnit.SECONDS);
-        workerGroup.terminationFuture().awaitUninterruptibly(5, TimeUnit.SECONDS);
+        if (!onOurLoop) {
+            workerGroup.terminationFuture().awaitUninterruptibly(5, TimeUnit.SECONDS);
+        }
     }
 }
