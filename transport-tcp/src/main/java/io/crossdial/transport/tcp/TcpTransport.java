@@ -220,7 +220,8 @@ public final class TcpTransport implements AutoCloseable {
             }
         } catch (RuntimeException e) {
             for (TcpListener l : bound) {
-                l.close();
+                listeners.remove(l);
+                l.close().awaitUninterruptibly(BIND_TIMEOUT_MILLIS, TimeUnit.MILLISECONDS);
             }
             throw e;
         }
