@@ -8,6 +8,7 @@ import io.crossdial.core.spi.SecurityTransport;
 import io.crossdial.core.spi.StreamMuxer;
 import io.crossdial.host.Host;
 import io.crossdial.host.HostBuilder;
+import io.crossdial.transport.tcp.TcpTransportConfig;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -17,7 +18,7 @@ import java.util.ServiceLoader;
 import java.util.function.Function;
 import picocli.CommandLine.Option;
 
-/** Options shared by the commands that run a host: identity, security, muxer. */
+/** Options shared by the commands that run a host: identity, security, muxer, listener shards and limits. */
 final class HostOptions {
     /** Security transports found through ServiceLoader, in discovery order. */
     static List<SecurityTransport> availableSecurity() {
@@ -57,6 +58,44 @@ final class HostOptions {
             description = "Stream muxers in preference order, by name or protocol ID (yamux, mplex); default: yamux")
     List<String> muxers = new ArrayList<>(List.of("yamux"));
 
+    @Option(names = "--shards", paramLabel = "N|auto",
+            description = "Listen sockets per listen address (SO_REUSEPORT), each on its own accept thread; "
+                    + "auto = one per processor; default 1")
+    String shards = "1";
+
+    @Option(names = "--max-handshakes", paramLabel = "N",
+            description = "Accepted connections per listener still in their handshake at once; at the limit the "
+                    + "listener stops accepting until one finishes; default: half the backlog ("
+                    + TcpTransportConfig.DEFAULT_BACKLOG / 2 + ")")
+    int maxHandshakes;
+
+    @Option(names = "--max-connections", paramLabel = "N",
+            description = "Open TCP connections at once, both directions; default: no limit")
+    int maxConnections;
+
+    @Option(names = "--max-connections-per-peer", paramLabel = "N",
+            description = "Connections to one peer ID at once, both directions; default: no limit")
+    int maxConnectionsPerPeer;
+
+    TcpTransportConfig transportConfig() {
+        int n;
+        if (shards.equalsIgnoreCase("auto")) {
+            n = Math.min(TcpTransportConfig.MAX_SHARDS, Runtime.getRuntime().availableProcessors());
+        } else {
+            try {
+                n = Integer.parseInt(shards);
+            } catch (NumberFormatException e) {
+                throw new CliException("--shards must be a number or 'auto': " + shards, 2, e);
+            }
+        }
+        try {
+            return TcpTransportConfig.defaults().withShards(n).withMaxHandshakes(maxHandshakes)
+                    .withMaxConnections(maxConnections);
+        } catch (IllegalArgumentException e) {
+            throw new CliException(e.getMessage(), 2, e);
+        }
+    }
+
     PrivateKey loadKey() {
         if (keyFile == null) {
             return Keys.generateEd25519();
@@ -86,6 +125,12 @@ final class HostOptions {
             b.muxer(pick(muxersAvailable, name, StreamMuxer::name, StreamMuxer::protocolId, "stream muxer"));
         }
         listen.forEach(b::listen);
+        b.transportConfig(transportConfig());
+        try {
+            b.maxConnectionsPerPeer(maxConnectionsPerPeer);
+        } catch (IllegalArgumentException e) {
+            throw new CliException(e.getMessage(), 2, e);
+        }
         return b;
     }
 

@@ -3,6 +3,8 @@ package io.crossdial.cli;
 import io.crossdial.core.multiaddr.Multiaddr;
 import io.crossdial.host.Connection;
 import io.crossdial.host.Host;
+import io.crossdial.transport.tcp.ListenerStats;
+import io.crossdial.transport.tcp.TcpListener;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -22,8 +24,13 @@ final class ListenCommand implements Callable<Integer> {
     @Option(names = "--seconds", paramLabel = "N", description = "Stop after N seconds; default: run until killed")
     long seconds;
 
-    @Option(names = "--json", description = "One JSON line per event: listening, then each connection")
+    @Option(names = "--json", description = "One JSON line per event: listening, then each connection, "
+            + "listener changes, and stats on exit")
     boolean json;
+
+    @Option(names = "--stats-seconds", paramLabel = "N",
+            description = "Print listener stats (per-shard accept counts, handshakes) every N seconds")
+    long statsSeconds;
 
     @Mixin
     HostOptions hostOptions;
@@ -48,11 +55,32 @@ final class ListenCommand implements Callable<Integer> {
                     }
                     System.out.flush();
                 })
+                .onListenerEvent(e -> {
+                    String kind = e.kind().name().toLowerCase(java.util.Locale.ROOT);
+                    if (json) {
+                        System.out.println(Json.event("listen-addr-" + kind).put("multiaddr", e.multiaddr().toString())
+                                .put("requested", e.requested().toString())
+                                .put("error", e.cause() == null ? null : Main.oneLine(e.cause())).line());
+                    } else {
+                        System.out.println("listen address " + kind + ": " + e.multiaddr()
+                                + (e.cause() == null ? "" : " (" + Main.oneLine(e.cause()) + ")"));
+                    }
+                    System.out.flush();
+                })
                 .build();
         CountDownLatch stop = new CountDownLatch(1);
+        java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
+        Runnable shutdown = () -> {
+            if (closed.compareAndSet(false, true)) {
+                if (json || statsSeconds > 0) {
+                    printStats(host, json);
+                }
+                host.close();
+            }
+        };
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             stop.countDown();
-            host.close();
+            shutdown.run();
         }));
         host.start();
         List<String> shown = new ArrayList<>();
@@ -67,13 +95,45 @@ final class ListenCommand implements Callable<Integer> {
             shown.forEach(a -> System.out.println("  " + a));
         }
         System.out.flush();
-        if (seconds > 0) {
-            stop.await(seconds, TimeUnit.SECONDS);
-        } else {
-            stop.await();
+        long deadline = seconds > 0 ? System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds) : Long.MAX_VALUE;
+        while (true) {
+            long left = deadline - System.nanoTime();
+            long waitNanos = statsSeconds > 0 ? Math.min(left, TimeUnit.SECONDS.toNanos(statsSeconds)) : left;
+            if (left <= 0 || stop.await(waitNanos, TimeUnit.NANOSECONDS)) {
+                break;
+            }
+            if (statsSeconds > 0 && deadline - System.nanoTime() > 0) {
+                printStats(host, json);
+            }
         }
-        host.close();
+        shutdown.run();
         return 0;
+    }
+
+    /** One {@code stats} event: per listener, accepts per shard and handshakes; connections open. */
+    static void printStats(Host host, boolean json) {
+        List<Object> listeners = new ArrayList<>();
+        for (TcpListener l : host.transport().listeners()) {
+            ListenerStats st = l.stats();
+            java.util.Map<String, Object> m = new java.util.LinkedHashMap<>();
+            m.put("multiaddr", st.multiaddr().toString());
+            m.put("shardAccepts", new ArrayList<Object>(st.shardAccepts()));
+            m.put("handshakesInProgress", st.handshakesInProgress());
+            m.put("peakHandshakes", st.peakHandshakes());
+            m.put("maxHandshakes", st.maxHandshakes());
+            m.put("rejected", st.rejected());
+            listeners.add(m);
+            if (!json) {
+                System.out.println("stats " + st.multiaddr() + " accepts per shard " + st.shardAccepts()
+                        + ", handshakes " + st.handshakesInProgress() + " (peak " + st.peakHandshakes() + " of "
+                        + st.maxHandshakes() + "), rejected " + st.rejected());
+            }
+        }
+        if (json) {
+            System.out.println(Json.event("stats").put("openConnections", host.transport().openConnections())
+                    .put("listeners", listeners).line());
+        }
+        System.out.flush();
     }
 
     static void report(Connection c, boolean json) {

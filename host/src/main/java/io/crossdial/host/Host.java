@@ -39,8 +39,6 @@ import org.slf4j.LoggerFactory;
 public final class Host implements AutoCloseable {
     /** The agent version identify reports unless configured otherwise. */
     public static final String DEFAULT_AGENT_VERSION = "crossdial/0.1.0";
-    /** How long {@link #start()} waits for each listen socket, in ms. */
-    static final long BIND_TIMEOUT_MILLIS = 10_000;
     /** First backoff ceiling of a redial after a failed simultaneous open, in ms. */
     public static final long REDIAL_BASE_MILLIS = 50;
     /** Largest backoff before a redial, in ms. */
@@ -64,6 +62,7 @@ public final class Host implements AutoCloseable {
     private final Set<Connection> connections = ConcurrentHashMap.newKeySet();
     private final Set<Channel> pendingInbound = ConcurrentHashMap.newKeySet();
     private final Map<PeerId, List<Multiaddr>> peerAddresses = new ConcurrentHashMap<>();
+    private final int maxConnectionsPerPeer;
 
     Host(HostBuilder b, UpgraderConfig upgraderConfig) {
         this.identity = b.identity;
@@ -77,6 +76,9 @@ public final class Host implements AutoCloseable {
         StandardProtocols.register(this, protocols);
         this.protocols.putAll(b.protocols);
         this.transport = new TcpTransport(b.transportConfig);
+        this.maxConnectionsPerPeer = b.maxConnectionsPerPeer;
+        this.transport.onListenerEvent(b.listenerEventListener);
+        this.transport.onInboundRejected(inboundFailureListener);
     }
 
     /** @return a new builder */
@@ -115,33 +117,33 @@ public final class Host implements AutoCloseable {
     }
 
     /**
-     * Binds every configured listen address.
+     * Binds every configured listen address by the multi-home plan of specs/listeners.md: explicit
+     * addresses first, then each wildcard ({@code 0.0.0.0}, {@code ::}) as one listener per interface
+     * address, following interface changes ({@link HostBuilder#onListenerEvent}).
      *
      * @return this host
      * @throws io.crossdial.transport.tcp.TcpBindException when an address cannot be bound (already bound
-     *     listeners are closed again); waits at most 10 s per address
+     *     listeners are closed again); waits at most {@value TcpTransport#BIND_TIMEOUT_MILLIS} ms per socket
      */
     public Host start() {
-        for (Multiaddr addr : requestedListenAddrs) {
-            Future<TcpListener> f = transport.listen(addr, new ChannelInitializer<Channel>() {
+        if (requestedListenAddrs.isEmpty()) {
+            return this;
+        }
+        try {
+            transport.listenAll(requestedListenAddrs, new ChannelInitializer<Channel>() {
                 @Override
                 protected void initChannel(Channel ch) {
                     upgrade(ch, Role.RESPONDER, null, Direction.INBOUND, null, 0);
                 }
             });
-            if (!f.awaitUninterruptibly(BIND_TIMEOUT_MILLIS, TimeUnit.MILLISECONDS)) {
-                close();
-                throw new IllegalStateException("binding " + addr + " did not finish within " + BIND_TIMEOUT_MILLIS + " ms");
-            }
-            if (!f.isSuccess()) {
-                close();
-                throw f.cause() instanceof RuntimeException r ? r : new IllegalStateException(f.cause());
-            }
+        } catch (RuntimeException e) {
+            close();
+            throw e;
         }
         return this;
     }
 
-    /** @return the bound listen addresses with their real ports, without {@code /p2p/} */
+    /** @return the bound listen addresses, one per listener, with their real ports, without {@code /p2p/} */
     public List<Multiaddr> listenAddrs() {
         List<Multiaddr> out = new ArrayList<>();
         for (TcpListener l : transport.listeners()) {
@@ -151,50 +153,14 @@ public final class Host implements AutoCloseable {
     }
 
     /**
-     * The addresses to tell other peers: the bound listen addresses, with a wildcard ({@code 0.0.0.0},
-     * {@code ::}) replaced by every address of that family on the host's interfaces that are up.
+     * The addresses to tell other peers. Wildcards are expanded into one listener per interface address when
+     * the host starts, so these are the listeners' addresses ({@link #listenAddrs()}); a wildcard appears
+     * only when the interfaces could not be enumerated.
      *
      * @return the advertised addresses, without {@code /p2p/}
      */
     public List<Multiaddr> advertisedAddrs() {
-        List<Multiaddr> out = new ArrayList<>();
-        for (TcpListener l : transport.listeners()) {
-            java.net.InetSocketAddress bound = l.localAddress();
-            if (!bound.getAddress().isAnyLocalAddress()) {
-                out.add(l.multiaddr());
-                continue;
-            }
-            boolean v6 = bound.getAddress() instanceof java.net.Inet6Address;
-            for (java.net.InetAddress ip : interfaceAddresses()) {
-                if ((ip instanceof java.net.Inet6Address) == v6) {
-                    out.add(Multiaddr.fromSocketAddress(new java.net.InetSocketAddress(ip, bound.getPort())));
-                }
-            }
-        }
-        return out;
-    }
-
-    private static List<java.net.InetAddress> interfaceAddresses() {
-        List<java.net.InetAddress> out = new ArrayList<>();
-        try {
-            for (java.net.NetworkInterface nif : java.util.Collections.list(
-                    java.net.NetworkInterface.getNetworkInterfaces())) {
-                if (!nif.isUp()) {
-                    continue;
-                }
-                for (java.net.InetAddress ip : java.util.Collections.list(nif.getInetAddresses())) {
-                    if (ip instanceof java.net.Inet6Address v6 && v6.getScopeId() != 0) {
-                        continue; // link-local with a scope: not dialable by other hosts without the zone
-                    }
-                    out.add(ip);
-                }
-            }
-        } catch (java.net.SocketException e) {
-            log.debug("cannot enumerate interfaces: {}", e.getMessage());
-        }
-        out.sort(java.util.Comparator.comparing((java.net.InetAddress ip) -> !ip.isLoopbackAddress())
-                .thenComparing(java.net.InetAddress::getHostAddress));
-        return out;
+        return listenAddrs();
     }
 
     /** @return the live upgraded connections */
@@ -371,6 +337,9 @@ public final class Host implements AutoCloseable {
         }
         upgrader.upgrade(ch, role, expected, new InboundStreamInitializer(holder)).addListener(f -> {
             pendingInbound.remove(ch);
+            if (direction == Direction.INBOUND) {
+                TcpTransport.handshakeFinished(ch); // frees the listener's handshake slot, success or not
+            }
             if (ch.pipeline().get(QuietTail.class) == null) {
                 ch.pipeline().addLast(QuietTail.INSTANCE);
             }
@@ -391,7 +360,23 @@ public final class Host implements AutoCloseable {
                     (io.crossdial.upgrader.UpgradedConnection) f.getNow(), direction,
                     upgrader.config().negotiationTimeoutMillis(), redials);
             holder.set(connection);
-            Connection survivor = register(connection);
+            Connection survivor;
+            try {
+                survivor = register(connection);
+            } catch (io.crossdial.transport.tcp.ConnectionLimitException e) {
+                log.debug("{} connection refused: {}", direction, e.getMessage());
+                connection.close();
+                if (result != null) {
+                    result.tryFailure(e);
+                } else {
+                    try {
+                        inboundFailureListener.accept(ch.remoteAddress(), e);
+                    } catch (RuntimeException x) {
+                        log.warn("inbound failure listener failed", x);
+                    }
+                }
+                return;
+            }
             if (result == null) {
                 return;
             }
@@ -418,15 +403,28 @@ public final class Host implements AutoCloseable {
         return promise;
     }
 
-    /** Adds a new connection; if it crosses one the other way to the same peer, keeps one. Returns the survivor. */
+    /**
+     * Adds a new connection; if it crosses one the other way to the same peer, keeps one. Returns the survivor.
+     *
+     * @throws io.crossdial.transport.tcp.ConnectionLimitException when the peer already has
+     *     {@code maxConnectionsPerPeer} connections (crossed dials replace, they do not add)
+     */
     private synchronized Connection register(Connection connection) {
         Connection crossed = null;
+        int toPeer = 0;
         for (Connection c : connections) {
-            if (c.remotePeer().equals(connection.remotePeer()) && c.direction() != connection.direction()
-                    && c.channel().isActive()) {
-                crossed = c;
-                break;
+            if (c.remotePeer().equals(connection.remotePeer()) && c.channel().isActive()) {
+                toPeer++;
+                if (c.direction() != connection.direction() && crossed == null) {
+                    crossed = c;
+                }
             }
+        }
+        if (crossed == null && maxConnectionsPerPeer > 0 && toPeer >= maxConnectionsPerPeer) {
+            throw new io.crossdial.transport.tcp.ConnectionLimitException(
+                    io.crossdial.transport.tcp.ConnectionLimitException.Limit.MAX_CONNECTIONS_PER_PEER,
+                    maxConnectionsPerPeer, "connection limit reached: peer " + connection.remotePeer() + " has "
+                            + toPeer + " connections (max-connections-per-peer " + maxConnectionsPerPeer + ")");
         }
         Connection survivor = connection;
         if (crossed != null) {

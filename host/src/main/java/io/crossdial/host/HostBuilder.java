@@ -42,6 +42,8 @@ public final class HostBuilder {
     String agentVersion = Host.DEFAULT_AGENT_VERSION;
     Consumer<Connection> connectionListener = c -> {};
     java.util.function.BiConsumer<java.net.SocketAddress, Throwable> inboundFailureListener = (a, e) -> {};
+    Consumer<io.crossdial.transport.tcp.ListenerEvent> listenerEventListener = e -> {};
+    int maxConnectionsPerPeer;
 
     HostBuilder() {}
 
@@ -108,7 +110,8 @@ public final class HostBuilder {
     }
 
     /**
-     * @param config TCP settings (connect timeout, port reuse, backlog, threads)
+     * @param config TCP settings (connect timeout, port reuse, backlog, threads, shards, handshake and
+     *     connection limits)
      * @return this builder
      */
     public HostBuilder transportConfig(TcpTransportConfig config) {
@@ -174,6 +177,32 @@ public final class HostBuilder {
      */
     public HostBuilder onInboundFailure(java.util.function.BiConsumer<java.net.SocketAddress, Throwable> listener) {
         this.inboundFailureListener = listener;
+        return this;
+    }
+
+    /**
+     * @param listener called when a wildcard listen address gains or loses an interface address's listener,
+     *     or one of its addresses cannot be bound (on the transport's listen control thread)
+     * @return this builder
+     */
+    public HostBuilder onListenerEvent(Consumer<io.crossdial.transport.tcp.ListenerEvent> listener) {
+        this.listenerEventListener = listener;
+        return this;
+    }
+
+    /**
+     * @param max upgraded connections to one peer ID at once, both directions; 0 = no limit. A connection
+     *     over the limit is closed after its upgrade and fails with a
+     *     {@link io.crossdial.transport.tcp.ConnectionLimitException} naming the limit (a dial's future, or
+     *     {@link #onInboundFailure} for an inbound one)
+     * @return this builder
+     * @throws IllegalArgumentException when negative
+     */
+    public HostBuilder maxConnectionsPerPeer(int max) {
+        if (max < 0) {
+            throw new IllegalArgumentException("maxConnectionsPerPeer must be >= 0 (0 = no limit): " + max);
+        }
+        this.maxConnectionsPerPeer = max;
         return this;
     }
 

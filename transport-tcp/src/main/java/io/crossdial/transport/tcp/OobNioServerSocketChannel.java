@@ -2,31 +2,109 @@ package io.crossdial.transport.tcp;
 
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.util.internal.SocketUtils;
+import java.io.IOException;
+import java.net.SocketAddress;
 import java.nio.channels.SocketChannel;
+import java.util.ArrayList;
 import java.util.List;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Netty's NIO server channel, accepting into {@link OobNioSocketChannel}s (SO_OOBINLINE before the first
- * read, so a crossdial dialer's poison byte arrives inline and is dropped by the upgrader).
+ * Netty's NIO server channel for one {@link Shard}, accepting into {@link OobNioSocketChannel}s (SO_OOBINLINE
+ * before the first read, so a crossdial dialer's poison byte arrives inline and is dropped by the upgrader).
+ *
+ * <p>Before each accept it takes a handshake slot from the listener's {@link HandshakeGate}; with none free
+ * it accepts nothing and pauses the shard (autoRead off), leaving connections in the kernel's accept queue.
+ * An accepted connection over the transport's connection limit is closed at once and reported.
  */
 final class OobNioServerSocketChannel extends NioServerSocketChannel {
     private static final Logger log = LoggerFactory.getLogger(OobNioServerSocketChannel.class);
 
+    private final Shard shard;
+    private boolean draining;
+
+    OobNioServerSocketChannel(Shard shard) {
+        this.shard = shard;
+        shard.channel = this;
+    }
+
+    private static final int EMPTY = -1;
+
     @Override
     protected int doReadMessages(List<Object> buf) throws Exception {
-        SocketChannel ch = SocketUtils.accept(javaChannel());
-        if (ch == null) {
-            return 0;
+        return Math.max(0, acceptOne(buf));
+    }
+
+    /** @return 1 accepted, 0 accepted and closed (limit or setup failure), {@link #EMPTY} nothing queued or paused */
+    private int acceptOne(List<Object> buf) throws IOException {
+        if (draining) {
+            shard.gate.forceAcquire();
+        } else if (!shard.gate.tryAcquire()) {
+            shard.pause();
+            return EMPTY;
         }
+        HandshakeGate.Slot slot = shard.gate.new Slot();
+        SocketChannel ch;
         try {
-            buf.add(new OobNioSocketChannel(this, ch));
-            return 1;
+            ch = SocketUtils.accept(javaChannel());
+        } catch (IOException | RuntimeException e) {
+            slot.release();
+            throw e;
+        }
+        if (ch == null) {
+            slot.release();
+            return EMPTY;
+        }
+        OobNioSocketChannel child;
+        try {
+            child = new OobNioSocketChannel(this, ch);
         } catch (RuntimeException e) {
+            slot.release();
             log.warn("failed to set up an accepted connection", e);
             ch.close();
             return 0;
         }
+        ConnectionLimitException refused = shard.transport.tryOpenConnection();
+        if (refused != null) {
+            slot.release();
+            shard.rejected.incrementAndGet();
+            SocketAddress remote = ch.getRemoteAddress();
+            ch.close();
+            shard.transport.inboundRejected(remote, refused);
+            return 0;
+        }
+        shard.accepted.incrementAndGet();
+        child.attr(TcpTransport.HANDSHAKE_SLOT).set(slot);
+        child.closeFuture().addListener(f -> {
+            slot.release();
+            shard.transport.connectionClosed();
+        });
+        buf.add(child);
+        return 1;
+    }
+
+    /**
+     * On the event loop: accepts everything in the kernel's accept queue (ignoring the handshake limit, so
+     * nothing queued is lost), hands it to the pipeline, then closes the listen socket.
+     */
+    void drainAndClose() {
+        assert eventLoop().inEventLoop();
+        draining = true;
+        List<Object> accepted = new ArrayList<>();
+        try {
+            while (acceptOne(accepted) != EMPTY) {
+                // keep accepting until the kernel's queue is empty
+            }
+        } catch (Exception e) {
+            log.debug("draining {} stopped: {}", this, e.toString());
+        }
+        for (Object child : accepted) {
+            pipeline().fireChannelRead(child);
+        }
+        if (!accepted.isEmpty()) {
+            pipeline().fireChannelReadComplete();
+        }
+        close();
     }
 }

@@ -1,31 +1,73 @@
 package io.crossdial.transport.tcp;
 
 /**
- * Validated TCP transport settings; immutable. Defaults: connect timeout 10 000 ms, port reuse on,
- * listen backlog 1024, worker threads = available processors.
+ * Validated TCP transport settings; immutable. Defaults: connect timeout 10 000 ms, port reuse on, listen
+ * backlog 1024, worker threads = available processors, 1 shard per listen address, handshake limit derived
+ * from the backlog, no connection limit, interfaces re-enumerated every 5 000 ms.
+ *
+ * <h2>Backlog split (specs/listeners.md)</h2>
+ * The {@code backlog} is the number of connections a listener holds before the application has finished
+ * with them. Half of it goes to the kernel's accept queue ({@code listen(2)} backlog), half to connections
+ * accepted and still in their libp2p handshake (the upgrade); {@link #maxHandshakes()} overrides the second
+ * half. A listener whose handshake slots are all taken stops accepting (autoRead off) until one finishes.
  *
  * @param connectTimeoutMillis time limit of a TCP connect, in ms, > 0
- * @param portReuse dial from a listen port of the same address family (SO_REUSEPORT), as NAT traversal wants
- * @param backlog the listen backlog, > 0
+ * @param portReuse dial from a listen port of the same address family and scope (SO_REUSEPORT), as NAT
+ *     traversal wants
+ * @param backlog connections a listener may hold before the application took them: accept queue plus
+ *     handshakes, > 1
  * @param workerThreads event-loop threads for connections, > 0
+ * @param shards listen sockets per listen address, each on its own accept event loop (SO_REUSEPORT), 1..256
+ * @param maxHandshakes accepted connections per listener still in their handshake at once; 0 = backlog / 2
+ * @param maxConnections open TCP connections (inbound and outbound) at once; 0 = no limit
+ * @param interfacePollMillis how often wildcard listeners re-enumerate interfaces, in ms; 0 = never
  */
-public record TcpTransportConfig(long connectTimeoutMillis, boolean portReuse, int backlog, int workerThreads) {
+public record TcpTransportConfig(long connectTimeoutMillis, boolean portReuse, int backlog, int workerThreads,
+        int shards, int maxHandshakes, int maxConnections, long interfacePollMillis) {
     /** Default TCP connect time limit in ms. */
     public static final long DEFAULT_CONNECT_TIMEOUT_MILLIS = 10_000;
-    /** Default listen backlog. */
+    /** Default backlog (accept queue plus handshakes). */
     public static final int DEFAULT_BACKLOG = 1024;
+    /** Default interface re-enumeration period in ms. */
+    public static final long DEFAULT_INTERFACE_POLL_MILLIS = 5_000;
+    /** Most shards per listen address. */
+    public static final int MAX_SHARDS = 256;
 
     /** Validates the settings. */
     public TcpTransportConfig {
         if (connectTimeoutMillis <= 0 || connectTimeoutMillis > Integer.MAX_VALUE) {
             throw new IllegalArgumentException("connectTimeoutMillis must be in (0, 2^31): " + connectTimeoutMillis);
         }
-        if (backlog <= 0) {
-            throw new IllegalArgumentException("backlog must be > 0: " + backlog);
+        if (backlog <= 1) {
+            throw new IllegalArgumentException("backlog must be > 1: " + backlog);
         }
         if (workerThreads <= 0) {
             throw new IllegalArgumentException("workerThreads must be > 0: " + workerThreads);
         }
+        if (shards < 1 || shards > MAX_SHARDS) {
+            throw new IllegalArgumentException("shards must be in [1, " + MAX_SHARDS + "]: " + shards);
+        }
+        if (maxHandshakes < 0) {
+            throw new IllegalArgumentException("maxHandshakes must be >= 0 (0 = backlog / 2): " + maxHandshakes);
+        }
+        if (maxConnections < 0) {
+            throw new IllegalArgumentException("maxConnections must be >= 0 (0 = no limit): " + maxConnections);
+        }
+        if (interfacePollMillis < 0) {
+            throw new IllegalArgumentException("interfacePollMillis must be >= 0 (0 = never): " + interfacePollMillis);
+        }
+    }
+
+    /**
+     * The settings of the first version, with the new ones at their defaults.
+     *
+     * @param connectTimeoutMillis as above
+     * @param portReuse as above
+     * @param backlog as above
+     * @param workerThreads as above
+     */
+    public TcpTransportConfig(long connectTimeoutMillis, boolean portReuse, int backlog, int workerThreads) {
+        this(connectTimeoutMillis, portReuse, backlog, workerThreads, 1, 0, 0, DEFAULT_INTERFACE_POLL_MILLIS);
     }
 
     /** @return the defaults */
@@ -34,11 +76,72 @@ public record TcpTransportConfig(long connectTimeoutMillis, boolean portReuse, i
                 Runtime.getRuntime().availableProcessors());
     }
 
+    /** @return the handshake limit per listener: {@link #maxHandshakes()}, or backlog / 2 when that is 0 */
+    public int effectiveMaxHandshakes() {
+        return maxHandshakes > 0 ? maxHandshakes : Math.max(1, backlog / 2);
+    }
+
+    /** @return the kernel accept-queue length given to {@code listen(2)}: the other half of the backlog */
+    public int acceptQueueLength() {
+        return Math.max(1, backlog - backlog / 2);
+    }
+
     /**
      * @param reuse whether dials use a listen port
      * @return a copy with port reuse set
      */
     public TcpTransportConfig withPortReuse(boolean reuse) {
-        return new TcpTransportConfig(connectTimeoutMillis, reuse, backlog, workerThreads);
+        return new TcpTransportConfig(connectTimeoutMillis, reuse, backlog, workerThreads, shards, maxHandshakes,
+                maxConnections, interfacePollMillis);
+    }
+
+    /**
+     * @param n listen sockets per address, 1..{@value #MAX_SHARDS}
+     * @return a copy with that many shards
+     * @throws IllegalArgumentException when out of range
+     */
+    public TcpTransportConfig withShards(int n) {
+        return new TcpTransportConfig(connectTimeoutMillis, portReuse, backlog, workerThreads, n, maxHandshakes,
+                maxConnections, interfacePollMillis);
+    }
+
+    /**
+     * @param n handshakes per listener at once; 0 = backlog / 2
+     * @return a copy with that limit
+     * @throws IllegalArgumentException when negative
+     */
+    public TcpTransportConfig withMaxHandshakes(int n) {
+        return new TcpTransportConfig(connectTimeoutMillis, portReuse, backlog, workerThreads, shards, n,
+                maxConnections, interfacePollMillis);
+    }
+
+    /**
+     * @param n open connections at once; 0 = no limit
+     * @return a copy with that limit
+     * @throws IllegalArgumentException when negative
+     */
+    public TcpTransportConfig withMaxConnections(int n) {
+        return new TcpTransportConfig(connectTimeoutMillis, portReuse, backlog, workerThreads, shards, maxHandshakes,
+                n, interfacePollMillis);
+    }
+
+    /**
+     * @param n the backlog (accept queue plus handshakes), > 1
+     * @return a copy with that backlog
+     * @throws IllegalArgumentException when out of range
+     */
+    public TcpTransportConfig withBacklog(int n) {
+        return new TcpTransportConfig(connectTimeoutMillis, portReuse, n, workerThreads, shards, maxHandshakes,
+                maxConnections, interfacePollMillis);
+    }
+
+    /**
+     * @param millis interface re-enumeration period in ms; 0 = never
+     * @return a copy with that period
+     * @throws IllegalArgumentException when negative
+     */
+    public TcpTransportConfig withInterfacePollMillis(long millis) {
+        return new TcpTransportConfig(connectTimeoutMillis, portReuse, backlog, workerThreads, shards, maxHandshakes,
+                maxConnections, millis);
     }
 }

@@ -1,0 +1,55 @@
+package io.crossdial.transport.tcp;
+
+import io.crossdial.core.CrossdialException;
+
+/**
+ * A connection was refused (dial) or closed at once (inbound) because a connection limit was reached. The
+ * message names the limit and its value, e.g. {@code connection limit reached: 100 connections open
+ * (max-connections 100)}.
+ */
+public final class ConnectionLimitException extends CrossdialException {
+    private static final long serialVersionUID = 1L;
+
+    /** Which limit. */
+    public enum Limit {
+        /** open TCP connections of the transport, both directions ({@code max-connections}) */
+        MAX_CONNECTIONS("max-connections"),
+        /** upgraded connections to one peer ID, both directions ({@code max-connections-per-peer}) */
+        MAX_CONNECTIONS_PER_PEER("max-connections-per-peer");
+
+        private final String optionName;
+
+        Limit(String optionName) {
+            this.optionName = optionName;
+        }
+
+        /** @return the option that sets it, e.g. {@code max-connections} */
+        public String optionName() {
+            return optionName;
+        }
+    }
+
+    private final Limit limit;
+    private final int value;
+
+    /**
+     * @param limit which limit
+     * @param value its value
+     * @param message one line naming the limit and its value
+     */
+    public ConnectionLimitException(Limit limit, int value, String message) {
+        super(message);
+        this.limit = limit;
+        this.value = value;
+    }
+
+    /** @return which limit was reached */
+    public Limit limit() {
+        return limit;
+    }
+
+    /** @return the limit's value */
+    public int value() {
+        return value;
+    }
+}
