@@ -165,6 +165,28 @@ class TcpTransportTest {
     }
 
     @Test
+    void aDialRejectsANonSharableHandlerUpFrontBecauseTheFallbackNeedsASecondChannel() throws Exception {
+        TcpTransport t = transport(true);
+        TcpListener l = await(t.listen(LOOPBACK_ANY_PORT, noop()));
+        ServerSocket remote = plainServer();
+        SocketChannel other = closeLater(SocketChannel.open());
+        other.setOption(StandardSocketOptions.SO_REUSEADDR, true);
+        other.setOption(StandardSocketOptions.SO_REUSEPORT, true);
+        other.bind(l.localAddress());
+        other.connect(remote.getLocalSocketAddress());
+        accept(remote);
+
+        // Without the check this fails only here, when the fallback adds the handler to a second channel,
+        // as a TcpDialException wrapping Netty's ChannelPipelineException.
+        Throwable e = awaitFailure(t.dial(addr(remote), new ChannelInboundHandlerAdapter()));
+        assertInstanceOf(IllegalArgumentException.class, e);
+        assertEquals("the dial handler must be @Sharable (or a ChannelInitializer): a dial from a listen port may be"
+                + " retried on a second channel", e.getMessage());
+        e = awaitFailure(t.dial(addr(remote), new ChannelInboundHandlerAdapter(), false));
+        assertInstanceOf(IllegalArgumentException.class, e, "rejected whether or not the fallback happens");
+    }
+
+    @Test
     void aDialWithoutPortReuseUsesAnEphemeralPort() throws Exception {
         TcpTransport reusing = transport(true);
         TcpListener l = await(reusing.listen(LOOPBACK_ANY_PORT, noop()));
