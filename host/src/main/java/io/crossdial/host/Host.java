@@ -336,14 +336,18 @@ public final class Host implements AutoCloseable {
             pendingInbound.add(ch);
         }
         upgrader.upgrade(ch, role, expected, new InboundStreamInitializer(holder)).addListener(f -> {
+<<<<<<< HEAD
             pendingInbound.remove(ch);
             if (direction == Direction.INBOUND) {
                 TcpTransport.handshakeFinished(ch); // frees the listener's handshake slot, success or not
             }
+=======
+>>>>>>> refs/heads/coretests
             if (ch.pipeline().get(QuietTail.class) == null) {
                 ch.pipeline().addLast(QuietTail.INSTANCE);
             }
             if (!f.isSuccess()) {
+                pendingInbound.remove(ch);
                 log.debug("{} upgrade failed: {}", direction, f.cause().getMessage());
                 if (result != null) {
                     result.tryFailure(f.cause());
@@ -360,6 +364,7 @@ public final class Host implements AutoCloseable {
                     (io.crossdial.upgrader.UpgradedConnection) f.getNow(), direction,
                     upgrader.config().negotiationTimeoutMillis(), redials);
             holder.set(connection);
+<<<<<<< HEAD
             Connection survivor;
             try {
                 survivor = register(connection);
@@ -377,6 +382,12 @@ public final class Host implements AutoCloseable {
                 }
                 return;
             }
+=======
+            Connection survivor = register(connection);
+            // Only now: a dial waiting in awaitCrossedInbound must not see "no pending inbound" before the
+            // inbound connection is registered (and a crossed loser closed).
+            pendingInbound.remove(ch);
+>>>>>>> refs/heads/coretests
             if (result == null) {
                 return;
             }
@@ -475,14 +486,20 @@ public final class Host implements AutoCloseable {
         boolean pending = pendingInbound.stream().anyMatch(ch -> ch.remoteAddress() instanceof java.net.InetSocketAddress r
                 && r.getAddress().equals(peerIp));
         long waited = (System.nanoTime() - startNanos) / 1_000_000;
-        if (!outbound.channel().isActive() || !pending || waited >= CROSSED_DIAL_WAIT_MILLIS) {
-            Connection survivor = outbound.channel().isActive() ? outbound : connection(outbound.remotePeer());
+        // register() removes a crossed loser from the set before closing it, so a loser still closing (and
+        // still active) is already out of the set.
+        boolean lost = !connections.contains(outbound) || !outbound.channel().isActive();
+        if (lost || !pending || waited >= CROSSED_DIAL_WAIT_MILLIS) {
+            Connection survivor = lost ? connection(outbound.remotePeer()) : outbound;
             if (survivor != null) {
                 result.trySuccess(survivor);
-            } else {
-                result.tryFailure(new IllegalStateException("connection to " + outbound.remotePeer() + " closed"));
+                return;
             }
-            return;
+            if (!pending || waited >= CROSSED_DIAL_WAIT_MILLIS) {
+                result.tryFailure(new IllegalStateException("connection to " + outbound.remotePeer() + " closed"));
+                return;
+            }
+            // Closed by the remote's tie-break while our side of the crossing connection still upgrades.
         }
         outbound.channel().eventLoop().schedule(() -> awaitCrossedInbound(outbound, result, startNanos),
                 5, TimeUnit.MILLISECONDS);

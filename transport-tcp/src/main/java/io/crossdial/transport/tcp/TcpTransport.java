@@ -498,7 +498,8 @@ public final class TcpTransport implements AutoCloseable {
      * Dials a multiaddr, from a listen port when port reuse is on and a listener fits.
      *
      * @param address {@code /ip4|ip6|dns|dns4|dns6/HOST/tcp/PORT}, optionally followed by {@code /p2p/ID}
-     * @param handler added to the new connection's pipeline before it connects
+     * @param handler added to the new connection's pipeline before it connects ({@code @Sharable} or a
+     *     {@code ChannelInitializer})
      * @return completes with the connected channel, or fails with {@link TcpDialException}
      *     (or {@link io.crossdial.core.multiaddr.MultiaddrException} for an address that is not TCP)
      */
@@ -510,12 +511,19 @@ public final class TcpTransport implements AutoCloseable {
      * Dials a multiaddr, choosing whether to dial from a listen port.
      *
      * @param address as in {@link #dial(Multiaddr, ChannelHandler)}
-     * @param handler added to the new connection's pipeline before it connects
+     * @param handler added to the new connection's pipeline before it connects; {@code @Sharable} or a
+     *     {@code ChannelInitializer}, because a dial from a listen port whose 4-tuple is taken is retried on
+     *     a second channel
      * @param portReuse dial from a matching listen port if there is one; false for an ephemeral port
      * @return completes with the connected channel, or fails with {@link TcpDialException}
+     *     ({@link IllegalArgumentException} for a handler that is not {@code @Sharable})
      */
     public Future<Channel> dial(Multiaddr address, ChannelHandler handler, boolean portReuse) {
         Promise<Channel> promise = workerGroup.next().newPromise();
+        if (handler instanceof io.netty.channel.ChannelHandlerAdapter adapter && !adapter.isSharable()) {
+            return promise.setFailure(new IllegalArgumentException("the dial handler must be @Sharable (or a"
+                    + " ChannelInitializer): a dial from a listen port may be retried on a second channel"));
+        }
         InetSocketAddress remote;
         try {
             remote = address.toSocketAddress();
