@@ -336,13 +336,9 @@ public final class Host implements AutoCloseable {
             pendingInbound.add(ch);
         }
         upgrader.upgrade(ch, role, expected, new InboundStreamInitializer(holder)).addListener(f -> {
-<<<<<<< HEAD
-            pendingInbound.remove(ch);
             if (direction == Direction.INBOUND) {
                 TcpTransport.handshakeFinished(ch); // frees the listener's handshake slot, success or not
             }
-=======
->>>>>>> refs/heads/coretests
             if (ch.pipeline().get(QuietTail.class) == null) {
                 ch.pipeline().addLast(QuietTail.INSTANCE);
             }
@@ -364,11 +360,11 @@ public final class Host implements AutoCloseable {
                     (io.crossdial.upgrader.UpgradedConnection) f.getNow(), direction,
                     upgrader.config().negotiationTimeoutMillis(), redials);
             holder.set(connection);
-<<<<<<< HEAD
             Connection survivor;
             try {
                 survivor = register(connection);
             } catch (io.crossdial.transport.tcp.ConnectionLimitException e) {
+                pendingInbound.remove(ch);
                 log.debug("{} connection refused: {}", direction, e.getMessage());
                 connection.close();
                 if (result != null) {
@@ -382,12 +378,9 @@ public final class Host implements AutoCloseable {
                 }
                 return;
             }
-=======
-            Connection survivor = register(connection);
             // Only now: a dial waiting in awaitCrossedInbound must not see "no pending inbound" before the
             // inbound connection is registered (and a crossed loser closed).
             pendingInbound.remove(ch);
->>>>>>> refs/heads/coretests
             if (result == null) {
                 return;
             }
