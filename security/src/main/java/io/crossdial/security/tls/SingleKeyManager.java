@@ -10,13 +10,14 @@ import javax.net.ssl.X509ExtendedKeyManager;
 /**
  * Offers the connection's one generated certificate for both client and server authentication, whatever
  * certificate authorities the remote names (libp2p certificates are self-signed). It answers only for the
- * certificate's key type ({@code EC}), so the JDK never pairs the key with another signature scheme.
+ * certificate's key type ({@code EC}, or {@code EC/secp256r1} as BouncyCastle JSSE asks for TLS 1.3), so the JDK never pairs the key with another signature scheme.
  *
  * <p>Immutable and thread-safe.
  */
 final class SingleKeyManager extends X509ExtendedKeyManager {
     static final String ALIAS = "libp2p";
-    private static final String KEY_TYPE = "EC";
+    /** Key types naming a P-256 key: the JDK's name, and BouncyCastle JSSE's TLS 1.3 name. */
+    private static final java.util.Set<String> KEY_TYPES = java.util.Set.of("EC", "EC/secp256r1");
 
     private final X509Certificate[] chain;
     private final PrivateKey key;
@@ -31,7 +32,7 @@ final class SingleKeyManager extends X509ExtendedKeyManager {
             return null;
         }
         for (String t : keyTypes) {
-            if (KEY_TYPE.equals(t)) {
+            if (KEY_TYPES.contains(t)) {
                 return ALIAS;
             }
         }

@@ -10,12 +10,15 @@ import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.handler.ssl.SslHandler;
 import io.netty.handler.ssl.SslProvider;
+import java.security.Provider;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import javax.net.ssl.SSLEngine;
 import javax.net.ssl.SSLException;
 import javax.net.ssl.SSLParameters;
+import org.bouncycastle.jce.provider.BouncyCastleProvider;
+import org.bouncycastle.jsse.provider.BouncyCastleJsseProvider;
 
 /**
  * The libp2p TLS security transport, protocol ID {@value #PROTOCOL_ID} (libp2p/specs tls/tls.md): TLS 1.3 only,
@@ -24,8 +27,9 @@ import javax.net.ssl.SSLParameters;
  * (libp2p/specs connections/inlined-muxer-negotiation.md, "Multiplexer Negotiation over TLS").
  *
  * <h2>What {@link #install} does</h2>
- * It generates a fresh ECDSA P-256 certificate whose libp2p extension {@code context.localKey()} signs, builds a JDK
- * {@code SSLEngine} (Netty {@link SslProvider#JDK}; TLS 1.3 only; no SNI; the initiator is the TLS client,
+ * It generates a fresh ECDSA P-256 certificate whose libp2p extension {@code context.localKey()} signs, builds a
+ * JSSE {@code SSLEngine} (Netty {@link SslProvider#JDK} with the BouncyCastle JSSE provider, see below; TLS 1.3 only;
+ * no SNI; the initiator is the TLS client,
  * the responder the TLS server and requires a client certificate) and adds two handlers before
  * {@code beforeName}: Netty's {@link SslHandler} named {@value #HANDLER_NAME}, which stays as the record layer,
  * and a session handler named {@value #SESSION_HANDLER_NAME}. ALPN: the client offers
@@ -33,6 +37,14 @@ import javax.net.ssl.SSLParameters;
  * protocol it supports (the client's preference) and aborts the handshake when it supports none. An agreed
  * muxer becomes {@link io.crossdial.core.spi.SecureSession#earlyMuxer()}; {@value #ALPN_LIBP2P} or no ALPN gives
  * null.
+ *
+ * <h2>Why BouncyCastle JSSE</h2>
+ * The JDK's SunJSSE parses the peer's certificate with the JDK {@code CertificateFactory}, which throws
+ * "Empty issuer DN not allowed in X509Certificates" for the certificates js-libp2p generates (no subject, no
+ * issuer; see go-libp2p-tls issue #97 and libp2p/specs issue #635), so no trust manager can accept them.
+ * BouncyCastle's JSSE, given BouncyCastle crypto, parses them; it is handed to Netty per context and never
+ * registered as a JVM-wide security provider. (BouncyCastle 1.85 rejects empty issuers on parse too, unless
+ * {@code org.bouncycastle.x509.allow_empty_issuer_cert=true}; bc-java issue #2387.)
  *
  * <h2>Verification</h2>
  * Each side checks the other's certificate: exactly one, valid now, self-signature valid, no unknown critical
@@ -60,6 +72,12 @@ public final class TlsSecurityTransport implements SecurityTransport {
     public static final String ALPN_LIBP2P = "libp2p";
     /** The only TLS version enabled. */
     static final String TLS_1_3 = "TLSv1.3";
+    /**
+     * The JSSE implementation: BouncyCastle's, with BouncyCastle crypto, passed to Netty explicitly (not registered
+     * as a JVM-wide provider). The JDK's own SSLEngine cannot be used: it refuses, before any trust manager runs,
+     * certificates whose issuer DN is empty, and js-libp2p's certificates have one.
+     */
+    private static final Provider JSSE = new BouncyCastleJsseProvider(new BouncyCastleProvider());
 
     /** Creates the transport. */
     public TlsSecurityTransport() {}
@@ -100,7 +118,8 @@ public final class TlsSecurityTransport implements SecurityTransport {
             SslContextBuilder builder = client
                     ? SslContextBuilder.forClient().keyManager(keys)
                     : SslContextBuilder.forServer(keys).clientAuth(ClientAuth.REQUIRE);
-            sslContext = builder.sslProvider(SslProvider.JDK).protocols(TLS_1_3).trustManager(trust).build();
+            sslContext = builder.sslProvider(SslProvider.JDK).sslContextProvider(JSSE).protocols(TLS_1_3)
+                    .trustManager(trust).build();
         } catch (SSLException e) {
             throw new TlsSecurityException("tls: cannot create the TLS context: " + e.getMessage(), e);
         }
