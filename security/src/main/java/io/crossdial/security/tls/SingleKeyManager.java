@@ -10,7 +10,8 @@ import javax.net.ssl.X509ExtendedKeyManager;
 /**
  * Offers the connection's one generated certificate for both client and server authentication, whatever
  * certificate authorities the remote names (libp2p certificates are self-signed). It answers only for the
- * certificate's key type ({@code EC}, or {@code EC/secp256r1} as BouncyCastle JSSE asks for TLS 1.3), so the JDK never pairs the key with another signature scheme.
+ * certificate's key type ({@code EC}, or {@code EC/secp256r1} as BouncyCastle JSSE asks in TLS 1.3), so the TLS
+ * stack never pairs the key with another signature scheme.
  *
  * <p>Immutable and thread-safe.
  */

@@ -24,6 +24,8 @@ import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
+import org.bouncycastle.asn1.x500.RDN;
+import org.bouncycastle.asn1.x500.X500Name;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -205,6 +207,20 @@ class TlsHandshakeTest {
         assertTrue(b.recorder().sessions.isEmpty());
         assertEquals(0, b.recorder().takeData().length);
         assertFalse(b.channel().isOpen());
+    }
+
+    @Test
+    void acceptsCertificatesWithAnEmptyIssuerAndSubjectAsJsLibp2pSendsThem() throws Exception {
+        PrivateKey clientKey = Keys.generateEd25519();
+        X500Name empty = new X500Name(new RDN[0]);
+        a = TlsTestSupport.rogue(true, TlsTestSupport.certificate(CertSpec.valid(clientKey), empty));
+        b = TlsTestSupport.side(Role.RESPONDER, Keys.generateEd25519(), null, List.of());
+        pump(a.channel(), b.channel());
+        assertTrue(b.recorder().exceptions.isEmpty(), b.recorder().exceptions.toString());
+        assertEquals(PeerId.fromPublicKey(clientKey.publicKey()), b.recorder().sessions.get(0).remotePeer());
+        send(a, "from an empty-issuer peer");
+        pump(a.channel(), b.channel());
+        assertEquals("from an empty-issuer peer", new String(b.recorder().takeData(), StandardCharsets.UTF_8));
     }
 
     @Test

@@ -45,6 +45,8 @@ final class TlsTestSupport {
     static final long TIMEOUT_MILLIS = 10_000;
     static final String YAMUX = "/yamux/1.0.0";
     static final String MPLEX = "/mplex/6.7.0";
+    /** Parses test certificates (the JDK's parser rejects empty issuer DNs); never registered JVM-wide. */
+    private static final java.security.Provider BC = new org.bouncycastle.jce.provider.BouncyCastleProvider();
 
     private TlsTestSupport() {}
 
@@ -188,12 +190,16 @@ final class TlsTestSupport {
 
     /** Builds a self-signed P-256 certificate as {@code spec} says, independently of {@link Libp2pCertificate}. */
     static Libp2pCertificate.Generated certificate(CertSpec spec) throws Exception {
+        return certificate(spec, new X500Name("CN=test"));
+    }
+
+    /** As {@link #certificate(CertSpec)}, with {@code name} as subject and issuer (js-libp2p leaves both empty). */
+    static Libp2pCertificate.Generated certificate(CertSpec spec, X500Name name) throws Exception {
         KeyPairGenerator generator = KeyPairGenerator.getInstance("EC");
         generator.initialize(new ECGenParameterSpec("secp256r1"));
         KeyPair pair = generator.generateKeyPair();
         KeyPair other = generator.generateKeyPair();
         byte[] signedSpki = (spec.signOtherKey() ? other : pair).getPublic().getEncoded();
-        X500Name name = new X500Name("CN=test");
         X509v3CertificateBuilder builder = new JcaX509v3CertificateBuilder(name, BigInteger.valueOf(42),
                 Date.from(spec.notBefore()), Date.from(spec.notAfter()), name, pair.getPublic());
         if (spec.withExtension()) {
@@ -211,7 +217,7 @@ final class TlsTestSupport {
         if (spec.extraCriticalOid() != null) {
             builder.addExtension(new ASN1ObjectIdentifier(spec.extraCriticalOid()), true, DERNull.INSTANCE);
         }
-        X509Certificate certificate = new JcaX509CertificateConverter().getCertificate(
+        X509Certificate certificate = new JcaX509CertificateConverter().setProvider(BC).getCertificate(
                 builder.build(new JcaContentSignerBuilder("SHA256withECDSA").build(pair.getPrivate())));
         return new Libp2pCertificate.Generated(certificate, pair.getPrivate());
     }
