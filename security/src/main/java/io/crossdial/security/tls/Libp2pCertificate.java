@@ -62,8 +62,8 @@ import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
  * structural ones listed in {@link #UNDERSTOOD_CRITICAL_EXTENSIONS}; the extension present; the self-signature
  * valid; {@code SignedKey} well-formed (DER, two OCTET STRINGs, nothing after); the identity key a supported
  * libp2p key ({@link Keys#unmarshalPublicKey}: Ed25519 or secp256k1, at most {@link Keys#MAX_ENCODED_KEY_BYTES}
- * bytes); the signature valid under that key. Sizes are bounded before this runs: the TLS stack (BouncyCastle JSSE) refuses
- * handshake messages over 32 KiB ({@code jdk.tls.maxHandshakeMessageSize}).
+ * bytes); the signature valid under that key. Sizes are bounded before this runs: the TLS stack (BouncyCastle
+ * JSSE) refuses handshake messages over 32 KiB ({@code jdk.tls.maxHandshakeMessageSize}).
  *
  * <p>Stateless and thread-safe.
  */
