@@ -183,8 +183,8 @@ final class Libp2pCertificate {
             throw new TlsSecurityException("tls: cannot encode the certificate's SubjectPublicKeyInfo", e);
         }
         if (!key.verify(concat(SIGNATURE_PREFIX, spki), signedKey[1])) {
-            throw new TlsSecurityException("tls: the libp2p extension's signature does not verify under the key of peer "
-                    + peer);
+            throw new TlsSecurityException(
+                    "tls: the libp2p extension's signature does not verify under the key of peer " + peer);
         }
         return new Verified(key, peer);
     }

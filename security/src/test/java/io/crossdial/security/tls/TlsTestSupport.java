@@ -128,7 +128,8 @@ final class TlsTestSupport {
                 ? SslContextBuilder.forClient().keyManager(keys)
                 : SslContextBuilder.forServer(keys).clientAuth(ClientAuth.REQUIRE);
         SSLEngine engine = builder.sslProvider(SslProvider.JDK).protocols("TLSv1.3")
-                .trustManager(InsecureTrustManagerFactory.INSTANCE).build().newEngine(io.netty.buffer.ByteBufAllocator.DEFAULT);
+                .trustManager(InsecureTrustManagerFactory.INSTANCE).build()
+                .newEngine(io.netty.buffer.ByteBufAllocator.DEFAULT);
         Recorder recorder = new Recorder();
         EmbeddedChannel channel = new EmbeddedChannel();
         channel.pipeline().addLast(APP, recorder);
