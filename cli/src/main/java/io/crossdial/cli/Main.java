@@ -21,6 +21,8 @@ public final class Main implements Runnable {
     boolean verbose;
 
     static boolean verboseRequested;
+    /** Held so the JUL configuration of BouncyCastle's TLS provider is not garbage-collected. */
+    private static final java.util.logging.Logger BOUNCY_CASTLE_LOG = java.util.logging.Logger.getLogger("org.bouncycastle");
 
     private Main() {}
 
@@ -49,6 +51,10 @@ public final class Main implements Runnable {
             if (a.equals("-v") || a.equals("--verbose")) {
                 verboseRequested = true;
             }
+        }
+        if (!verboseRequested) {
+            // BouncyCastle's JSSE provider (TLS) logs its configuration through java.util.logging at INFO.
+            BOUNCY_CASTLE_LOG.setLevel(java.util.logging.Level.SEVERE);
         }
         if (!verboseRequested && System.getProperty("org.slf4j.simpleLogger.defaultLogLevel") == null) {
             System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", "warn");
