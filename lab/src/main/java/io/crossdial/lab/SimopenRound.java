@@ -96,9 +96,14 @@ public record SimopenRound(int round, boolean detected, String resolution, Optio
         return usableMillis.isPresent();
     }
 
-    /** @return whether the round fully succeeded: usable, one 4-tuple, and no check FAILED */
+    /**
+     * @return whether the round succeeded: usable, no check FAILED, and, when resolved in-band, on the
+     *     simultaneous open's own 4-tuple (a redial is on a new connection by design, so it only has to be
+     *     usable)
+     */
     public boolean passed() {
-        return usable() && sameFourTuple && ping != Check.FAILED && echo != Check.FAILED;
+        boolean tupleOk = !"in-band".equals(resolution) || sameFourTuple;
+        return usable() && tupleOk && ping != Check.FAILED && echo != Check.FAILED;
     }
 
     /** @return the JSON form described in the class comment, in column order */
