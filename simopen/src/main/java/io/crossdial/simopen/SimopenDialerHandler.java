@@ -148,6 +148,8 @@ public final class SimopenDialerHandler extends ByteToMessageDecoder {
             new Message.Protocol(SimultaneousConnect.PROTOCOL_ID).encode(out);
         }
         new Message.Protocol(protocols.get(0)).encode(out);
+        LOG.debug("{} >> header{}, protocol {} (one write)", ctx.channel(),
+                mode == SimopenMode.SPEC ? ", protocol " + SimultaneousConnect.PROTOCOL_ID : "", protocols.get(0));
         send(ctx, out);
     }
 
@@ -182,6 +184,7 @@ public final class SimopenDialerHandler extends ByteToMessageDecoder {
                     if (m == null) {
                         return;
                     }
+                    LOG.debug("{} << {}", ctx.channel(), m);
                     if (!(m instanceof Message.Header)) {
                         throw new SimopenException("expected the header " + MultistreamSelect.PROTOCOL_ID
                                 + ", got " + m);
@@ -255,6 +258,8 @@ public final class SimopenDialerHandler extends ByteToMessageDecoder {
             new Message.Protocol(SimultaneousConnect.PROTOCOL_ID).encode(out);
         }
         appendSelect(out);
+        LOG.debug("{} >> {}select:{}", ctx.channel(), announce && mode == SimopenMode.POISON_BYTE
+                ? "protocol " + SimultaneousConnect.PROTOCOL_ID + ", " : "", Long.toUnsignedString(localNonce));
         send(ctx, out);
         state = State.AWAIT_SELECT;
     }
@@ -293,6 +298,8 @@ public final class SimopenDialerHandler extends ByteToMessageDecoder {
         } else {
             new Message.Other(SimultaneousConnect.RESPONDER).encode(out);
         }
+        LOG.debug("{} << select:{} -> {}", ctx.channel(), Long.toUnsignedString(remoteNonce),
+                role == Role.INITIATOR ? ">> initiator, protocol " + protocols.get(0) : ">> responder");
         send(ctx, out);
         state = State.AWAIT_ROLE;
     }
