@@ -156,6 +156,11 @@ public final class NetnsLab implements AutoCloseable {
                 "permanent");
     }
 
+    /** @return a number not yet used in a namespace name by this JVM (shared with {@link SoloNetns}) */
+    static int nextNumber() {
+        return COUNTER.incrementAndGet();
+    }
+
     /** @return peer A's side: namespace, 198.18.1.2, gateway 198.18.1.1 */
     public PeerNamespace peerA() {
         return peerA;
@@ -193,6 +198,42 @@ public final class NetnsLab implements AutoCloseable {
      */
     public void linksUp() {
         setRouterLinks("up");
+    }
+
+    /**
+     * Waits until both router ends are operationally up ({@code state UP} in {@code ip link}, the kernel's
+     * {@code IFF_RUNNING}). {@link #linksUp()} returns once they are administratively up; the carrier follows
+     * asynchronously (the kernel's link watch may delay it up to about a second), and until then the JDK's
+     * {@code NetworkInterface.isUp()} reports {@code false}. Call this before starting a process in the router
+     * namespace that enumerates its interfaces.
+     *
+     * @param max the longest wait
+     * @throws LabException if an {@code ip} command fails, the lab is closed, or the links are not running
+     *     within {@code max}
+     */
+    public void awaitRouterLinksRunning(Duration max) {
+        long deadline = System.nanoTime() + max.toNanos();
+        while (true) {
+            requireOpen();
+            boolean running = true;
+            String last = "";
+            for (String link : List.of(peerA.routerInterfaceName, peerB.routerInterfaceName)) {
+                last = ip("-n", routerNamespace, "-o", "link", "show", "dev", link);
+                running &= last.contains(" state UP ");
+            }
+            if (running) {
+                return;
+            }
+            if (System.nanoTime() > deadline) {
+                throw new LabException("router links not running within " + max.toMillis() + " ms: " + last.strip());
+            }
+            try {
+                Thread.sleep(10);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new LabException("interrupted while waiting for the router links", e);
+            }
+        }
     }
 
     private void setRouterLinks(String state) {
@@ -377,7 +418,7 @@ public final class NetnsLab implements AutoCloseable {
         return names;
     }
 
-    private static void removeNamespace(String ns) {
+    static void removeNamespace(String ns) {
         Exec.Result pids = Exec.run(List.of(ipCommand(), "netns", "pids", ns), IP_TIMEOUT);
         if (pids.ok()) {
             for (String line : pids.stdout().split("\n")) {
@@ -404,14 +445,14 @@ public final class NetnsLab implements AutoCloseable {
         });
     }
 
-    private static String ip(String... args) {
+    static String ip(String... args) {
         List<String> argv = new ArrayList<>(args.length + 1);
         argv.add(ipCommand());
         argv.addAll(List.of(args));
         return Exec.check(argv, IP_TIMEOUT);
     }
 
-    private static String ipCommand() {
+    static String ipCommand() {
         if (IpPath.PATH == null) {
             throw new LabException("the `ip` command (iproute2) is not installed");
         }
