@@ -56,6 +56,9 @@ public final class Main implements Runnable {
             // BouncyCastle's JSSE provider (TLS) logs its configuration through java.util.logging at INFO.
             BOUNCY_CASTLE_LOG.setLevel(java.util.logging.Level.SEVERE);
         }
+        // In a network namespace without a hardware interface Netty warns that it found no MAC address for
+        // its channel IDs; that is harmless (it uses a random ID) and would add a line to every error.
+        System.setProperty("org.slf4j.simpleLogger.log.io.netty.util.internal.MacAddressUtil", "error");
         if (!verboseRequested && System.getProperty("org.slf4j.simpleLogger.defaultLogLevel") == null) {
             System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", "warn");
         }
