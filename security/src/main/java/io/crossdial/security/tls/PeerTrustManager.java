@@ -1,5 +1,6 @@
 package io.crossdial.security.tls;
 
+import io.crossdial.core.spi.PeerIdMismatchException;
 import io.crossdial.core.crypto.PeerId;
 import java.net.Socket;
 import java.security.cert.CertificateException;
@@ -45,8 +46,8 @@ final class PeerTrustManager extends X509ExtendedTrustManager {
         try {
             Libp2pCertificate.Verified v = Libp2pCertificate.verify(chain, new Date());
             if (expectedPeer != null && !expectedPeer.equals(v.peer())) {
-                throw new TlsSecurityException("tls: peer ID mismatch: expected " + expectedPeer + ", remote is "
-                        + v.peer());
+                PeerIdMismatchException mismatch = new PeerIdMismatchException("tls: ", expectedPeer, v.peer());
+                throw new TlsSecurityException(mismatch.getMessage(), mismatch);
             }
             verified = v;
         } catch (TlsSecurityException e) {

@@ -577,7 +577,9 @@ public final class TcpTransport implements AutoCloseable {
     /**
      * The listener address to dial {@code remote} from (specs/listeners.md, "Source selection"): among the
      * active listeners of the destination's family whose {@link AddressScope} fits it (a wildcard listener
-     * fits any destination, last), the one on the address the kernel would route from, else the best fit.
+     * fits any destination, last), the one on the address the kernel would route from; when the kernel routes
+     * from an address no listener is on, and no wildcard listener fits, none (an ephemeral port); else the
+     * best fit.
      *
      * @param remote the destination
      * @return the local address to bind, or null to dial from an ephemeral port
@@ -605,13 +607,17 @@ public final class TcpTransport implements AutoCloseable {
         if (candidates.isEmpty()) {
             return null;
         }
-        if (candidates.size() > 1) {
-            InetAddress routed = routeSource(remote);
-            for (TcpListener l : candidates) {
-                if (l.localAddress().getAddress().equals(routed)) {
-                    return l.localAddress();
-                }
+        InetAddress routed = routeSource(remote);
+        for (TcpListener l : candidates) {
+            if (l.localAddress().getAddress().equals(routed)) {
+                return l.localAddress();
             }
+        }
+        if (routed != null && !routed.isLoopbackAddress() && ranks.stream().noneMatch(r -> r == 3)) {
+            // The kernel routes from an address none of our listeners is on (one not yet bound, say, while a
+            // wildcard's interface poll catches up): binding another address would send packets out with the
+            // wrong source. Dial from an ephemeral port on the routed address instead.
+            return null;
         }
         int best = 0;
         for (int i = 1; i < candidates.size(); i++) {

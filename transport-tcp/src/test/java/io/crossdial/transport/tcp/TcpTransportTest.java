@@ -317,8 +317,9 @@ class TcpTransportTest {
         TcpBindException e = assertInstanceOf(TcpBindException.class,
                 awaitFailure(transport(true).listen(wanted, noop())));
         assertEquals(TcpBindException.Reason.ADDRESS_IN_USE, e.reason());
-        assertEquals("cannot listen on /ip4/127.0.0.1/tcp/" + port + ": port " + port
-                + " is already in use by another program; stop it or choose another port", e.getMessage());
+        assertEquals("cannot listen on /ip4/127.0.0.1/tcp/" + port + ": port " + port + " on 127.0.0.1"
+                + " is already in use by another program (or one of another user); stop it or choose another port",
+                e.getMessage());
         assertFalse(e.getMessage().contains("\n"));
     }
 
@@ -392,10 +393,10 @@ class TcpTransportTest {
         assertEquals("connectTimeoutMillis must be in (0, 2^31): 0", assertThrows(IllegalArgumentException.class,
                 () -> new TcpTransportConfig(0, true, 1, 1)).getMessage());
         assertThrows(IllegalArgumentException.class, () -> new TcpTransportConfig(1L << 31, true, 1, 1));
-        assertEquals("backlog must be > 0: 0", assertThrows(IllegalArgumentException.class,
+        assertEquals("backlog must be > 1: 0", assertThrows(IllegalArgumentException.class,
                 () -> new TcpTransportConfig(1, true, 0, 1)).getMessage());
         assertEquals("workerThreads must be > 0: -1", assertThrows(IllegalArgumentException.class,
-                () -> new TcpTransportConfig(1, true, 1, -1)).getMessage());
+                () -> new TcpTransportConfig(1, true, 2, -1)).getMessage());
         TcpTransportConfig d = TcpTransportConfig.defaults();
         assertEquals(10_000, d.connectTimeoutMillis());
         assertTrue(d.portReuse());

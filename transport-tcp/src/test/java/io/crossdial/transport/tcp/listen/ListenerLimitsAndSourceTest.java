@@ -55,7 +55,7 @@ class ListenerLimitsAndSourceTest {
             client.interfaceAddresses(() -> List.of(ip("127.0.0.2"), ip("127.0.0.1")));
             List<TcpListener> mine = client.listenAll(List.of(ma("/ip4/0.0.0.0/tcp/0")), Sockets.recording(Sockets.queue()));
             int myPort = mine.get(0).localAddress().getPort();
-            Future<Channel> dialed = client.dial(remote.multiaddr(), new ChannelInboundHandlerAdapter());
+            Future<Channel> dialed = client.dial(remote.multiaddr(), Sockets.recording(Sockets.queue()));
             Channel ch = dialed.syncUninterruptibly().getNow();
             assertEquals(new InetSocketAddress("127.0.0.1", myPort), ch.localAddress());
             Sockets.await(() -> accepted.size() == 1, "accept");
@@ -85,7 +85,7 @@ class ListenerLimitsAndSourceTest {
             assertEquals(-1, clients.get(3).getInputStream().read(), "the fourth was closed");
             assertEquals(1, listener.stats().rejected());
 
-            Future<Channel> dial = server.dial(ma("/ip4/127.0.0.1/tcp/9"), new ChannelInboundHandlerAdapter());
+            Future<Channel> dial = server.dial(ma("/ip4/127.0.0.1/tcp/9"), Sockets.recording(Sockets.queue()));
             ConnectionLimitException d = assertInstanceOf(ConnectionLimitException.class, dial.await().cause());
             assertTrue(d.getMessage().startsWith("cannot dial /ip4/127.0.0.1/tcp/9: connection limit reached"));
 
