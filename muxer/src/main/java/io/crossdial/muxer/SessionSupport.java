@@ -5,6 +5,7 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelPipeline;
 import io.netty.channel.ChannelPromise;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.Future;
@@ -14,12 +15,25 @@ import java.util.function.BiConsumer;
 
 /**
  * Steps every muxed session takes the same way, for {@link io.crossdial.core.spi.StreamMuxer}
- * implementations (the mplex and yamux sessions): hand {@code openStream} to the connection's event loop,
- * complete the open once the stream channel is registered, and write a session frame to the connection.
+ * implementations (the mplex and yamux sessions): install a handler where {@code StreamMuxer.install} asks,
+ * hand {@code openStream} to the connection's event loop, complete the open once the stream channel is
+ * registered, and write a session frame to the connection.
  * Stateless; each method says on which thread it may run.
  */
 public final class SessionSupport {
     private SessionSupport() {}
+
+    /**
+     * Adds {@code handler} as {@code name} before {@code beforeName}, or at the end of the pipeline when
+     * {@code beforeName} is null (the contract of {@code StreamMuxer.install}). On the event loop.
+     */
+    public static void addHandler(ChannelPipeline pipeline, String beforeName, String name, ChannelHandler handler) {
+        if (beforeName == null) {
+            pipeline.addLast(name, handler);
+        } else {
+            pipeline.addBefore(beforeName, name, handler);
+        }
+    }
 
     /**
      * The body of {@link io.crossdial.core.spi.MuxedSession#openStream}: runs {@code open} with the handler and
