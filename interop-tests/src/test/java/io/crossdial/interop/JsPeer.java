@@ -2,6 +2,8 @@ package io.crossdial.interop;
 
 import static org.junit.jupiter.api.Assertions.fail;
 
+import io.crossdial.lab.JsonLines;
+import io.crossdial.lab.LabException;
 import java.io.BufferedReader;
 import java.io.File;
 import java.io.IOException;
@@ -34,6 +36,8 @@ final class JsPeer implements AutoCloseable {
     /** How long a {@code listen}/{@code serve} peer may take to print its {@code listening} line, ms. */
     static final long START_TIMEOUT_MILLIS = 15_000;
     private static final int STDERR_TAIL_CHARS = 8192;
+    /** The longest line the js peer may print (its largest line, `dialed`, is a few KiB). */
+    static final int MAX_LINE_CHARS = 1 << 20;
     private static final Set<JsPeer> RUNNING = ConcurrentHashMap.newKeySet();
 
     private final String description;
@@ -165,8 +169,8 @@ final class JsPeer implements AutoCloseable {
             while ((line = r.readLine()) != null) {
                 Map<String, Object> event;
                 try {
-                    event = Json.parseObject(line);
-                } catch (IllegalArgumentException e) {
+                    event = JsonLines.parseObject(line, MAX_LINE_CHARS, JsonLines.BigIntegers.REJECT);
+                } catch (LabException e) {
                     event = Map.of("event", "unparsable", "line", line);
                 }
                 synchronized (this) {
@@ -262,7 +266,7 @@ final class JsPeer implements AutoCloseable {
     void send(Map<String, Object> command) {
         try {
             synchronized (stdin) {
-                stdin.write((Json.write(command) + "\n").getBytes(StandardCharsets.UTF_8));
+                stdin.write((JsonLines.write(command) + "\n").getBytes(StandardCharsets.UTF_8));
                 stdin.flush();
             }
         } catch (IOException e) {
@@ -289,7 +293,7 @@ final class JsPeer implements AutoCloseable {
         }
         StringBuilder b = new StringBuilder("\n--- js peer stdout ---\n");
         for (Map<String, Object> line : lines()) {
-            String text = Json.write(line);
+            String text = JsonLines.write(line);
             b.append(text, 0, Math.min(text.length(), 2000)).append('\n');
         }
         return b.append("--- js peer stderr (tail) ---\n").append(err).toString();

@@ -116,7 +116,7 @@ public final class LabPeer implements AutoCloseable {
      * @throws LabException if the peer is closed or gone (with its stderr)
      */
     public void send(Map<String, ?> message) {
-        byte[] line = (Json.write(message) + "\n").getBytes(StandardCharsets.UTF_8);
+        byte[] line = (JsonLines.write(message) + "\n").getBytes(StandardCharsets.UTF_8);
         synchronized (stdin) {
             try {
                 stdin.write(line);
@@ -166,7 +166,7 @@ public final class LabPeer implements AutoCloseable {
                     if ("error".equals(kind)) {
                         it.remove();
                         throw failure("peer " + name + " reported an error while awaiting '" + event + "': "
-                                + Json.write(message), null);
+                                + JsonLines.write(message), null);
                     }
                 }
                 if (stdoutEnded) {
@@ -307,9 +307,9 @@ public final class LabPeer implements AutoCloseable {
         }
         Map<String, Object> message;
         try {
-            message = Json.parseObject(line);
+            message = JsonLines.parseObject(line, MAX_LINE_CHARS, JsonLines.BigIntegers.ACCEPT);
         } catch (LabException e) {
-            note("skipped a stdout line that is not a JSON object: " + Json.abbreviate(line.strip()));
+            note("skipped a stdout line that is not a JSON object: " + JsonLines.abbreviate(line.strip()));
             return;
         }
         synchronized (lock) {

@@ -170,7 +170,7 @@ public final class LabReport {
         report.put("title", title);
         report.put("rounds", list);
         report.put("summary", summary);
-        return Json.write(report);
+        return JsonLines.write(report);
     }
 
     private static Long boxed(OptionalLong value) {

@@ -28,7 +28,8 @@ class LabReportTest {
     @Test
     void jsonCarriesRoundsAndSummaryAndReadsBack() {
         LabReport report = new LabReport("t").add(GOOD).add(BAD);
-        Map<String, Object> json = Json.parseObject(report.toJson());
+        Map<String, Object> json =
+                JsonLines.parseObject(report.toJson(), LabPeer.MAX_LINE_CHARS, JsonLines.BigIntegers.ACCEPT);
         assertEquals("t", json.get("title"));
         @SuppressWarnings("unchecked")
         List<Map<String, Object>> rounds = (List<Map<String, Object>>) json.get("rounds");

@@ -18,7 +18,8 @@ final class LabTesting {
 
     /** Starts {@link SocketPeerMain} as a child JVM inside {@code side}'s namespace. */
     static LabPeer startSocketPeer(NetnsLab lab, NetnsLab.PeerNamespace side) {
-        List<Path> classpath = List.of(LabPeer.codeSourceOf(SocketPeerMain.class), LabPeer.codeSourceOf(Json.class),
+        List<Path> classpath = List.of(LabPeer.codeSourceOf(SocketPeerMain.class),
+                LabPeer.codeSourceOf(JsonLines.class),
                 LabPeer.codeSourceOf(io.crossdial.core.CrossdialException.class),
                 LabPeer.codeSourceOf(JsonFactory.class));
         List<String> argv = LabPeer.javaArgv(List.of("-Xmx64m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",

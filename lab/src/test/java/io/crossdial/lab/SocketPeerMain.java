@@ -51,7 +51,7 @@ public final class SocketPeerMain {
                 continue;
             }
             try {
-                peer.handle(Json.parseObject(line));
+                peer.handle(JsonLines.parseObject(line, LabPeer.MAX_LINE_CHARS, JsonLines.BigIntegers.ACCEPT));
             } catch (Exception e) {
                 peer.emit(Map.of("event", "error", "message", String.valueOf(e)));
             }
@@ -168,6 +168,6 @@ public final class SocketPeerMain {
     }
 
     private synchronized void emit(Map<String, ?> event) {
-        out.println(Json.write(event));
+        out.println(JsonLines.write(event));
     }
 }

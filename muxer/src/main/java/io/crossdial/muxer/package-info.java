@@ -1,5 +1,6 @@
 /**
  * Building blocks shared by stream muxers: {@link io.crossdial.muxer.AbstractMuxedStreamChannel}, the
- * Netty child channel every muxed stream is, and the muxer exceptions.
+ * Netty child channel every muxed stream is, {@link io.crossdial.muxer.SessionSupport}, the steps every
+ * session takes the same way, and the muxer exceptions.
  */
 package io.crossdial.muxer;

@@ -9,7 +9,6 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.socket.ChannelInputShutdownEvent;
 import io.netty.util.concurrent.Future;
-import io.netty.util.concurrent.ImmediateEventExecutor;
 import io.netty.util.concurrent.Promise;
 import java.time.Duration;
 
@@ -43,9 +42,7 @@ public final class EchoClient {
         this.idleTimeoutNanos = StreamSupport.positiveNanos(idleTimeout, "idleTimeout");
         this.idleTimeout = idleTimeout;
         this.stream = stream;
-        // Handler first: a read must never reach the pipeline before the handler is in place.
-        stream.pipeline().addLast("crossdial-echo-client", handler);
-        stream.config().setAutoRead(true);
+        StreamSupport.installClient(stream, "crossdial-echo-client", handler);
     }
 
     /**
@@ -60,13 +57,8 @@ public final class EchoClient {
      */
     public Future<byte[]> echo(byte[] data) {
         byte[] copy = data.clone();
-        Promise<byte[]> promise = stream.eventLoop().newPromise();
-        if (!StreamSupport.runOnLoop(stream, () -> handler.start(copy, promise))) {
-            Promise<byte[]> failed = ImmediateEventExecutor.INSTANCE.newPromise();
-            failed.setFailure(new EchoException(Reason.CLOSED, "echo: the stream's event loop is shut down"));
-            return failed;
-        }
-        return promise;
+        return StreamSupport.startOnLoop(stream, promise -> handler.start(copy, promise),
+                () -> new EchoException(Reason.CLOSED, "echo: the stream's event loop is shut down"));
     }
 
     private final class Handler extends ChannelInboundHandlerAdapter {

@@ -1,10 +1,7 @@
 package io.crossdial.host.protocol;
 
 import io.netty.buffer.ByteBuf;
-import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.ChannelInboundHandlerAdapter;
-import io.netty.channel.socket.ChannelInputShutdownEvent;
 import java.time.Duration;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -22,18 +19,11 @@ import org.slf4j.LoggerFactory;
  * <p>Reference counting: each inbound {@code ByteBuf} is handed to the channel as the echo, so its
  * ownership passes to the outbound side unchanged. One instance per stream; event-loop confined.
  */
-public final class EchoResponder extends ChannelInboundHandlerAdapter {
+public final class EchoResponder extends EchoingResponder {
     /** The idle timeout of {@link #EchoResponder()}: 60 s. */
     public static final Duration DEFAULT_IDLE_TIMEOUT = Duration.ofSeconds(60);
 
     private static final Logger LOG = LoggerFactory.getLogger(EchoResponder.class);
-
-    private final Duration idleTimeout;
-    private final StreamSupport.IdleTimer idle;
-    private ChannelHandlerContext ctx;
-    private boolean started;
-    private boolean ending;
-    private boolean readPending;
 
     /** A responder that closes a stream idle for {@link #DEFAULT_IDLE_TIMEOUT}. */
     public EchoResponder() {
@@ -46,108 +36,16 @@ public final class EchoResponder extends ChannelInboundHandlerAdapter {
      * @throws IllegalArgumentException if the timeout is not positive
      */
     public EchoResponder(Duration idleTimeout) {
-        long nanos = StreamSupport.positiveNanos(idleTimeout, "idleTimeout");
-        this.idleTimeout = idleTimeout;
-        this.idle = new StreamSupport.IdleTimer(nanos, this::onIdle);
+        super(idleTimeout, LOG, "echo", "idle");
     }
 
     @Override
-    public void handlerAdded(ChannelHandlerContext ctx) {
-        this.ctx = ctx;
-        ctx.channel().config().setAutoRead(false);
-        if (ctx.channel().isActive()) {
-            start();
-        }
-    }
-
-    @Override
-    public void channelActive(ChannelHandlerContext ctx) {
-        start();
-        ctx.fireChannelActive();
-    }
-
-    private void start() {
-        if (!started) {
-            started = true;
-            idle.start(ctx.executor());
-            ctx.read();
-        }
-    }
-
-    @Override
-    public void channelRead(ChannelHandlerContext ctx, Object msg) {
-        if (!(msg instanceof ByteBuf in)) {
-            ctx.fireChannelRead(msg);
-            return;
-        }
-        if (ending || !in.isReadable()) {
+    void answer(ChannelHandlerContext ctx, ByteBuf in) {
+        if (ending() || !in.isReadable()) {
             in.release();
             return;
         }
-        idle.progress();
+        progress();
         ctx.write(in, ctx.voidPromise());
-    }
-
-    @Override
-    public void channelReadComplete(ChannelHandlerContext ctx) {
-        ctx.flush();
-        readMore();
-    }
-
-    @Override
-    public void channelWritabilityChanged(ChannelHandlerContext ctx) {
-        if (readPending) {
-            readMore();
-        }
-        ctx.fireChannelWritabilityChanged();
-    }
-
-    private void readMore() {
-        if (ending) {
-            return;
-        }
-        if (ctx.channel().isWritable()) {
-            readPending = false;
-            ctx.read();
-        } else {
-            readPending = true;
-        }
-    }
-
-    @Override
-    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
-        if (evt instanceof ChannelInputShutdownEvent && !ending) {
-            ending = true;
-            idle.stop();
-            // Completes after every echo queued before it; then EOF and close.
-            ctx.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(f -> StreamSupport.finish(ctx.channel()));
-        }
-        ctx.fireUserEventTriggered(evt);
-    }
-
-    private void onIdle() {
-        LOG.debug("echo stream {}: idle for {}, closing", ctx.channel(), idleTimeout);
-        ending = true;
-        ctx.close();
-    }
-
-    @Override
-    public void channelInactive(ChannelHandlerContext ctx) {
-        ending = true;
-        idle.stop();
-        ctx.fireChannelInactive();
-    }
-
-    @Override
-    public void handlerRemoved(ChannelHandlerContext ctx) {
-        idle.stop();
-    }
-
-    @Override
-    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-        LOG.debug("echo stream {} failed, closing", ctx.channel(), cause);
-        ending = true;
-        idle.stop();
-        ctx.close();
     }
 }

@@ -67,9 +67,7 @@ public final class IdentifyClient {
         this.maxBytes = maxBytes;
         this.timeout = timeout;
         this.promise = stream.eventLoop().newPromise();
-        // Handler first: a read must never reach the pipeline before the handler is in place.
-        stream.pipeline().addLast("crossdial-identify-client", new Handler(timeoutNanos));
-        stream.config().setAutoRead(true);
+        StreamSupport.installClient(stream, "crossdial-identify-client", new Handler(timeoutNanos));
     }
 
     /**

@@ -8,7 +8,6 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.socket.ChannelInputShutdownEvent;
 import io.netty.util.concurrent.Future;
-import io.netty.util.concurrent.ImmediateEventExecutor;
 import io.netty.util.concurrent.Promise;
 import java.time.Duration;
 
@@ -43,9 +42,7 @@ public final class PerfClient {
         this.idleTimeoutNanos = StreamSupport.positiveNanos(idleTimeout, "idleTimeout");
         this.idleTimeout = idleTimeout;
         this.stream = stream;
-        // Handler first: a read must never reach the pipeline before the handler is in place.
-        stream.pipeline().addLast("crossdial-perf-client", handler);
-        stream.config().setAutoRead(true);
+        StreamSupport.installClient(stream, "crossdial-perf-client", handler);
     }
 
     /**
@@ -64,13 +61,8 @@ public final class PerfClient {
             throw new IllegalArgumentException("perf byte counts must be at least 0: " + uploadBytes + ", "
                     + downloadBytes);
         }
-        Promise<PerfResult> promise = stream.eventLoop().newPromise();
-        if (!StreamSupport.runOnLoop(stream, () -> handler.start(uploadBytes, downloadBytes, promise))) {
-            Promise<PerfResult> failed = ImmediateEventExecutor.INSTANCE.newPromise();
-            failed.setFailure(new PerfException(Reason.CLOSED, "perf: the stream's event loop is shut down"));
-            return failed;
-        }
-        return promise;
+        return StreamSupport.startOnLoop(stream, promise -> handler.start(uploadBytes, downloadBytes, promise),
+                () -> new PerfException(Reason.CLOSED, "perf: the stream's event loop is shut down"));
     }
 
     private final class Handler extends ChannelInboundHandlerAdapter {

@@ -8,7 +8,6 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.socket.ChannelInputShutdownEvent;
 import io.netty.util.concurrent.Future;
-import io.netty.util.concurrent.ImmediateEventExecutor;
 import io.netty.util.concurrent.Promise;
 import io.netty.util.concurrent.ScheduledFuture;
 import java.security.SecureRandom;
@@ -50,9 +49,7 @@ public final class PingClient {
         this.timeoutNanos = StreamSupport.positiveNanos(timeout, "timeout");
         this.timeout = timeout;
         this.stream = stream;
-        // Handler first: a read must never reach the pipeline before the handler is in place.
-        stream.pipeline().addLast("crossdial-ping-client", handler);
-        stream.config().setAutoRead(true);
+        StreamSupport.installClient(stream, "crossdial-ping-client", handler);
     }
 
     /**
@@ -72,13 +69,8 @@ public final class PingClient {
 
     /** Sends a ping with a given payload (tests). */
     Future<Long> ping(byte[] payload) {
-        Promise<Long> promise = stream.eventLoop().newPromise();
-        if (!StreamSupport.runOnLoop(stream, () -> handler.start(payload, promise))) {
-            Promise<Long> failed = ImmediateEventExecutor.INSTANCE.newPromise();
-            failed.setFailure(new PingException(Reason.CLOSED, "ping: the stream's event loop is shut down"));
-            return failed;
-        }
-        return promise;
+        return StreamSupport.startOnLoop(stream, promise -> handler.start(payload, promise),
+                () -> new PingException(Reason.CLOSED, "ping: the stream's event loop is shut down"));
     }
 
     /**

@@ -1,10 +1,7 @@
 package io.crossdial.host.protocol;
 
 import io.netty.buffer.ByteBuf;
-import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.ChannelInboundHandlerAdapter;
-import io.netty.channel.socket.ChannelInputShutdownEvent;
 import java.time.Duration;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -32,7 +29,7 @@ import org.slf4j.LoggerFactory;
  * <p>Reference counting: every inbound {@code ByteBuf} is released here; each echo is a new 32-byte
  * buffer handed to the channel. One instance per stream (not {@code @Sharable}); event-loop confined.
  */
-public final class PingResponder extends ChannelInboundHandlerAdapter {
+public final class PingResponder extends EchoingResponder {
     /** The ping payload size fixed by the spec: 32 bytes. */
     public static final int PAYLOAD_BYTES = 32;
     /** The idle timeout of {@link #PingResponder()}: 60 s, as go-libp2p. */
@@ -41,13 +38,7 @@ public final class PingResponder extends ChannelInboundHandlerAdapter {
     private static final Logger LOG = LoggerFactory.getLogger(PingResponder.class);
 
     private final byte[] payload = new byte[PAYLOAD_BYTES];
-    private final Duration idleTimeout;
-    private final StreamSupport.IdleTimer idle;
     private int filled;
-    private boolean started;
-    private boolean ending;
-    private boolean readPending;
-    private ChannelHandlerContext ctx;
 
     /** A responder that closes the stream after {@link #DEFAULT_IDLE_TIMEOUT} without a ping. */
     public PingResponder() {
@@ -59,124 +50,24 @@ public final class PingResponder extends ChannelInboundHandlerAdapter {
      * @throws IllegalArgumentException if the timeout is not positive
      */
     public PingResponder(Duration idleTimeout) {
-        long nanos = StreamSupport.positiveNanos(idleTimeout, "idleTimeout");
-        this.idleTimeout = idleTimeout;
-        this.idle = new StreamSupport.IdleTimer(nanos, this::onIdle);
+        super(idleTimeout, LOG, "ping", "no ping");
     }
 
     @Override
-    public void handlerAdded(ChannelHandlerContext ctx) {
-        this.ctx = ctx;
-        ctx.channel().config().setAutoRead(false);
-        if (ctx.channel().isActive()) {
-            start();
-        }
-    }
-
-    @Override
-    public void channelActive(ChannelHandlerContext ctx) {
-        start();
-        ctx.fireChannelActive();
-    }
-
-    private void start() {
-        if (started) {
-            return;
-        }
-        started = true;
-        idle.start(ctx.executor());
-        ctx.read();
-    }
-
-    @Override
-    public void channelRead(ChannelHandlerContext ctx, Object msg) {
-        if (!(msg instanceof ByteBuf in)) {
-            ctx.fireChannelRead(msg);
-            return;
-        }
+    void answer(ChannelHandlerContext ctx, ByteBuf in) {
         try {
-            while (in.isReadable() && !ending) {
+            while (in.isReadable() && !ending()) {
                 int n = Math.min(in.readableBytes(), PAYLOAD_BYTES - filled);
                 in.readBytes(payload, filled, n);
                 filled += n;
                 if (filled == PAYLOAD_BYTES) {
                     filled = 0;
-                    idle.progress();
+                    progress();
                     ctx.write(ctx.alloc().buffer(PAYLOAD_BYTES).writeBytes(payload), ctx.voidPromise());
                 }
             }
         } finally {
             in.release();
         }
-    }
-
-    @Override
-    public void channelReadComplete(ChannelHandlerContext ctx) {
-        ctx.flush();
-        readMore();
-    }
-
-    @Override
-    public void channelWritabilityChanged(ChannelHandlerContext ctx) {
-        if (readPending) {
-            readMore();
-        }
-        ctx.fireChannelWritabilityChanged();
-    }
-
-    private void readMore() {
-        if (ending) {
-            return;
-        }
-        if (ctx.channel().isWritable()) {
-            readPending = false;
-            ctx.read();
-        } else {
-            readPending = true;
-        }
-    }
-
-    @Override
-    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
-        if (evt instanceof ChannelInputShutdownEvent) {
-            end();
-        }
-        ctx.fireUserEventTriggered(evt);
-    }
-
-    private void end() {
-        if (ending) {
-            return;
-        }
-        ending = true;
-        idle.stop();
-        // Completes after every echo before it; then EOF and close.
-        ctx.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(f -> StreamSupport.finish(ctx.channel()));
-    }
-
-    private void onIdle() {
-        LOG.debug("ping stream {}: no ping for {}, closing", ctx.channel(), idleTimeout);
-        ending = true;
-        ctx.close();
-    }
-
-    @Override
-    public void channelInactive(ChannelHandlerContext ctx) {
-        ending = true;
-        idle.stop();
-        ctx.fireChannelInactive();
-    }
-
-    @Override
-    public void handlerRemoved(ChannelHandlerContext ctx) {
-        idle.stop();
-    }
-
-    @Override
-    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-        LOG.debug("ping stream {} failed, closing", ctx.channel(), cause);
-        ending = true;
-        idle.stop();
-        ctx.close();
     }
 }

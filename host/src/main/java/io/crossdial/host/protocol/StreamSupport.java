@@ -2,11 +2,17 @@ package io.crossdial.host.protocol;
 
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelHandler;
 import io.netty.channel.socket.DuplexChannel;
 import io.netty.util.concurrent.EventExecutor;
+import io.netty.util.concurrent.Future;
+import io.netty.util.concurrent.ImmediateEventExecutor;
+import io.netty.util.concurrent.Promise;
 import io.netty.util.concurrent.ScheduledFuture;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+import java.util.function.Supplier;
 
 /** Half-close, timeouts and argument checks shared by the handlers of this package. */
 final class StreamSupport {
@@ -48,6 +54,32 @@ final class StreamSupport {
         } catch (java.util.concurrent.RejectedExecutionException e) {
             return false;
         }
+    }
+
+    /**
+     * Installs a client's handler at the end of {@code stream}'s pipeline, then turns {@code AUTO_READ} on:
+     * in that order, so a read never reaches the pipeline before the handler is in place.
+     */
+    static void installClient(Channel stream, String name, ChannelHandler handler) {
+        stream.pipeline().addLast(name, handler);
+        stream.config().setAutoRead(true);
+    }
+
+    /**
+     * Runs {@code start} with a new promise on the stream's event loop (see {@link #runOnLoop}).
+     *
+     * @return that promise, or, if the loop is gone, a promise already failed with {@code loopGone}'s
+     *     exception
+     */
+    static <T> Future<T> startOnLoop(Channel stream, Consumer<Promise<T>> start,
+            Supplier<? extends Throwable> loopGone) {
+        Promise<T> promise = stream.eventLoop().newPromise();
+        if (!runOnLoop(stream, () -> start.accept(promise))) {
+            Promise<T> failed = ImmediateEventExecutor.INSTANCE.newPromise();
+            failed.setFailure(loopGone.get());
+            return failed;
+        }
+        return promise;
     }
 
     /** @throws IllegalArgumentException unless {@code d} is positive */

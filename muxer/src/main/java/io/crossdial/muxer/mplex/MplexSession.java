@@ -3,6 +3,7 @@ package io.crossdial.muxer.mplex;
 import io.crossdial.core.spi.MuxedSession;
 import io.crossdial.core.spi.MuxedStream;
 import io.crossdial.core.spi.MuxerContext;
+import io.crossdial.muxer.SessionSupport;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelConfig;
@@ -17,7 +18,6 @@ import io.netty.util.collection.LongObjectHashMap;
 import io.netty.util.collection.LongObjectMap;
 import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.Promise;
-import java.nio.channels.ClosedChannelException;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -98,16 +98,7 @@ final class MplexSession implements MuxedSession {
 
     @Override
     public Future<MuxedStream> openStream(ChannelHandler streamHandler) {
-        Promise<MuxedStream> promise = channel.eventLoop().newPromise();
-        if (streamHandler == null) {
-            return promise.setFailure(new IllegalArgumentException("stream handler is required"));
-        }
-        if (channel.eventLoop().inEventLoop()) {
-            openNow(streamHandler, promise);
-        } else {
-            channel.eventLoop().execute(() -> openNow(streamHandler, promise));
-        }
-        return promise;
+        return SessionSupport.openOnLoop(channel, streamHandler, this::openNow);
     }
 
     /** Closes the connection; mplex has no goodbye frame. Open streams are closed without frames. */
@@ -143,39 +134,13 @@ final class MplexSession implements MuxedSession {
         write(new MplexFrame.NewStream(id, Long.toString(id)), null);
         ChannelFuture registered = channel.eventLoop().register(stream);
         flush();
-        registered.addListener(f -> {
-            if (f.isSuccess()) {
-                if (!promise.trySuccess(stream)) {
-                    stream.reset();
-                }
-            } else {
-                promise.tryFailure(f.cause());
-                stream.unsafe().closeForcibly();
-            }
-        });
+        SessionSupport.completeOpen(registered, stream, promise);
     }
 
     // ---- calls from streams ----
 
     void write(MplexFrame frame, ChannelPromise promise) {
-        if (ctx == null || closed) {
-            ReferenceCountUtil.release(frame);
-            if (promise != null) {
-                promise.tryFailure(new ClosedChannelException());
-            }
-            return;
-        }
-        if (promise == null) {
-            ctx.write(frame, ctx.voidPromise());
-        } else {
-            ctx.write(frame).addListener(f -> {
-                if (f.isSuccess()) {
-                    promise.trySuccess();
-                } else {
-                    promise.tryFailure(f.cause());
-                }
-            });
-        }
+        SessionSupport.writeFrame(ctx, closed, frame, promise);
     }
 
     void flush() {

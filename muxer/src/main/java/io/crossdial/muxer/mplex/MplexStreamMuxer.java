@@ -3,6 +3,7 @@ package io.crossdial.muxer.mplex;
 import io.crossdial.core.spi.MuxedSession;
 import io.crossdial.core.spi.MuxerContext;
 import io.crossdial.core.spi.StreamMuxer;
+import io.crossdial.muxer.SessionSupport;
 import io.netty.channel.ChannelPipeline;
 
 /**
@@ -63,13 +64,8 @@ public final class MplexStreamMuxer implements StreamMuxer {
     @Override
     public MuxedSession install(ChannelPipeline pipeline, String beforeName, MuxerContext context) {
         MplexSession session = new MplexSession(pipeline.channel(), config, context);
-        if (beforeName == null) {
-            pipeline.addLast("mplex-encoder", new MplexFrameEncoder());
-            pipeline.addLast("mplex-session", session.handler());
-        } else {
-            pipeline.addBefore(beforeName, "mplex-encoder", new MplexFrameEncoder());
-            pipeline.addBefore(beforeName, "mplex-session", session.handler());
-        }
+        SessionSupport.addHandler(pipeline, beforeName, "mplex-encoder", new MplexFrameEncoder());
+        SessionSupport.addHandler(pipeline, beforeName, "mplex-session", session.handler());
         return session;
     }
 }

@@ -3,6 +3,7 @@ package io.crossdial.muxer.yamux;
 import io.crossdial.core.spi.MuxedSession;
 import io.crossdial.core.spi.MuxedStream;
 import io.crossdial.core.spi.MuxerContext;
+import io.crossdial.muxer.SessionSupport;
 import io.crossdial.core.spi.Role;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
@@ -18,7 +19,6 @@ import io.netty.util.collection.LongObjectHashMap;
 import io.netty.util.collection.LongObjectMap;
 import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.Promise;
-import java.nio.channels.ClosedChannelException;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.concurrent.ScheduledFuture;
@@ -102,16 +102,7 @@ final class YamuxSession implements MuxedSession {
 
     @Override
     public Future<MuxedStream> openStream(ChannelHandler streamHandler) {
-        Promise<MuxedStream> promise = channel.eventLoop().newPromise();
-        if (streamHandler == null) {
-            return promise.setFailure(new IllegalArgumentException("stream handler is required"));
-        }
-        if (channel.eventLoop().inEventLoop()) {
-            requestOpen(streamHandler, promise);
-        } else {
-            channel.eventLoop().execute(() -> requestOpen(streamHandler, promise));
-        }
-        return promise;
+        return SessionSupport.openOnLoop(channel, streamHandler, this::requestOpen);
     }
 
     @Override
@@ -178,16 +169,7 @@ final class YamuxSession implements MuxedSession {
         write(stream.synFrame(), null);
         ChannelFuture registered = channel.eventLoop().register(stream);
         flush();
-        registered.addListener(f -> {
-            if (f.isSuccess()) {
-                if (!promise.trySuccess(stream)) {
-                    stream.reset();
-                }
-            } else {
-                promise.tryFailure(f.cause());
-                stream.unsafe().closeForcibly();
-            }
-        });
+        SessionSupport.completeOpen(registered, stream, promise);
     }
 
     private void drainPendingOpens() {
@@ -211,24 +193,7 @@ final class YamuxSession implements MuxedSession {
     // ---- calls from streams ----
 
     void write(YamuxFrame frame, ChannelPromise promise) {
-        if (ctx == null || closed) {
-            ReferenceCountUtil.release(frame);
-            if (promise != null) {
-                promise.tryFailure(new ClosedChannelException());
-            }
-            return;
-        }
-        if (promise == null) {
-            ctx.write(frame, ctx.voidPromise());
-        } else {
-            ctx.write(frame).addListener(f -> {
-                if (f.isSuccess()) {
-                    promise.trySuccess();
-                } else {
-                    promise.tryFailure(f.cause());
-                }
-            });
-        }
+        SessionSupport.writeFrame(ctx, closed, frame, promise);
     }
 
     void flush() {

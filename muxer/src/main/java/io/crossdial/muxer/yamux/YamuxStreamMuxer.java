@@ -3,6 +3,7 @@ package io.crossdial.muxer.yamux;
 import io.crossdial.core.spi.MuxedSession;
 import io.crossdial.core.spi.MuxerContext;
 import io.crossdial.core.spi.StreamMuxer;
+import io.crossdial.muxer.SessionSupport;
 import io.netty.channel.ChannelPipeline;
 
 /**
@@ -51,15 +52,9 @@ public final class YamuxStreamMuxer implements StreamMuxer {
     public MuxedSession install(ChannelPipeline pipeline, String beforeName, MuxerContext context) {
         YamuxSession session = new YamuxSession(pipeline.channel(), config, context);
         int maxDataFrame = Math.max(YamuxFrame.INITIAL_WINDOW_BYTES, config.maxWindowBytes());
-        if (beforeName == null) {
-            pipeline.addLast("yamux-decoder", new YamuxFrameDecoder(maxDataFrame));
-            pipeline.addLast("yamux-encoder", new YamuxFrameEncoder());
-            pipeline.addLast("yamux-session", session.handler());
-        } else {
-            pipeline.addBefore(beforeName, "yamux-decoder", new YamuxFrameDecoder(maxDataFrame));
-            pipeline.addBefore(beforeName, "yamux-encoder", new YamuxFrameEncoder());
-            pipeline.addBefore(beforeName, "yamux-session", session.handler());
-        }
+        SessionSupport.addHandler(pipeline, beforeName, "yamux-decoder", new YamuxFrameDecoder(maxDataFrame));
+        SessionSupport.addHandler(pipeline, beforeName, "yamux-encoder", new YamuxFrameEncoder());
+        SessionSupport.addHandler(pipeline, beforeName, "yamux-session", session.handler());
         return session;
     }
 }

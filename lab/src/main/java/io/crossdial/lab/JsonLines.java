@@ -15,26 +15,39 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * The JSON of the lab's line protocol, on jackson-core's streaming API: one object per line, written without
- * line breaks.
+ * JSON lines on jackson-core's streaming API: one object per line, written without line breaks. The lab's
+ * peer protocol, the CLI's {@code lab-peer} and the js peer driver in the interop tests all speak it.
  *
  * <p>Values map as follows: object - {@code Map<String, Object>} (insertion order kept), array -
- * {@code List<Object>}, string - {@code String}, integer - {@code Long} (or {@code BigInteger} beyond 64
- * bits), fraction - {@code Double}, {@code true}/{@code false} - {@code Boolean}, {@code null} - {@code null}.
- * Writing accepts the same types plus any {@link Number}, {@link Enum} (its name) and {@link Optional}.
- * Thread-safe (the factory is shared, parsers and generators are per call).
+ * {@code List<Object>}, string - {@code String}, integer - {@code Long} (beyond 64 bits see
+ * {@link BigIntegers}), fraction - {@code Double}, {@code true}/{@code false} - {@code Boolean}, {@code null} -
+ * {@code null}. Writing accepts the same types plus any {@link Number} ({@code Integer}, {@code Short},
+ * {@code Byte} as integers, {@code BigInteger} and {@code BigDecimal} exactly, any other as a double), any
+ * {@link CharSequence}, {@link Enum} (its name) and {@link Optional} (its value or {@code null}).
+ *
+ * <p>Thread-safe (the factory is shared, parsers and generators are per call).
  */
-final class Json {
+public final class JsonLines {
     private static final JsonFactory FACTORY = new JsonFactory();
 
-    private Json() {}
+    /** What {@link #parseObject(String, int, BigIntegers)} does with an integer beyond 64 bits. */
+    public enum BigIntegers {
+        /** Reads it as a {@code java.math.BigInteger}. */
+        ACCEPT,
+        /** Fails the line with a {@link LabException} ("malformed JSON: ... out of range of long"). */
+        REJECT
+    }
+
+    private JsonLines() {}
 
     /**
      * Writes {@code object} as one line of JSON (no trailing newline).
      *
-     * @throws IllegalArgumentException if a value has a type listed nowhere above
+     * @param object the object; its values may nest maps and iterables freely
+     * @return the JSON text, on one line
+     * @throws IllegalArgumentException if a value has a type listed nowhere in the class comment
      */
-    static String write(Map<String, ?> object) {
+    public static String write(Map<String, ?> object) {
         StringWriter out = new StringWriter();
         try (JsonGenerator gen = FACTORY.createGenerator(out)) {
             writeValue(gen, object);
@@ -47,14 +60,23 @@ final class Json {
     /**
      * Parses one JSON object that fills {@code text} (surrounding whitespace allowed).
      *
-     * @throws LabException if {@code text} is not exactly one well-formed JSON object
+     * @param text one line
+     * @param maxLineChars the longest {@code text} accepted, in chars; checked before parsing
+     * @param bigIntegers whether an integer beyond 64 bits is read or fails the line
+     * @return the object, mapped as the class comment says
+     * @throws LabException if {@code text} is longer than {@code maxLineChars} or not exactly one well-formed
+     *     JSON object; the message carries the start of {@code text}
      */
-    static Map<String, Object> parseObject(String text) {
+    public static Map<String, Object> parseObject(String text, int maxLineChars, BigIntegers bigIntegers) {
+        if (text.length() > maxLineChars) {
+            throw new LabException("JSON line of " + text.length() + " chars, more than " + maxLineChars + ": "
+                    + abbreviate(text));
+        }
         try (JsonParser parser = FACTORY.createParser(text)) {
             if (parser.nextToken() != JsonToken.START_OBJECT) {
                 throw new LabException("not a JSON object: " + abbreviate(text));
             }
-            Map<String, Object> object = readObject(parser);
+            Map<String, Object> object = readObject(parser, bigIntegers);
             if (parser.nextToken() != null) {
                 throw new LabException("trailing content after the JSON object: " + abbreviate(text));
             }
@@ -66,13 +88,13 @@ final class Json {
         }
     }
 
-    private static Map<String, Object> readObject(JsonParser parser) throws IOException {
+    private static Map<String, Object> readObject(JsonParser parser, BigIntegers bigIntegers) throws IOException {
         Map<String, Object> object = new LinkedHashMap<>();
         JsonToken token;
         while ((token = parser.nextToken()) == JsonToken.FIELD_NAME) {
             String name = parser.currentName();
             parser.nextToken();
-            object.put(name, readValue(parser));
+            object.put(name, readValue(parser, bigIntegers));
         }
         if (token != JsonToken.END_OBJECT) {
             throw new LabException("unterminated JSON object");
@@ -80,28 +102,30 @@ final class Json {
         return object;
     }
 
-    private static Object readValue(JsonParser parser) throws IOException {
+    private static Object readValue(JsonParser parser, BigIntegers bigIntegers) throws IOException {
         JsonToken token = parser.currentToken();
         if (token == null) {
             throw new LabException("unexpected end of JSON");
         }
         switch (token) {
             case START_OBJECT:
-                return readObject(parser);
+                return readObject(parser, bigIntegers);
             case START_ARRAY: {
                 List<Object> list = new ArrayList<>();
                 while (parser.nextToken() != JsonToken.END_ARRAY) {
                     if (parser.currentToken() == null) {
                         throw new LabException("unterminated JSON array");
                     }
-                    list.add(readValue(parser));
+                    list.add(readValue(parser, bigIntegers));
                 }
                 return list;
             }
             case VALUE_STRING:
                 return parser.getText();
             case VALUE_NUMBER_INT:
-                return parser.getNumberType() == JsonParser.NumberType.BIG_INTEGER
+                // getLongValue() fails an integer beyond 64 bits with a JsonProcessingException
+                boolean big = parser.getNumberType() == JsonParser.NumberType.BIG_INTEGER;
+                return big && bigIntegers == BigIntegers.ACCEPT
                         ? parser.getBigIntegerValue() : Long.valueOf(parser.getLongValue());
             case VALUE_NUMBER_FLOAT:
                 return parser.getDoubleValue();
@@ -154,7 +178,11 @@ final class Json {
         }
     }
 
-    static String abbreviate(String text) {
+    /**
+     * @param text any text, e.g. a line that did not parse
+     * @return {@code text} if it has at most 200 chars, else its first 200 chars and its length
+     */
+    public static String abbreviate(String text) {
         return text.length() <= 200 ? text : text.substring(0, 200) + "...(" + text.length() + " chars)";
     }
 }
