@@ -93,7 +93,9 @@ public final class SessionSupport {
             return;
         }
         if (promise == null) {
-            ctx.write(frame, ctx.voidPromise());
+            // Not the void promise: a write that fails because the connection just closed would fire that
+            // failure through the pipeline as a ClosedChannelException, which is not a protocol error.
+            ctx.write(frame);
         } else {
             ctx.write(frame).addListener(f -> {
                 if (f.isSuccess()) {
