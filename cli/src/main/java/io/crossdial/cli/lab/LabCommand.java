@@ -16,7 +16,7 @@ import picocli.CommandLine.Option;
  * {@code crossdial lab ...}: experiments in the network-namespace lab (needs root and iproute2).
  * Its one experiment so far is {@link Simopen simopen}.
  */
-@Command(name = "lab", description = "Experiments in a network-namespace lab (needs root and iproute2)",
+@Command(name = "lab", mixinStandardHelpOptions = true, description = "Experiments in a network-namespace lab (needs root and iproute2)",
         subcommands = {LabCommand.Simopen.class})
 public final class LabCommand implements Runnable {
     @CommandLine.Spec
@@ -32,7 +32,7 @@ public final class LabCommand implements Runnable {
      * processes, a report table at the end. Exit code 0 only if every round gave a usable connection, 1 if
      * one did not or the lab failed, 2 on a usage error.
      */
-    @Command(name = "simopen", description = {
+    @Command(name = "simopen", mixinStandardHelpOptions = true, description = {
         "Run N TCP simultaneous opens (crossed SYNs) between two peers in network namespaces and report,",
         "per round, detection, resolution, ms to a usable connection, same 4-tuple, ping and echo."})
     public static final class Simopen implements Callable<Integer> {

@@ -67,7 +67,7 @@ import picocli.CommandLine.Option;
  * {@code pingAtUs}, {@code echoDoneAtUs}) and {@code resolvedAfterConnectMs} (from TCP connect to the role
  * resolution).
  */
-@Command(name = "lab-peer", hidden = true,
+@Command(name = "lab-peer", mixinStandardHelpOptions = true, hidden = true,
         description = "A crossdial peer driven by JSON lines on stdin (for the network-namespace lab)")
 public final class LabPeerCommand implements Callable<Integer> {
     /** How long a dial, with its redials, may take before the peer reports it failed. */
