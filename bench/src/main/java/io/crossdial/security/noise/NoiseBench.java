@@ -55,7 +55,9 @@ public class NoiseBench {
     private CipherState receive;
     private ByteBuf plain;
     private ByteBuf cipherOut;
-    private ByteBuf decryptIn;
+    /** Two transport messages encrypted with nonces 0 and 1: the JDK refuses re-initialisation with the previous nonce. */
+    private final ByteBuf[] decryptIn = new ByteBuf[2];
+    private int flip;
     private ByteBuf plainOut;
 
     private Cipher raw;
@@ -63,8 +65,7 @@ public class NoiseBench {
     private long rawNonce;
     private ByteBuffer rawIn;
     private ByteBuffer rawOut;
-    private byte[] rawCiphertext;
-    private ByteBuffer rawDecIn;
+    private final ByteBuffer[] rawDecIn = new ByteBuffer[2];
 
     private PrivateKey identityA;
     private PrivateKey identityB;
@@ -92,19 +93,25 @@ public class NoiseBench {
         plain = buffer(direct, FRAME_PLAINTEXT).writeZero(FRAME_PLAINTEXT);
         cipherOut = buffer(direct, FRAME_PLAINTEXT + CipherState.TAG_BYTES);
         plainOut = buffer(direct, FRAME_PLAINTEXT);
-        decryptIn = buffer(direct, FRAME_PLAINTEXT + CipherState.TAG_BYTES);
         CipherState enc = new CipherState();
         enc.initializeKey(key);
-        enc.encrypt(plain, 0, FRAME_PLAINTEXT, decryptIn);
+        for (int i = 0; i < 2; i++) {
+            decryptIn[i] = buffer(direct, FRAME_PLAINTEXT + CipherState.TAG_BYTES);
+            enc.encrypt(plain, 0, FRAME_PLAINTEXT, decryptIn[i]);
+        }
 
         raw = Cipher.getInstance("ChaCha20-Poly1305");
         rawKey = new SecretKeySpec(key, "ChaCha20");
         rawIn = direct ? ByteBuffer.allocateDirect(FRAME_PLAINTEXT) : ByteBuffer.allocate(FRAME_PLAINTEXT);
         rawOut = direct ? ByteBuffer.allocateDirect(FRAME_PLAINTEXT + 16) : ByteBuffer.allocate(FRAME_PLAINTEXT + 16);
-        raw.init(Cipher.ENCRYPT_MODE, rawKey, new IvParameterSpec(CipherState.nonceBytes(0)));
-        rawCiphertext = raw.doFinal(new byte[FRAME_PLAINTEXT]);
-        rawDecIn = direct ? ByteBuffer.allocateDirect(rawCiphertext.length) : ByteBuffer.allocate(rawCiphertext.length);
-        rawDecIn.put(rawCiphertext).flip();
+        for (int i = 0; i < 2; i++) {
+            raw.init(Cipher.ENCRYPT_MODE, rawKey, new IvParameterSpec(CipherState.nonceBytes(i)));
+            byte[] c = raw.doFinal(new byte[FRAME_PLAINTEXT]);
+            rawDecIn[i] = direct ? ByteBuffer.allocateDirect(c.length) : ByteBuffer.allocate(c.length);
+            rawDecIn[i].put(c).flip();
+        }
+        rawNonce = 1;
+        flip = 1;
 
         identityA = Keys.generateEd25519();
         identityB = Keys.generateEd25519();
@@ -133,7 +140,8 @@ public class NoiseBench {
         plain.release();
         cipherOut.release();
         plainOut.release();
-        decryptIn.release();
+        decryptIn[0].release();
+        decryptIn[1].release();
         transportA.finishAndReleaseAll();
         transportB.finishAndReleaseAll();
     }
@@ -148,12 +156,13 @@ public class NoiseBench {
         return cipherOut.writerIndex();
     }
 
-    /** @return plaintext bytes; crossdial CipherState decrypts one 65535-byte message (nonce rewound) */
+    /** @return plaintext bytes; crossdial CipherState decrypts one 65535-byte message (alternating two prepared messages) */
     @Benchmark
     public int cipherStateDecrypt64k() {
         plainOut.clear();
-        receive.setNonce(0);
-        receive.decrypt(decryptIn, plainOut);
+        flip ^= 1;
+        receive.setNonce(flip);
+        receive.decrypt(decryptIn[flip], plainOut);
         return plainOut.writerIndex();
     }
 
@@ -169,11 +178,11 @@ public class NoiseBench {
     /** @return plaintext bytes; the JDK's ChaCha20-Poly1305 decrypts one 65535-byte message (limit) */
     @Benchmark
     public int rawJdkDecrypt64k() throws Exception {
-        raw.init(Cipher.DECRYPT_MODE, rawKey, new IvParameterSpec(CipherState.nonceBytes(0)));
-        // decryption may reuse a nonce: the JDK only refuses repeated (key, nonce) for encryption
-        rawDecIn.rewind();
+        flip ^= 1;
+        raw.init(Cipher.DECRYPT_MODE, rawKey, new IvParameterSpec(CipherState.nonceBytes(flip)));
+        rawDecIn[flip].rewind();
         rawOut.clear();
-        return raw.doFinal(rawDecIn, rawOut);
+        return raw.doFinal(rawDecIn[flip], rawOut);
     }
 
     /**
