@@ -135,6 +135,8 @@ async function heapUsed () {
   return { heapUsedBytes: m.heapUsed, externalBytes: m.external, rssBytes: m.rss }
 }
 
+function cpuNanos () { const u = process.cpuUsage(); return (u.user + u.system) * 1000 }
+
 const sleep = ms => new Promise(resolve => setTimeout(resolve, ms))
 
 async function main () {
@@ -163,6 +165,7 @@ async function main () {
     const readline = await import('node:readline')
     const rl = readline.createInterface({ input: process.stdin })
     rl.on('line', async line => {
+      if (line.trim() === 'cpu') emit({ event: 'cpu', cpuNanos: cpuNanos() })
       if (line.trim() === 'heap') emit({ event: 'heap', ...(await heapUsed()), connections: n.getConnections().length })
     })
     rl.on('close', () => { setTimeout(() => process.exit(0), 500).unref(); n.stop().finally(() => process.exit(0)) })
@@ -186,7 +189,7 @@ async function main () {
     const totals = await Promise.all(Array.from({ length: streams }, () => perfOnce(conn, upload, download)))
     const seconds = Number(process.hrtime.bigint() - t0) / 1e9
     const bytes = totals.reduce((a, b) => a + b, 0)
-    emit({ event: 'perf', streams, bytes, seconds, gbitPerSecond: bytes * 8 / seconds / 1e9, jvm: node() })
+    emit({ event: 'perf', streams, bytes, seconds, gbitPerSecond: bytes * 8 / seconds / 1e9, cpuNanos: cpuNanos(), jvm: node() })
   } else if (command === 'upgrades') {
     const seconds = Number(o.seconds ?? 10)
     const warmup = Number(o.warmup ?? 2)
@@ -214,7 +217,7 @@ async function main () {
     const elapsed = Number(process.hrtime.bigint() - t0) / 1e9
     stop = true
     await Promise.race([Promise.all(workers), sleep(10000)])
-    emit({ event: 'upgrades', upgrades: done, seconds: elapsed, perSecond: done / elapsed, concurrency, failures, errors: errors.join(' | '), jvm: node() })
+    emit({ event: 'upgrades', upgrades: done, seconds: elapsed, perSecond: done / elapsed, concurrency, failures, errors: errors.join(' | '), cpuNanos: cpuNanos(), jvm: node() })
   } else if (command === 'latency') {
     const count = Number(o.count ?? 50)
     const first = await dialPingClose(n, ma)

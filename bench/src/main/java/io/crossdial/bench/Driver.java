@@ -11,6 +11,7 @@ import io.crossdial.host.protocol.PingClient;
 import io.crossdial.host.protocol.ProtocolIds;
 import io.crossdial.muxer.yamux.YamuxStreamMuxer;
 import io.crossdial.security.noise.NoiseSecurityTransport;
+import io.crossdial.transport.tcp.TcpTransportConfig;
 import io.netty.util.concurrent.Future;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
@@ -75,11 +76,29 @@ public final class Driver {
         var b = Host.builder().identity(Keys.generateEd25519())
                 .security(new NoiseSecurityTransport())
                 .muxer(new YamuxStreamMuxer())
-                .protocol(ProtocolIds.PERF, c -> new PerfResponder());
+                .protocol(ProtocolIds.PERF, c -> new PerfResponder())
+                .onConnection(Driver::tune);
+        int threads = Integer.getInteger("bench.workerThreads", 0);
+        if (threads > 0) {
+            TcpTransportConfig d = TcpTransportConfig.defaults();
+            b.transportConfig(new TcpTransportConfig(d.connectTimeoutMillis(), d.portReuse(), d.backlog(), threads));
+        }
         if (port >= 0) {
             b.listen(Multiaddr.fromString("/ip4/127.0.0.1/tcp/" + port));
         }
         return b.build().start();
+    }
+
+    /**
+     * Experiment switches (system properties), off by default: {@code bench.highWaterBytes} raises the TCP
+     * channel's write-buffer high water mark (low = half) on every connection; {@code bench.workerThreads}
+     * sets the TCP transport's event-loop threads.
+     */
+    static void tune(Connection c) {
+        int high = Integer.getInteger("bench.highWaterBytes", 0);
+        if (high > 0) {
+            c.channel().config().setWriteBufferWaterMark(new io.netty.channel.WriteBufferWaterMark(high / 2, high));
+        }
     }
 
     static String jvm() {
@@ -92,13 +111,23 @@ public final class Driver {
             System.out.println(Json.obj("event", "listening", "multiaddr", addr.toString(), "jvm", jvm()));
             BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
             for (String line; (line = in.readLine()) != null; ) {
-                if (line.trim().equals("heap")) {
+                if (line.trim().equals("cpu")) {
+                    System.out.println(Json.obj("event", "cpu", "cpuNanos", cpuNanos()));
+                } else if (line.trim().equals("heap")) {
                     long used = gcHeapUsed();
                     System.out.println(Json.obj("event", "heap", "heapUsedBytes", used,
                             "connections", host.connections().size()));
                 }
             }
         }
+    }
+
+    /** @return CPU time this process used so far (all threads, user + system), in ns; -1 if unknown */
+    static long cpuNanos() {
+        if (ManagementFactory.getOperatingSystemMXBean() instanceof com.sun.management.OperatingSystemMXBean os) {
+            return os.getProcessCpuTime();
+        }
+        return -1;
     }
 
     /** @return heap bytes in use after repeated full collections */
@@ -119,6 +148,8 @@ public final class Driver {
         int streams = Integer.parseInt(o.getOrDefault("streams", "1"));
         try (Host host = host(-1)) {
             Connection c = host.dialSync(addr, TIMEOUT_MILLIS);
+            tune(c);
+            long cpu0 = cpuNanos();
             long start = System.nanoTime();
             List<Future<PerfResult>> runs = new ArrayList<>();
             for (int i = 0; i < streams; i++) {
@@ -133,7 +164,7 @@ public final class Driver {
             }
             double seconds = (System.nanoTime() - start) / 1e9;
             System.out.println(Json.obj("event", "perf", "streams", streams, "bytes", total, "seconds", seconds,
-                    "gbitPerSecond", total * 8 / seconds / 1e9, "jvm", jvm()));
+                    "gbitPerSecond", total * 8 / seconds / 1e9, "cpuNanos", cpuNanos() - cpu0, "jvm", jvm()));
             c.close().awaitUninterruptibly(2000);
         }
     }
@@ -199,7 +230,7 @@ public final class Driver {
             done.await(30, TimeUnit.SECONDS);
             System.out.println(Json.obj("event", "upgrades", "upgrades", n, "seconds", elapsed,
                     "perSecond", n / elapsed, "concurrency", concurrency, "failures", failures.get(),
-                    "errors", String.join(" | ", errors), "jvm", jvm()));
+                    "errors", String.join(" | ", errors), "cpuNanos", cpuNanos(), "jvm", jvm()));
         }
     }
 

@@ -63,8 +63,10 @@ public final class RawTcp {
         acceptor.setDaemon(true);
         acceptor.start();
         BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
-        while (in.readLine() != null) {
-            // until EOF
+        for (String line; (line = in.readLine()) != null; ) {
+            if (line.trim().equals("cpu")) {
+                System.out.println(Json.obj("event", "cpu", "cpuNanos", Driver.cpuNanos()));
+            }
         }
         server.close();
     }
@@ -134,6 +136,6 @@ public final class RawTcp {
             total += upload + g;
         }
         System.out.println(Json.obj("event", "perf", "streams", streams, "bytes", total, "seconds", seconds,
-                "gbitPerSecond", total * 8 / seconds / 1e9, "jvm", Driver.jvm()));
+                "gbitPerSecond", total * 8 / seconds / 1e9, "cpuNanos", Driver.cpuNanos(), "jvm", Driver.jvm()));
     }
 }

@@ -20,7 +20,7 @@ import java.util.Map;
  *
  * <pre>
  * Runner --jar bench/target/benchmarks.jar --js interop-tests/js --out DIR --jdks J17,J25 [--quick]
- *        [--only perf1,perf16,upgrades,latency,hold,jmh] [--jfr]
+ *        [--only perf1,perf16,upgrades,latency,hold,jmh] [--jfr] [--crossdial-opts "-Dk=v ..."]
  * </pre>
  *
  * <p>Each figure carries the 1-minute load average read just before it was measured.
@@ -42,7 +42,13 @@ public final class Runner {
         only = o.containsKey("only") ? List.of(o.get("only").split(",")) : List.of();
         jfr = o.containsKey("jfr");
         log = out.resolve("children.log");
+        crossdialOpts = o.containsKey("crossdial-opts") ? List.of(o.get("crossdial-opts").trim().split("\\s+"))
+                : List.of();
     }
+
+    private final List<String> crossdialOpts;
+    /** js does not depend on the JDK: its hold figures (minutes for 10,000 connections) are measured once. */
+    private Map<String, Object> jsHold;
 
     /**
      * @param args see the class comment
@@ -75,6 +81,7 @@ public final class Runner {
         results.put("started", Instant.now().toString());
         results.put("mode", quick ? "quick" : "full");
         results.put("machine", machine());
+        results.put("crossdialOpts", String.join(" ", crossdialOpts));
         Map<String, Object> perJdk = new LinkedHashMap<>();
         results.put("jdks", perJdk);
         for (String home : jdks) {
@@ -103,7 +110,7 @@ public final class Runner {
                 r.put("latency", side(jdk, "latency", List.of("--count", quick ? "10" : "50"), false));
             }
             if (wanted("hold")) {
-                r.put("hold", hold(jdk, quick ? 1000 : 10_000));
+                r.put("hold", hold(jdk, quick ? 300 : 10_000));
             }
             Files.writeString(out.resolve("results.json"), Json.write(results, true));
         }
@@ -145,9 +152,9 @@ public final class Runner {
         argv.addAll(List.of("-jar", jar.toString()));
         if (quick) {
             argv.addAll(List.of("NoiseBench\\.(rawJdk|cipherStateEncrypt|x25519|ed25519|handshakeXX)",
-                    "-p", "buffers=direct", "-f", "1", "-wi", "1", "-w", "300ms", "-i", "1", "-r", "700ms"));
+                    "-p", "buffers=direct", "-f", "1", "-wi", "1", "-w", "1s", "-i", "1", "-r", "1s"));
         } else {
-            argv.addAll(List.of("-f", "1", "-wi", "2", "-w", "1s", "-i", "3", "-r", "1s"));
+            argv.addAll(List.of("-f", "1", "-wi", "1", "-w", "1s", "-i", "2", "-r", "1s"));
         }
         argv.addAll(List.of("-jvmArgsAppend", String.join(" ", jdk.extraOpts()).isEmpty() ? "-Dx=1"
                 : String.join(" ", jdk.extraOpts()), "-rf", "json", "-rff", file.toString()));
@@ -184,6 +191,7 @@ public final class Runner {
 
     private List<String> crossdialArgv(Jdk jdk, String... args) {
         List<String> argv = new ArrayList<>(jdk.javaArgv());
+        argv.addAll(crossdialOpts);
         argv.addAll(List.of("-cp", jar.toString(), "io.crossdial.bench.Driver"));
         argv.addAll(List.of(args));
         return argv;
@@ -256,10 +264,24 @@ public final class Runner {
             Map<String, Object> listening = server.await("listening", Duration.ofSeconds(60));
             String target = listening.containsKey("multiaddr") ? (String) listening.get("multiaddr")
                     : String.valueOf(listening.get("port"));
+            server.send("cpu");
+            long serverCpu0 = num(server.await("cpu", Duration.ofSeconds(30)), "cpuNanos");
             double loadBefore = load();
             say(name + ": running");
             try (Proc client = Proc.start(name + " client", clientArgv.apply(target), log)) {
                 Map<String, Object> r = new LinkedHashMap<>(client.await(event, limit));
+                server.send("cpu");
+                long serverCpu = num(server.await("cpu", Duration.ofSeconds(30)), "cpuNanos") - serverCpu0;
+                r.put("serverCpuNanos", serverCpu);
+                r.put("clientCpuNanos", r.remove("cpuNanos"));
+                // work per CPU-second of both processes together: robust against other load on the machine
+                double cpuSeconds = (serverCpu + num(r, "clientCpuNanos")) / 1e9;
+                if (r.get("bytes") instanceof Number b) {
+                    r.put("gbitPerCpuSecond", b.doubleValue() * 8 / 1e9 / cpuSeconds);
+                }
+                if (r.get("upgrades") instanceof Number u) {
+                    r.put("cpuMillisPerUpgrade", cpuSeconds * 1e3 / u.doubleValue());
+                }
                 r.put("load", loadBefore);
                 say(name + ": " + summary(r));
                 return r;
@@ -273,8 +295,11 @@ public final class Runner {
         List<String> args = List.of("--connections", String.valueOf(connections));
         m.put("crossdial", guarded(() -> holdOne("crossdial hold-" + jdk.label, crossdialArgv(jdk, "serve"),
                 a -> crossdialArgv(jdk, concat(List.of("hold", a), args)), limit)));
-        m.put("js", guarded(() -> holdOne("js hold-" + jdk.label, jsArgv("serve"),
-                a -> jsArgv(concat(List.of("hold", a), args)), limit)));
+        if (jsHold == null) {
+            jsHold = guarded(() -> holdOne("js hold", jsArgv("serve"), a -> jsArgv(concat(List.of("hold", a), args)),
+                    limit));
+        }
+        m.put("js", jsHold);
         return m;
     }
 
@@ -314,7 +339,7 @@ public final class Runner {
 
     private static String summary(Map<String, Object> r) {
         StringBuilder b = new StringBuilder();
-        for (String k : List.of("gbitPerSecond", "perSecond", "failures", "medianMillis", "firstMillis",
+        for (String k : List.of("gbitPerSecond", "gbitPerCpuSecond", "perSecond", "cpuMillisPerUpgrade", "failures", "medianMillis", "firstMillis",
                 "listenerHeapPerConnectionBytes", "dialerHeapPerConnectionBytes", "listenerConnections", "load")) {
             if (r.containsKey(k)) {
                 Object v = r.get(k);

@@ -204,6 +204,26 @@ public class NoiseBench {
         return n;
     }
 
+    /**
+     * @return bytes delivered; the shape yamux gives a 64 KiB Data frame: a 12-byte header write, then a
+     *     65536-byte payload write, which the NoiseHandler turns into three transport messages (12, 65519 and
+     *     17 plaintext bytes) and the receiver delivers as three buffers
+     */
+    @Benchmark
+    public int handlerYamuxShaped64k() {
+        transportA.write(alloc.directBuffer(12).writerIndex(12));
+        transportA.writeOutbound(alloc.directBuffer(65536).writerIndex(65536));
+        int n = 0;
+        for (ByteBuf out; (out = transportA.readOutbound()) != null; ) {
+            transportB.writeInbound(out);
+        }
+        for (ByteBuf in; (in = transportB.readInbound()) != null; ) {
+            n += in.readableBytes();
+            in.release();
+        }
+        return n;
+    }
+
     // ---- handshake -------------------------------------------------------------------------------------
 
     /** @return whether both sides completed; one full Noise XX handshake with libp2p payloads */
