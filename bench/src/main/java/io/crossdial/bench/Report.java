@@ -126,6 +126,7 @@ final class Report {
             row(b, "upgrades/s", jdk, j, "upgrades", "perSecond", crypto, "%.1f");
             row(b, "connect+ping ms (med)", jdk, j, "latency", "medianMillis", null, "%.2f");
             row(b, "connect+ping ms (1st)", jdk, j, "latency", "firstMillis", null, "%.2f");
+            row(b, "dial round trips", jdk, j, "rtt", "roundTripsAfterConnect", null, "%.2f");
             row(b, "heap B/conn listener", jdk, j, "hold", "listenerHeapPerConnectionBytes", 16384.0, "%.0f");
             row(b, "heap B/conn dialer", jdk, j, "hold", "dialerHeapPerConnectionBytes", 16384.0, "%.0f");
             Map<?, ?> r = ratios == null ? Map.of() : (Map<?, ?>) ratios.get(jdk);

@@ -109,6 +109,9 @@ public final class Runner {
             if (wanted("latency")) {
                 r.put("latency", side(jdk, "latency", List.of("--count", quick ? "10" : "50"), false));
             }
+            if (wanted("rtt")) {
+                r.put("rtt", rtt(jdk, 25));
+            }
             if (wanted("hold")) {
                 r.put("hold", hold(jdk, quick ? 300 : 10_000));
             }
@@ -285,6 +288,50 @@ public final class Runner {
                 r.put("load", loadBefore);
                 say(name + ": " + summary(r));
                 return r;
+            }
+        }
+    }
+
+    /**
+     * Round trips of an ordinary dial: connect + first ping through {@link DelayProxy} (one-way delay
+     * {@code delayMs}), median over a few dials, divided by the proxy's round-trip time. The TCP handshake
+     * to the proxy is not delayed, so the count is the round trips after TCP connect.
+     */
+    private Map<String, Object> rtt(Jdk jdk, int delayMs) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        List<String> args = List.of("--count", quick ? "3" : "10");
+        m.put("crossdial", guarded(() -> throughProxy("crossdial rtt-" + jdk.label, crossdialArgv(jdk, "serve"),
+                a -> crossdialArgv(jdk, concat(List.of("latency", a), args)), jdk, delayMs)));
+        m.put("js", guarded(() -> throughProxy("js rtt-" + jdk.label, jsArgv("serve"),
+                a -> jsArgv(concat(List.of("latency", a), args)), jdk, delayMs)));
+        return m;
+    }
+
+    private Map<String, Object> throughProxy(String name, List<String> serverArgv,
+            java.util.function.Function<String, List<String>> clientArgv, Jdk jdk, int delayMs) {
+        try (Proc server = Proc.start(name + " server", serverArgv, log)) {
+            String target = (String) server.await("listening", Duration.ofSeconds(60)).get("multiaddr");
+            java.util.regex.Matcher pm = java.util.regex.Pattern.compile("/tcp/(\\d+)/").matcher(target);
+            if (!pm.find()) {
+                throw new IllegalStateException("no tcp port in " + target);
+            }
+            List<String> proxyArgv = new ArrayList<>(jdk.javaArgv());
+            proxyArgv.addAll(List.of("-cp", jar.toString(), "io.crossdial.bench.DelayProxy", "--target-port",
+                    pm.group(1), "--delay-ms", String.valueOf(delayMs)));
+            try (Proc proxy = Proc.start(name + " proxy", proxyArgv, log)) {
+                long port = num(proxy.await("listening", Duration.ofSeconds(60)), "port");
+                String via = target.replace("/tcp/" + pm.group(1) + "/", "/tcp/" + port + "/");
+                double loadBefore = load();
+                try (Proc client = Proc.start(name + " client", clientArgv.apply(via), log)) {
+                    Map<String, Object> r = new LinkedHashMap<>(client.await("latency", Duration.ofMinutes(2)));
+                    double rttMs = 2.0 * delayMs;
+                    r.put("proxyRttMillis", rttMs);
+                    r.put("roundTripsAfterConnect", ((Number) r.get("medianMillis")).doubleValue() / rttMs);
+                    r.put("load", loadBefore);
+                    say(name + ": median " + r.get("medianMillis") + " ms = "
+                            + String.format(Locale.ROOT, "%.2f", (Double) r.get("roundTripsAfterConnect")) + " RTT");
+                    return r;
+                }
             }
         }
     }
