@@ -75,7 +75,7 @@ public final class Driver {
     static Host host(int port) {
         var b = Host.builder().identity(Keys.generateEd25519())
                 .security(new NoiseSecurityTransport())
-                .muxer(new YamuxStreamMuxer())
+                .muxer(new YamuxStreamMuxer(yamuxConfig()))
                 .protocol(ProtocolIds.PERF, c -> new PerfResponder())
                 .onConnection(Driver::tune);
         int threads = Integer.getInteger("bench.workerThreads", 0);
@@ -99,6 +99,29 @@ public final class Driver {
         if (high > 0) {
             c.channel().config().setWriteBufferWaterMark(new io.netty.channel.WriteBufferWaterMark(high / 2, high));
         }
+    }
+
+    /**
+     * yamux experiment switches: {@code bench.yamuxWindow} (initial receive window, bytes) and
+     * {@code bench.yamuxMaxFrame} (largest Data payload sent, bytes), {@code bench.yamuxKeepAliveMillis}
+     * (keepalive Ping interval: the first Ping is what measures the RTT that window growth needs);
+     * defaults otherwise.
+     */
+    static io.crossdial.muxer.yamux.YamuxConfig yamuxConfig() {
+        var b = io.crossdial.muxer.yamux.YamuxConfig.builder();
+        int window = Integer.getInteger("bench.yamuxWindow", 0);
+        if (window > 0) {
+            b.initialWindowBytes(window).maxWindowBytes(Math.max(window, 16 << 20));
+        }
+        int keepAlive = Integer.getInteger("bench.yamuxKeepAliveMillis", 0);
+        if (keepAlive > 0) {
+            b.keepAliveIntervalMillis(keepAlive);
+        }
+        int frame = Integer.getInteger("bench.yamuxMaxFrame", 0);
+        if (frame > 0) {
+            b.maxDataFrameBytes(frame);
+        }
+        return b.build();
     }
 
     static String jvm() {

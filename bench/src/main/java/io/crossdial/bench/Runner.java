@@ -20,7 +20,7 @@ import java.util.Map;
  *
  * <pre>
  * Runner --jar bench/target/benchmarks.jar --js interop-tests/js --out DIR --jdks J17,J25 [--quick]
- *        [--only perf1,perf16,upgrades,latency,hold,jmh] [--jfr] [--crossdial-opts "-Dk=v ..."]
+ *        [--only perf1,perf16,upgrades,latency,rtt,hold,jmh,limits] [--jfr] [--crossdial-opts "-Dk=v ..."]
  * </pre>
  *
  * <p>Each figure carries the 1-minute load average read just before it was measured.
@@ -90,7 +90,7 @@ public final class Runner {
             Map<String, Object> r = new LinkedHashMap<>();
             r.put("java", jdk.version);
             perJdk.put(jdk.label, r);
-            if (wanted("jmh")) {
+            if (wanted("jmh") || only.contains("limits")) {
                 r.put("jmh", jmh(jdk));
             }
             if (wanted("perf1")) {
@@ -153,7 +153,7 @@ public final class Runner {
         Path file = out.resolve("jmh-" + jdk.label + ".json");
         List<String> argv = new ArrayList<>(jdk.javaArgv());
         argv.addAll(List.of("-jar", jar.toString()));
-        if (quick) {
+        if (quick || !wanted("jmh")) {
             argv.addAll(List.of("NoiseBench\\.(rawJdk|cipherStateEncrypt|x25519|ed25519|handshakeXX)",
                     "-p", "buffers=direct", "-f", "1", "-wi", "1", "-w", "1s", "-i", "1", "-r", "1s"));
         } else {
@@ -184,7 +184,20 @@ public final class Runner {
                 name += pm.toString().replace(", ", ",").replace("{", "[").replace("}", "]");
             }
             Map<?, ?> metric = (Map<?, ?>) b.get("primaryMetric");
-            scores.put(name, Map.of("score", metric.get("score"), "unit", metric.get("scoreUnit")));
+            // best = the fastest measured iteration: a limit is what the JDK can do when the machine lets it
+            double best = Double.MAX_VALUE;
+            if (metric.get("rawData") instanceof List<?> forks) {
+                for (Object fork : forks) {
+                    for (Object v : (List<?>) fork) {
+                        best = Math.min(best, ((Number) v).doubleValue());
+                    }
+                }
+            }
+            Map<String, Object> sc = new LinkedHashMap<>();
+            sc.put("score", metric.get("score"));
+            sc.put("best", best == Double.MAX_VALUE ? metric.get("score") : best);
+            sc.put("unit", metric.get("scoreUnit"));
+            scores.put(name, sc);
         }
         m.put("scores", scores);
         return m;
