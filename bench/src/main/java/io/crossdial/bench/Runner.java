@@ -57,11 +57,37 @@ public final class Runner {
     public static void main(String[] args) throws Exception {
         System.setProperty("java.awt.headless", "true");
         Map<String, String> o = Opts.parse(args);
+        if (o.containsKey("report")) {
+            report(Path.of(o.get("report")));
+            System.exit(0);
+        }
         Runner r = new Runner(o);
         Files.createDirectories(r.out);
         List<String> jdks = List.of(o.getOrDefault("jdks", System.getProperty("java.home")).split(","));
         r.run(jdks);
         System.exit(0);
+    }
+
+    /** Re-renders ratios, table and charts of a finished run from its results.json and jmh-*.json. */
+    @SuppressWarnings("unchecked")
+    static void report(Path dir) throws Exception {
+        Map<String, Object> results = Json.parseObject(Files.readString(dir.resolve("results.json")));
+        Map<String, Object> perJdk = (Map<String, Object>) results.get("jdks");
+        for (Map.Entry<String, Object> e : perJdk.entrySet()) {
+            Path jmhFile = dir.resolve("jmh-" + e.getKey() + ".json");
+            Map<String, Object> j = (Map<String, Object>) e.getValue();
+            if (Files.exists(jmhFile) && j.get("jmh") instanceof Map<?, ?> old) {
+                Map<String, Object> m = new LinkedHashMap<>((Map<String, Object>) old);
+                m.put("scores", parseJmh(jmhFile));
+                j.put("jmh", m);
+            }
+        }
+        results.put("ratios", Report.ratios(perJdk));
+        Files.writeString(dir.resolve("results.json"), Json.write(results, true));
+        String table = Report.table(results);
+        Files.writeString(dir.resolve("table.txt"), table);
+        System.out.println(table);
+        Charts.write(perJdk, dir);
     }
 
     private boolean wanted(String what) {
@@ -173,6 +199,12 @@ public final class Runner {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("loadBefore", before);
         m.put("loadAfter", load());
+        Map<String, Object> scores = parseJmh(file);
+        m.put("scores", scores);
+        return m;
+    }
+
+    static Map<String, Object> parseJmh(Path file) throws IOException {
         Object parsed = Json.parse(Files.readString(file));
         Map<String, Object> scores = new LinkedHashMap<>();
         for (Object o : (List<?>) parsed) {
@@ -199,8 +231,7 @@ public final class Runner {
             sc.put("unit", metric.get("scoreUnit"));
             scores.put(name, sc);
         }
-        m.put("scores", scores);
-        return m;
+        return scores;
     }
 
     // ---- whole-process workloads --------------------------------------------------------------------
