@@ -1,0 +1,315 @@
+package io.crossdial.bench;
+
+import io.crossdial.core.crypto.Keys;
+import io.crossdial.core.multiaddr.Multiaddr;
+import io.crossdial.host.Connection;
+import io.crossdial.host.Host;
+import io.crossdial.host.protocol.PerfClient;
+import io.crossdial.host.protocol.PerfResponder;
+import io.crossdial.host.protocol.PerfResult;
+import io.crossdial.host.protocol.PingClient;
+import io.crossdial.host.protocol.ProtocolIds;
+import io.crossdial.muxer.yamux.YamuxStreamMuxer;
+import io.crossdial.security.noise.NoiseSecurityTransport;
+import io.crossdial.transport.tcp.TcpTransportConfig;
+import io.netty.util.concurrent.Future;
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.lang.management.ManagementFactory;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * The crossdial side of the whole-process benchmarks: one JVM per role, driven by {@link Runner}. Every
+ * command prints its outcome as one JSON line on stdout (diagnostics on stderr).
+ *
+ * <pre>
+ * serve   [--port P]                          listen on 127.0.0.1 (Noise, yamux; ping, perf); prints
+ *                                             {"event":"listening","multiaddr":...}; a line "heap" on stdin
+ *                                             prints {"event":"heap","heapUsedBytes":..,"connections":..}
+ *                                             after a full GC; exits at stdin EOF
+ * perf    MA --upload B --download B [--streams N]        /perf/1.0.0 over one connection
+ * upgrades MA --seconds S [--concurrency C]   dial, Noise, yamux, one ping, close, in a loop
+ * latency MA --count N                        sequential connect + first ping latencies
+ * hold    MA --connections N                  opens N idle upgraded connections, reports own heap, waits
+ *                                             for stdin EOF
+ * </pre>
+ *
+ * <p>Not part of the library: a benchmark harness, run with {@code java -cp benchmarks.jar}.
+ */
+public final class Driver {
+    private static final long TIMEOUT_MILLIS = 120_000;
+
+    private Driver() {}
+
+    /**
+     * @param args the command and its options, see the class comment
+     * @throws Exception on any failure (the process exits non-zero)
+     */
+    public static void main(String[] args) throws Exception {
+        if (args.length == 0) {
+            throw new IllegalArgumentException("usage: Driver serve|perf|upgrades|latency|hold ...");
+        }
+        Map<String, String> o = Opts.parse(Arrays.copyOfRange(args, 1, args.length));
+        switch (args[0]) {
+            case "serve" -> serve(o);
+            case "perf" -> perf(o);
+            case "upgrades" -> upgrades(o);
+            case "latency" -> latency(o);
+            case "hold" -> hold(o);
+            default -> throw new IllegalArgumentException("unknown command " + args[0]);
+        }
+        System.exit(0);
+    }
+
+    static Host host(int port) {
+        var b = Host.builder().identity(Keys.generateEd25519())
+                .security(new NoiseSecurityTransport())
+                .muxer(new YamuxStreamMuxer(yamuxConfig()))
+                .protocol(ProtocolIds.PERF, c -> new PerfResponder())
+                .onConnection(Driver::tune);
+        int threads = Integer.getInteger("bench.workerThreads", 0);
+        if (threads > 0) {
+            TcpTransportConfig d = TcpTransportConfig.defaults();
+            b.transportConfig(new TcpTransportConfig(d.connectTimeoutMillis(), d.portReuse(), d.backlog(), threads));
+        }
+        if (port >= 0) {
+            b.listen(Multiaddr.fromString("/ip4/127.0.0.1/tcp/" + port));
+        }
+        return b.build().start();
+    }
+
+    /**
+     * Experiment switches (system properties), off by default: {@code bench.highWaterBytes} raises the TCP
+     * channel's write-buffer high water mark (low = half) on every connection; {@code bench.workerThreads}
+     * sets the TCP transport's event-loop threads.
+     */
+    static void tune(Connection c) {
+        int high = Integer.getInteger("bench.highWaterBytes", 0);
+        if (high > 0) {
+            c.channel().config().setWriteBufferWaterMark(new io.netty.channel.WriteBufferWaterMark(high / 2, high));
+        }
+    }
+
+    /**
+     * yamux experiment switches: {@code bench.yamuxWindow} (initial receive window, bytes) and
+     * {@code bench.yamuxMaxFrame} (largest Data payload sent, bytes), {@code bench.yamuxKeepAliveMillis}
+     * (keepalive Ping interval: the first Ping is what measures the RTT that window growth needs);
+     * defaults otherwise.
+     */
+    static io.crossdial.muxer.yamux.YamuxConfig yamuxConfig() {
+        var b = io.crossdial.muxer.yamux.YamuxConfig.builder();
+        int window = Integer.getInteger("bench.yamuxWindow", 0);
+        if (window > 0) {
+            b.initialWindowBytes(window).maxWindowBytes(Math.max(window, 16 << 20));
+        }
+        int keepAlive = Integer.getInteger("bench.yamuxKeepAliveMillis", 0);
+        if (keepAlive > 0) {
+            b.keepAliveIntervalMillis(keepAlive);
+        }
+        int frame = Integer.getInteger("bench.yamuxMaxFrame", 0);
+        if (frame > 0) {
+            b.maxDataFrameBytes(frame);
+        }
+        return b.build();
+    }
+
+    static String jvm() {
+        return System.getProperty("java.vm.name") + " " + Runtime.version();
+    }
+
+    private static void serve(Map<String, String> o) throws Exception {
+        try (Host host = host(Integer.parseInt(o.getOrDefault("port", "0")))) {
+            Multiaddr addr = host.listenAddrs().get(0).withPeerId(host.peerId());
+            System.out.println(Json.obj("event", "listening", "multiaddr", addr.toString(), "jvm", jvm()));
+            BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
+            for (String line; (line = in.readLine()) != null; ) {
+                if (line.trim().equals("cpu")) {
+                    System.out.println(Json.obj("event", "cpu", "cpuNanos", cpuNanos()));
+                } else if (line.trim().equals("heap")) {
+                    long used = gcHeapUsed();
+                    System.out.println(Json.obj("event", "heap", "heapUsedBytes", used,
+                            "connections", host.connections().size()));
+                }
+            }
+        }
+    }
+
+    /** @return CPU time this process used so far (all threads, user + system), in ns; -1 if unknown */
+    static long cpuNanos() {
+        if (ManagementFactory.getOperatingSystemMXBean() instanceof com.sun.management.OperatingSystemMXBean os) {
+            return os.getProcessCpuTime();
+        }
+        return -1;
+    }
+
+    /** @return heap bytes in use after repeated full collections */
+    static long gcHeapUsed() throws InterruptedException {
+        long used = Long.MAX_VALUE;
+        for (int i = 0; i < 4; i++) {
+            System.gc();
+            Thread.sleep(100);
+            used = Math.min(used, ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed());
+        }
+        return used;
+    }
+
+    private static void perf(Map<String, String> o) {
+        Multiaddr addr = Multiaddr.fromString(o.get("_0"));
+        long upload = Long.parseLong(o.getOrDefault("upload", String.valueOf(1L << 30)));
+        long download = Long.parseLong(o.getOrDefault("download", String.valueOf(1L << 30)));
+        int streams = Integer.parseInt(o.getOrDefault("streams", "1"));
+        try (Host host = host(-1)) {
+            Connection c = host.dialSync(addr, TIMEOUT_MILLIS);
+            tune(c);
+            long cpu0 = cpuNanos();
+            long start = System.nanoTime();
+            List<Future<PerfResult>> runs = new ArrayList<>();
+            for (int i = 0; i < streams; i++) {
+                PerfClient client = Host.await(c.newStream(s -> new PerfClient(s, Duration.ofSeconds(60)),
+                        ProtocolIds.PERF), TIMEOUT_MILLIS, "opening a perf stream");
+                runs.add(client.run(upload, download));
+            }
+            long total = 0;
+            for (Future<PerfResult> run : runs) {
+                PerfResult r = Host.await(run, 10 * TIMEOUT_MILLIS, "perf run");
+                total += r.uploadBytes() + r.downloadBytes();
+            }
+            double seconds = (System.nanoTime() - start) / 1e9;
+            System.out.println(Json.obj("event", "perf", "streams", streams, "bytes", total, "seconds", seconds,
+                    "gbitPerSecond", total * 8 / seconds / 1e9, "cpuNanos", cpuNanos() - cpu0, "jvm", jvm()));
+            c.close().awaitUninterruptibly(2000);
+        }
+    }
+
+    /** One dial + ping stream + ping + close; returns nanoseconds from dial start to the ping's answer. */
+    private static long dialPingClose(Host host, Multiaddr addr) {
+        long t0 = System.nanoTime();
+        Connection c = host.dialSync(addr, TIMEOUT_MILLIS);
+        try {
+            PingClient ping = Host.await(c.newStream(s -> new PingClient(s, Duration.ofSeconds(30)), ProtocolIds.PING),
+                    TIMEOUT_MILLIS, "opening a ping stream");
+            Host.await(ping.ping(), TIMEOUT_MILLIS, "ping");
+            long t = System.nanoTime() - t0;
+            ping.close();
+            return t;
+        } finally {
+            c.close().awaitUninterruptibly(5000);
+        }
+    }
+
+    private static void upgrades(Map<String, String> o) throws Exception {
+        Multiaddr addr = Multiaddr.fromString(o.get("_0"));
+        double seconds = Double.parseDouble(o.getOrDefault("seconds", "10"));
+        double warmup = Double.parseDouble(o.getOrDefault("warmup", "2"));
+        int concurrency = Integer.parseInt(o.getOrDefault("concurrency", "16"));
+        try (Host host = host(-1)) {
+            AtomicLong count = new AtomicLong();
+            AtomicInteger failures = new AtomicInteger();
+            AtomicBoolean stop = new AtomicBoolean();
+            AtomicBoolean counting = new AtomicBoolean();
+            ConcurrentLinkedQueue<String> errors = new ConcurrentLinkedQueue<>();
+            CountDownLatch done = new CountDownLatch(concurrency);
+            for (int i = 0; i < concurrency; i++) {
+                Thread t = new Thread(() -> {
+                    try {
+                        while (!stop.get()) {
+                            try {
+                                dialPingClose(host, addr);
+                                if (counting.get() && !stop.get()) {
+                                    count.incrementAndGet();
+                                }
+                            } catch (RuntimeException e) {
+                                failures.incrementAndGet();
+                                if (errors.size() < 3) {
+                                    errors.add(String.valueOf(e));
+                                }
+                            }
+                        }
+                    } finally {
+                        done.countDown();
+                    }
+                }, "upgrader-" + i);
+                t.setDaemon(true);
+                t.start();
+            }
+            Thread.sleep((long) (warmup * 1000));
+            counting.set(true);
+            long t0 = System.nanoTime();
+            Thread.sleep((long) (seconds * 1000));
+            long n = count.get();
+            double elapsed = (System.nanoTime() - t0) / 1e9;
+            stop.set(true);
+            done.await(30, TimeUnit.SECONDS);
+            System.out.println(Json.obj("event", "upgrades", "upgrades", n, "seconds", elapsed,
+                    "perSecond", n / elapsed, "concurrency", concurrency, "failures", failures.get(),
+                    "errors", String.join(" | ", errors), "cpuNanos", cpuNanos(), "jvm", jvm()));
+        }
+    }
+
+    private static void latency(Map<String, String> o) {
+        Multiaddr addr = Multiaddr.fromString(o.get("_0"));
+        int count = Integer.parseInt(o.getOrDefault("count", "50"));
+        try (Host host = host(-1)) {
+            double first = dialPingClose(host, addr) / 1e6;
+            double[] ms = new double[count];
+            for (int i = 0; i < count; i++) {
+                ms[i] = dialPingClose(host, addr) / 1e6;
+            }
+            Arrays.sort(ms);
+            System.out.println(Json.obj("event", "latency", "firstMillis", first, "count", count,
+                    "medianMillis", ms[count / 2], "p90Millis", ms[(int) (count * 0.9)], "minMillis", ms[0],
+                    "jvm", jvm()));
+        }
+    }
+
+    private static void hold(Map<String, String> o) throws Exception {
+        Multiaddr addr = Multiaddr.fromString(o.get("_0"));
+        int n = Integer.parseInt(o.getOrDefault("connections", "10000"));
+        int parallel = Integer.parseInt(o.getOrDefault("parallel", "32"));
+        try (Host host = host(-1)) {
+            // warm the code paths before the baseline, so class loading is not counted per connection
+            dialPingClose(host, addr);
+            long before = gcHeapUsed();
+            List<Connection> held = java.util.Collections.synchronizedList(new ArrayList<>(n));
+            long t0 = System.nanoTime();
+            java.util.concurrent.Semaphore window = new java.util.concurrent.Semaphore(parallel);
+            AtomicInteger failures = new AtomicInteger();
+            for (int i = 0; i < n; i++) {
+                window.acquire();
+                host.dial(addr).addListener(f -> {
+                    if (f.isSuccess()) {
+                        held.add((Connection) f.getNow());
+                    } else {
+                        failures.incrementAndGet();
+                    }
+                    window.release();
+                });
+            }
+            window.acquire(parallel);
+            double seconds = (System.nanoTime() - t0) / 1e9;
+            long after = gcHeapUsed();
+            int open = (int) held.stream().filter(c -> c.channel().isActive()).count();
+            System.out.println(Json.obj("event", "held", "connections", open, "failures", failures.get(),
+                    "openSeconds", seconds, "heapBeforeBytes", before, "heapAfterBytes", after,
+                    "heapPerConnectionBytes", open == 0 ? 0 : (after - before) / (double) open, "jvm", jvm()));
+            System.out.flush();
+            BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
+            while (in.readLine() != null) {
+                // hold until the runner closes stdin
+            }
+            int alive = (int) held.stream().filter(c -> c.channel().isActive()).count();
+            System.err.println("hold: " + alive + " of " + open + " still open at the end");
+        }
+    }
+}

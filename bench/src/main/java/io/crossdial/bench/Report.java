@@ -1,0 +1,167 @@
+package io.crossdial.bench;
+
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * Ratios and the text table. Limits come from the JMH run on the same JDK in the same run, taking the
+ * fastest measured iteration over both buffer kinds (the machine is shared; a limit is what the JDK can do):
+ * <ul>
+ *   <li>AEAD limit (Gbit/s): one 65519-byte Noise frame through the JDK's raw ChaCha20-Poly1305, encryption
+ *       and decryption on separate cores (sender and receiver), so {@code 65519 * 8 / max(enc, dec)}.
+ *   <li>Crypto limit (upgrades/s): per upgraded connection both sides do 2 X25519 key generations, 3 X25519
+ *       agreements, 1 Ed25519 signature and 1 verification; {@code cores / (2 * that)}.
+ * </ul>
+ */
+final class Report {
+    static final int FRAME = 65519;
+
+    private Report() {}
+
+    static Double score(Map<?, ?> jdk, String name) {
+        if (!(jdk.get("jmh") instanceof Map<?, ?> jmh) || !(jmh.get("scores") instanceof Map<?, ?> scores)) {
+            return null;
+        }
+        Object s = scores.get(name);
+        if (s == null) {
+            s = scores.get(name + "[buffers=direct]");
+        }
+        return s instanceof Map<?, ?> m && m.get("score") instanceof Number n ? n.doubleValue() : null;
+    }
+
+    /** @return the fastest iteration of a benchmark over both buffer kinds (a limit), or null */
+    static Double best(Map<?, ?> jdk, String name) {
+        if (!(jdk.get("jmh") instanceof Map<?, ?> jmh) || !(jmh.get("scores") instanceof Map<?, ?> scores)) {
+            return null;
+        }
+        Double out = null;
+        for (String k : List.of(name, name + "[buffers=direct]", name + "[buffers=heap]")) {
+            if (scores.get(k) instanceof Map<?, ?> m && m.get("best") instanceof Number n) {
+                out = out == null ? n.doubleValue() : Math.min(out, n.doubleValue());
+            }
+        }
+        return out;
+    }
+
+    /** @return Gbit/s the JDK's AEAD allows for a sender/receiver pair, or null */
+    static Double aeadLimitGbit(Map<?, ?> jdk) {
+        Double enc = best(jdk, "NoiseBench.rawJdkEncrypt64k");
+        Double dec = best(jdk, "NoiseBench.rawJdkDecrypt64k");
+        if (enc == null) {
+            return null;
+        }
+        double us = dec == null ? enc : Math.max(enc, dec);
+        return FRAME * 8 / us / 1e3;
+    }
+
+    /** @return microseconds of raw crypto one upgraded connection needs, both sides together, or null */
+    static Double cryptoMicrosPerUpgrade(Map<?, ?> jdk) {
+        Double k = best(jdk, "NoiseBench.x25519Keygen");
+        Double a = best(jdk, "NoiseBench.x25519Agreement");
+        Double s = best(jdk, "NoiseBench.ed25519Sign");
+        Double v = best(jdk, "NoiseBench.ed25519Verify");
+        if (k == null || a == null || s == null || v == null) {
+            return null;
+        }
+        return 2 * (2 * k + 3 * a + s + v);
+    }
+
+    static Double cryptoLimitPerSecond(Map<?, ?> jdk) {
+        Double us = cryptoMicrosPerUpgrade(jdk);
+        return us == null ? null : Runtime.getRuntime().availableProcessors() * 1e6 / us;
+    }
+
+    static Double get(Map<?, ?> jdk, String workload, String impl, String key) {
+        if (jdk.get(workload) instanceof Map<?, ?> w && w.get(impl) instanceof Map<?, ?> r
+                && r.get(key) instanceof Number n) {
+            return n.doubleValue();
+        }
+        return null;
+    }
+
+    static Double div(Double a, Double b) {
+        return a == null || b == null || b == 0 ? null : a / b;
+    }
+
+    static Map<String, Object> ratios(Map<String, Object> perJdk) {
+        Map<String, Object> out = new LinkedHashMap<>();
+        for (Map.Entry<String, Object> e : perJdk.entrySet()) {
+            Map<?, ?> j = (Map<?, ?>) e.getValue();
+            Map<String, Object> r = new LinkedHashMap<>();
+            Double aead = aeadLimitGbit(j);
+            Double crypto = cryptoLimitPerSecond(j);
+            r.put("aeadLimitGbitPerSecond", aead);
+            r.put("cryptoLimitUpgradesPerSecond", crypto);
+            for (String w : List.of("perf1", "perf16")) {
+                Double cd = get(j, w, "crossdial", "gbitPerSecond");
+                r.put(w + ".crossdial/js", div(cd, get(j, w, "js", "gbitPerSecond")));
+                r.put(w + ".crossdial/tcp", div(cd, get(j, w, "tcp", "gbitPerSecond")));
+                r.put(w + ".crossdial/aeadLimit", div(cd, aead));
+            }
+            Double up = get(j, "upgrades", "crossdial", "perSecond");
+            r.put("upgrades.crossdial/js", div(up, get(j, "upgrades", "js", "perSecond")));
+            r.put("upgrades.crossdial/cryptoLimit", div(up, crypto));
+            Double hs = best(j, "NoiseBench.handshakeXX");
+            r.put("jmh.handshakeXX/rawCrypto", div(hs, cryptoMicrosPerUpgrade(j)));
+            r.put("jmh.cipherStateEncrypt/rawJdkEncrypt", div(best(j, "NoiseBench.cipherStateEncrypt64k"),
+                    best(j, "NoiseBench.rawJdkEncrypt64k")));
+            r.put("latency.crossdial/js(median, lower is better)", div(get(j, "latency", "crossdial", "medianMillis"),
+                    get(j, "latency", "js", "medianMillis")));
+            r.put("hold.listener.crossdial/js(lower is better)", div(get(j, "hold", "crossdial",
+                    "listenerHeapPerConnectionBytes"), get(j, "hold", "js", "listenerHeapPerConnectionBytes")));
+            r.put("hold.dialer.crossdial/js(lower is better)", div(get(j, "hold", "crossdial",
+                    "dialerHeapPerConnectionBytes"), get(j, "hold", "js", "dialerHeapPerConnectionBytes")));
+            out.put(e.getKey(), r);
+        }
+        return out;
+    }
+
+    private static String f(Double d, String fmt) {
+        return d == null ? "-" : String.format(Locale.ROOT, fmt, d);
+    }
+
+    /** @return the human table: one row per workload and JDK */
+    static String table(Map<String, Object> results) {
+        StringBuilder b = new StringBuilder();
+        Map<?, ?> perJdk = (Map<?, ?>) results.get("jdks");
+        Map<?, ?> ratios = (Map<?, ?>) results.get("ratios");
+        b.append(String.format(Locale.ROOT, "%-22s %-6s %12s %12s %12s %10s %10s %6s%n", "workload", "jdk",
+                "crossdial", "js-libp2p", "limit", "cd/js", "cd/limit", "load"));
+        for (Map.Entry<?, ?> e : perJdk.entrySet()) {
+            String jdk = (String) e.getKey();
+            Map<?, ?> j = (Map<?, ?>) e.getValue();
+            Double aead = aeadLimitGbit(j);
+            Double crypto = cryptoLimitPerSecond(j);
+            row(b, "perf 1 stream Gbit/s", jdk, j, "perf1", "gbitPerSecond", aead, "%.3f");
+            row(b, "  vs raw TCP", jdk, j, "perf1", "gbitPerSecond", get(j, "perf1", "tcp", "gbitPerSecond"), "%.3f");
+            row(b, "perf 16 streams Gbit/s", jdk, j, "perf16", "gbitPerSecond", aead, "%.3f");
+            row(b, "  vs raw TCP", jdk, j, "perf16", "gbitPerSecond", get(j, "perf16", "tcp", "gbitPerSecond"), "%.3f");
+            row(b, "upgrades/s", jdk, j, "upgrades", "perSecond", crypto, "%.1f");
+            row(b, "connect+ping ms (med)", jdk, j, "latency", "medianMillis", null, "%.2f");
+            row(b, "connect+ping ms (1st)", jdk, j, "latency", "firstMillis", null, "%.2f");
+            row(b, "dial round trips", jdk, j, "rtt", "roundTripsAfterConnect", null, "%.2f");
+            row(b, "heap B/conn listener", jdk, j, "hold", "listenerHeapPerConnectionBytes", 16384.0, "%.0f");
+            row(b, "heap B/conn dialer", jdk, j, "hold", "dialerHeapPerConnectionBytes", 16384.0, "%.0f");
+            Map<?, ?> r = ratios == null ? Map.of() : (Map<?, ?>) ratios.get(jdk);
+            if (r != null) {
+                b.append(String.format(Locale.ROOT, "  %s micro: handshakeXX/raw crypto %s, CipherState/raw JDK encrypt %s%n",
+                        jdk, f((Double) r.get("jmh.handshakeXX/rawCrypto"), "%.2f"),
+                        f((Double) r.get("jmh.cipherStateEncrypt/rawJdkEncrypt"), "%.2f")));
+            }
+        }
+        b.append("limits: perf = JDK ChaCha20-Poly1305 on 64 KiB frames (raw TCP on the 'vs raw TCP' rows);"
+                + " upgrades = raw X25519+Ed25519 ops on all cores; heap = the 16 KiB goal\n");
+        return b.toString();
+    }
+
+    private static void row(StringBuilder b, String label, String jdk, Map<?, ?> j, String w, String key,
+            Double limit, String fmt) {
+        Double cd = get(j, w, "crossdial", key);
+        Double js = get(j, w, "js", key);
+        Double load = get(j, w, "crossdial", "load");
+        b.append(String.format(Locale.ROOT, "%-22s %-6s %12s %12s %12s %10s %10s %6s%n", label, jdk, f(cd, fmt),
+                f(js, fmt), f(limit, fmt), f(div(cd, js), "%.2f"), f(div(cd, limit), "%.2f"), f(load, "%.1f")));
+    }
+}
