@@ -193,7 +193,10 @@ public final class Host implements AutoCloseable {
      *     {@code MultiaddrException} or {@code UpgradeException} (naming the stage)
      */
     public Future<Connection> dial(Multiaddr addr) {
-        Promise<Connection> promise = transport.workerGroup().next().newPromise();
+        // One event loop per dial, for its futures and its connection (taking a loop per future pinned every
+        // dialed connection to the same loop).
+        io.netty.channel.EventLoop loop = transport.workerGroup().next();
+        Promise<Connection> promise = loop.newPromise();
         PeerId expected;
         try {
             expected = addr.peerId();
@@ -201,7 +204,7 @@ public final class Host implements AutoCloseable {
         } catch (RuntimeException e) {
             return promise.setFailure(e);
         }
-        attempt(addr, expected, promise, 0, transport.config().portReuse(), 0);
+        attempt(addr, expected, promise, 0, transport.config().portReuse(), 0, loop);
         return promise;
     }
 
@@ -216,8 +219,8 @@ public final class Host implements AutoCloseable {
      * known addresses ({@code target} indexes them).
      */
     private void attempt(Multiaddr addr, PeerId expected, Promise<Connection> promise, int redials,
-            boolean portReuse, int target) {
-        Promise<Connection> attemptResult = transport.workerGroup().next().newPromise();
+            boolean portReuse, int target, io.netty.channel.EventLoop loop) {
+        Promise<Connection> attemptResult = loop.newPromise();
         Channel[] dialed = new Channel[1];
         Multiaddr current = target == 0 ? addr : knownAddresses(addr, expected).get(target);
         transport.dial(current, new ChannelInitializer<Channel>() {
@@ -226,7 +229,7 @@ public final class Host implements AutoCloseable {
                 dialed[0] = ch;
                 upgrade(ch, Role.INITIATOR, expected, Direction.OUTBOUND, attemptResult, redials);
             }
-        }, portReuse).addListener(f -> {
+        }, portReuse, loop).addListener(f -> {
             if (!f.isSuccess()) {
                 attemptResult.tryFailure(f.cause());
             }
@@ -246,13 +249,13 @@ public final class Host implements AutoCloseable {
                 long backoff = java.util.concurrent.ThreadLocalRandom.current().nextLong(ceiling / 2, ceiling + 1);
                 log.debug("dial {} failed ({}); redial in {} ms from an ephemeral port", current, cause.getMessage(),
                         backoff);
-                transport.workerGroup().schedule(() -> attempt(addr, expected, promise, redials + 1, false, target),
+                loop.schedule(() -> attempt(addr, expected, promise, redials + 1, false, target, loop),
                         backoff, TimeUnit.MILLISECONDS);
             } else if (redials > 0 && cause instanceof io.crossdial.transport.tcp.TcpDialException
                     && target + 1 < knownAddresses(addr, expected).size()) {
                 // A redial target that refuses: the address was a dial port, not a listen port; try the next.
                 log.debug("redial to {} failed ({}); trying the peer's next address", current, cause.getMessage());
-                attempt(addr, expected, promise, redials + 1, false, target + 1);
+                attempt(addr, expected, promise, redials + 1, false, target + 1, loop);
             } else {
                 promise.tryFailure(cause);
             }

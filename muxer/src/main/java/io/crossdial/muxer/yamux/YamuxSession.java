@@ -390,6 +390,9 @@ final class YamuxSession implements MuxedSession {
         long interval = config.keepAliveIntervalMillis();
         keepAliveTask = channel.eventLoop().scheduleWithFixedDelay(
                 this::keepAliveTick, interval, interval, TimeUnit.MILLISECONDS);
+        // One Ping right away: its round-trip time is what lets stream windows grow (onBytesConsumed), which
+        // would otherwise wait for the first keepalive tick, 30 s by default (bench, specs/benchmarks.md).
+        channel.eventLoop().execute(this::keepAliveTick);
     }
 
     private void keepAliveTick() {
