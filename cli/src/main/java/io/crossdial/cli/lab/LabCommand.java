@@ -1,11 +1,17 @@
 package io.crossdial.cli.lab;
 
+import io.crossdial.lab.JsonLines;
 import io.crossdial.lab.LabReport;
 import io.crossdial.lab.NetnsLab;
 import io.crossdial.lab.SimopenRound;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
@@ -31,6 +37,13 @@ public final class LabCommand implements Runnable {
      * {@code crossdial lab simopen}: N rounds of real TCP simultaneous opens (crossed SYNs) between two peer
      * processes, a report table at the end. Exit code 0 only if every round gave a usable connection, 1 if
      * one did not or the lab failed, 2 on a usage error.
+     *
+     * <p>Besides the {@link LabReport} fields, each round carries the resolve figures of every side that
+     * dialed ({@link SimopenLab#resolve}): {@code resolveMs} and {@code resolveRtts} (the round's largest),
+     * {@code resolve} (per side: {@code side}, {@code resolveMs}, {@code pingRttMs}, {@code resolveRtts}); the
+     * summary carries {@code resolve} ({@code mode}, {@code samples}, {@code medianMs}, {@code maxMs},
+     * {@code medianRtts}, {@code maxRtts}, {@code medianPingRttMs}, over all sides of all rounds).
+     * {@code --ordinary} runs ordinary dials (only A dials, links up) instead, for comparison.
      */
     @Command(name = "simopen", mixinStandardHelpOptions = true, description = {
         "Run N TCP simultaneous opens (crossed SYNs) between two peers in network namespaces and report,",
@@ -59,6 +72,14 @@ public final class LabCommand implements Runnable {
         @Option(names = "--base-port", paramLabel = "P", description = "Round r uses port P+r; default 20000")
         int basePort = 20_000;
 
+        @Option(names = "--ordinary", description = "Ordinary dials instead (links up, only A dials B, from its"
+                + " listen port), to compare the resolve time; against crossdial only")
+        boolean ordinary;
+
+        @Option(names = "--warmup", paramLabel = "N", description = "Unreported rounds to run first (the peers'"
+                + " JIT warm-up; they use the ports after the reported rounds'); default 0")
+        int warmup;
+
         @Override
         public Integer call() {
             PrintStream progress = json ? System.err : System.out;
@@ -78,6 +99,14 @@ public final class LabCommand implements Runnable {
                 System.err.println("crossdial: error: --against must be crossdial or js: " + against);
                 return 2;
             }
+            if (warmup < 0 || warmup > 1_000) {
+                System.err.println("crossdial: error: --warmup must be in [0, 1000]: " + warmup);
+                return 2;
+            }
+            if (ordinary && peer != SimopenLab.Against.CROSSDIAL) {
+                System.err.println("crossdial: error: --ordinary runs against crossdial only");
+                return 2;
+            }
             Path dir = null;
             if (peer == SimopenLab.Against.JS) {
                 dir = jsDir != null ? jsDir.toAbsolutePath() : SimopenLab.defaultJsDir();
@@ -90,18 +119,27 @@ public final class LabCommand implements Runnable {
                     return 1;
                 }
             }
-            String title = "simopen crossdial <-> " + peer.label() + ", netns lab (real crossed SYNs)";
+            String title = ordinary ? "ordinary dial crossdial -> crossdial, netns lab (links up, A dials B)"
+                    : "simopen crossdial <-> " + peer.label() + ", netns lab (real crossed SYNs)";
+            List<List<SimopenLab.SideResolve>> resolves = new ArrayList<>();
             LabReport report = new LabReport(title);
             boolean allUsable = true;
             SimopenLab.Config config = new SimopenLab.Config(peer, dir, SimopenLab.jarPeerCommand(), basePort,
                     echoBytes, line -> System.err.println("crossdial lab: " + line));
             progress.println(title + ": starting the lab and both peers");
             try (SimopenLab lab = SimopenLab.open(config)) {
+                for (int w = 1; w <= warmup; w++) {
+                    SimopenLab.Round r = ordinary ? lab.ordinaryDial(pairs + w) : lab.simultaneousOpen(pairs + w);
+                    progress.println("warm-up " + w + "/" + warmup + ": "
+                            + (r.row().usable() ? "usable" : "NOT usable") + resolveText(SimopenLab.resolve(r)));
+                }
                 for (int round = 1; round <= pairs; round++) {
-                    SimopenLab.Round r = lab.simultaneousOpen(round);
+                    SimopenLab.Round r = ordinary ? lab.ordinaryDial(round) : lab.simultaneousOpen(round);
                     SimopenRound row = r.row();
                     report.add(row);
-                    progress.println(progressLine(row, r.port(), pairs));
+                    List<SimopenLab.SideResolve> sides = SimopenLab.resolve(r);
+                    resolves.add(sides);
+                    progress.println(progressLine(row, r.port(), pairs) + resolveText(sides));
                     progress.flush();
                     if (!row.usable()) {
                         allUsable = false;
@@ -115,21 +153,117 @@ public final class LabCommand implements Runnable {
             } catch (RuntimeException e) {
                 String message = e.getMessage() == null ? e.toString() : e.getMessage();
                 System.err.println("crossdial: error: lab run failed: " + message);
-                printReport(report);
+                printReport(report, resolves);
                 return 1;
             }
-            printReport(report);
+            printReport(report, resolves);
             return allUsable && report.rounds().size() == pairs ? 0 : 1;
         }
 
-        private void printReport(LabReport report) {
+        private void printReport(LabReport report, List<List<SimopenLab.SideResolve>> resolves) {
             if (json) {
-                System.out.println(report.toJson());
+                System.out.println(withResolve(report.toJson(), resolves));
             } else {
                 System.out.println();
                 System.out.print(report.toText());
+                System.out.println(resolveSummaryText(resolves));
             }
             System.out.flush();
+        }
+
+        private String withResolve(String reportJson, List<List<SimopenLab.SideResolve>> resolves) {
+            Map<String, Object> m = JsonLines.parseObject(reportJson, reportJson.length(),
+                    JsonLines.BigIntegers.ACCEPT);
+            if (m.get("rounds") instanceof List<?> rounds) {
+                for (int i = 0; i < rounds.size() && i < resolves.size(); i++) {
+                    @SuppressWarnings("unchecked")
+                    Map<String, Object> round = (Map<String, Object>) rounds.get(i);
+                    List<SimopenLab.SideResolve> sides = resolves.get(i);
+                    List<Object> list = new ArrayList<>();
+                    double maxMs = -1;
+                    double maxRtts = -1;
+                    for (SimopenLab.SideResolve side : sides) {
+                        Map<String, Object> one = new LinkedHashMap<>();
+                        one.put("side", side.side());
+                        one.put("resolveMs", round3(side.resolveMs()));
+                        one.put("pingRttMs", round3(side.pingRttMs()));
+                        one.put("resolveRtts", round3(side.resolveRtts()));
+                        list.add(one);
+                        maxMs = Math.max(maxMs, side.resolveMs());
+                        maxRtts = Math.max(maxRtts, side.resolveRtts());
+                    }
+                    round.put("resolveMs", sides.isEmpty() ? null : round3(maxMs));
+                    round.put("resolveRtts", sides.isEmpty() ? null : round3(maxRtts));
+                    round.put("resolve", list);
+                }
+            }
+            if (m.get("summary") instanceof Map<?, ?> summary) {
+                @SuppressWarnings("unchecked")
+                Map<String, Object> sm = (Map<String, Object>) summary;
+                sm.put("resolve", resolveSummary(resolves));
+            }
+            return JsonLines.write(m);
+        }
+
+        private Map<String, Object> resolveSummary(List<List<SimopenLab.SideResolve>> resolves) {
+            List<Double> ms = new ArrayList<>();
+            List<Double> rtts = new ArrayList<>();
+            List<Double> ping = new ArrayList<>();
+            for (List<SimopenLab.SideResolve> sides : resolves) {
+                for (SimopenLab.SideResolve side : sides) {
+                    ms.add(side.resolveMs());
+                    rtts.add(side.resolveRtts());
+                    ping.add(side.pingRttMs());
+                }
+            }
+            Map<String, Object> out = new LinkedHashMap<>();
+            out.put("mode", ordinary ? "ordinary" : "simopen");
+            out.put("samples", ms.size());
+            out.put("medianMs", median(ms));
+            out.put("maxMs", max(ms));
+            out.put("medianRtts", median(rtts));
+            out.put("maxRtts", max(rtts));
+            out.put("medianPingRttMs", median(ping));
+            return out;
+        }
+
+        private String resolveSummaryText(List<List<SimopenLab.SideResolve>> resolves) {
+            Map<String, Object> s = resolveSummary(resolves);
+            if (((Integer) s.get("samples")) == 0) {
+                return "resolve (TCP connected -> usable): not measured";
+            }
+            return String.format(Locale.ROOT, "resolve (TCP connected -> usable, %s, %d sides): ms median %s / max %s,"
+                    + " round trips median %s / max %s (ping RTT median %s ms)", s.get("mode"), s.get("samples"),
+                    s.get("medianMs"), s.get("maxMs"), s.get("medianRtts"), s.get("maxRtts"),
+                    s.get("medianPingRttMs"));
+        }
+
+        private static String resolveText(List<SimopenLab.SideResolve> sides) {
+            StringBuilder sb = new StringBuilder();
+            for (SimopenLab.SideResolve side : sides) {
+                sb.append(String.format(Locale.ROOT, "  resolve %s %.1f ms (%.1f RTT of %.3f ms)", side.side(),
+                        side.resolveMs(), side.resolveRtts(), side.pingRttMs()));
+            }
+            return sb.toString();
+        }
+
+        private static Double median(List<Double> values) {
+            if (values.isEmpty()) {
+                return null;
+            }
+            List<Double> sorted = new ArrayList<>(values);
+            sorted.sort(null);
+            int n = sorted.size();
+            double m = n % 2 == 1 ? sorted.get(n / 2) : (sorted.get(n / 2 - 1) + sorted.get(n / 2)) / 2;
+            return round3(m);
+        }
+
+        private static Double max(List<Double> values) {
+            return values.isEmpty() ? null : round3(values.stream().mapToDouble(Double::doubleValue).max().getAsDouble());
+        }
+
+        private static double round3(double v) {
+            return Math.round(v * 1000) / 1000.0;
         }
 
         private static String progressLine(SimopenRound row, int port, int pairs) {

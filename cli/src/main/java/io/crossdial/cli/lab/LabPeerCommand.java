@@ -63,9 +63,12 @@ import picocli.CommandLine.Option;
  * A malformed command answers {@code {"event":"error","message":..}}; end of stdin closes the host and exits.
  * {@code usableMs} runs from the {@code Host.dial} call to the upgraded connection (JVM start-up is not in
  * it). For the lab's timeline the {@code dialed} event also carries wall-clock instants in epoch microseconds
- * ({@code dialAtUs}, {@code tcpEstablishedAtUs} as seen in {@code /proc/net/tcp}, {@code usableAtUs},
- * {@code pingAtUs}, {@code echoDoneAtUs}) and {@code resolvedAfterConnectMs} (from TCP connect to the role
- * resolution).
+ * ({@code dialAtUs}, {@code tcpEstablishedAtUs} as seen in {@code /proc/net/tcp}, {@code usableAtUs} taken
+ * on the event loop when the dial future completed, {@code pingAtUs}, {@code echoDoneAtUs}),
+ * {@code resolvedAfterConnectMs} (from TCP connect to the role resolution), {@code connectedToUsableMs}
+ * ({@code usableAtUs - tcpEstablishedAtUs} in ms, sub-millisecond resolution as {@code /proc} is polled every
+ * 250 us by a thread above the event loops' priority; null after a redial or when the connect was not seen) and {@code pingRttMinMs} (the smallest
+ * of {@value #RTT_PINGS} pings on the connection, the first of which is {@code pingRttMs}).
  */
 @Command(name = "lab-peer", mixinStandardHelpOptions = true, hidden = true,
         description = "A crossdial peer driven by JSON lines on stdin (for the network-namespace lab)")
@@ -76,6 +79,8 @@ public final class LabPeerCommand implements Callable<Integer> {
     static final Duration CHECK_TIMEOUT = Duration.ofSeconds(10);
     /** How long {@code dial} waits to see its socket in SYN_SENT before it says {@code dialing} anyway. */
     static final Duration CONNECTING_WAIT = Duration.ofSeconds(5);
+    /** How many pings {@code pingRttMinMs} is the smallest of (the first one is {@code pingRttMs}). */
+    static final int RTT_PINGS = 5;
     /** The largest echo a dial command may ask for. */
     static final int MAX_ECHO_BYTES = 64 << 20;
 
@@ -211,15 +216,18 @@ public final class LabPeerCommand implements Callable<Integer> {
         long dialAtUs = nowMicros();
         long start = System.nanoTime();
         Future<Connection> future = h.dial(addr);
+        // the instant the upgrade completed, taken on the event loop (not after a worker thread woke up)
+        java.util.concurrent.atomic.AtomicLong doneAtUs = new java.util.concurrent.atomic.AtomicLong();
+        future.addListener(f -> doneAtUs.compareAndSet(0, nowMicros()));
         // connect() runs on an event loop: tell the controller only once the SYN is out (SYN_SENT), so that
         // the links do not come up before both sockets are connecting
         boolean synSent = watch.awaitConnecting(future, CONNECTING_WAIT);
         emit(event("dialing").with("synSent", synSent).with("synSentAtUs", watch.synSentAtUs()));
-        work.execute(() -> finishDial(h, future, start, dialAtUs, (int) echoBytes, watch));
+        work.execute(() -> finishDial(h, future, start, dialAtUs, doneAtUs, (int) echoBytes, watch));
     }
 
-    private void finishDial(Host h, Future<Connection> future, long start, long dialAtUs, int echoBytes,
-            TcpStateWatch watch) {
+    private void finishDial(Host h, Future<Connection> future, long start, long dialAtUs,
+            java.util.concurrent.atomic.AtomicLong doneAtUs, int echoBytes, TcpStateWatch watch) {
         Event e = event("dialed");
         Connection c;
         try {
@@ -233,8 +241,13 @@ public final class LabPeerCommand implements Callable<Integer> {
             return;
         }
         long usableNanos = System.nanoTime() - start;
-        long usableAtUs = nowMicros();
+        long usableAtUs = doneAtUs.get() != 0 ? doneAtUs.get() : nowMicros();
         watch.stop();
+        Long establishedAtUs = watch.establishedAtUs();
+        // the watched socket is the one from the listen port to the dialed port: after a redial the usable
+        // connection is another one, whose connect instant is unknown
+        Double connectedToUsableMs = establishedAtUs == null || c.redials() > 0
+                ? null : (usableAtUs - establishedAtUs) / 1e3;
         SimopenResult r = c.simopen();
         boolean detected = r != null && r.simultaneousOpen();
         String resolution = c.redials() > 0 ? "redial" : detected ? "in-band" : "none";
@@ -257,14 +270,21 @@ public final class LabPeerCommand implements Callable<Integer> {
                 .with("remotePeer", c.remotePeer().toString())
                 .with("security", c.security()).with("muxer", c.muxer())
                 .with("dialAtUs", dialAtUs).with("tcpEstablishedAtUs", watch.establishedAtUs())
-                .with("usableAtUs", usableAtUs);
+                .with("usableAtUs", usableAtUs)
+                .with("connectedToUsableMs", connectedToUsableMs);
         List<String> errors = new ArrayList<>();
         try {
             PingClient ping = Host.await(c.newStream(s -> new PingClient(s, CHECK_TIMEOUT), ProtocolIds.PING),
                     CHECK_TIMEOUT.toMillis(), "ping stream");
             long rtt = Host.await(ping.ping(), CHECK_TIMEOUT.toMillis(), "ping");
+            long pingAtUs = nowMicros();
+            long minRtt = rtt;
+            for (int i = 1; i < RTT_PINGS; i++) {
+                minRtt = Math.min(minRtt, Host.await(ping.ping(), CHECK_TIMEOUT.toMillis(), "ping"));
+            }
             ping.close();
-            e.with("ping", true).with("pingRttMs", rtt / 1e6).with("pingAtUs", nowMicros());
+            e.with("ping", true).with("pingRttMs", rtt / 1e6).with("pingAtUs", pingAtUs)
+                    .with("pingRttMinMs", minRtt / 1e6);
         } catch (RuntimeException ex) {
             e.with("ping", false);
             errors.add("ping: " + oneLine(ex));
@@ -357,7 +377,7 @@ public final class LabPeerCommand implements Callable<Integer> {
     }
 
     /**
-     * Watches this namespace's {@code /proc/net/tcp} and {@code tcp6} (NIO sockets are dual-stack) every millisecond, from the dial until the dial is done,
+     * Watches this namespace's {@code /proc/net/tcp} and {@code tcp6} (NIO sockets are dual-stack) every 250 us, from the dial until the dial is done,
      * for the socket from the listen port to the dialed port: when it entered SYN_SENT (its connect() was
      * issued) and when it was first seen ESTABLISHED or past it (the kernel completed the crossed handshake), in epoch
      * microseconds (null if not seen).
@@ -365,6 +385,7 @@ public final class LabPeerCommand implements Callable<Integer> {
     private static final class TcpStateWatch {
         private static final List<Path> PROC_NET_TCP = List.of(Path.of("/proc/net/tcp"), Path.of("/proc/net/tcp6"));
         private static final long MAX_WATCH_NANOS = TimeUnit.SECONDS.toNanos(15);
+        private static final long POLL_NANOS = TimeUnit.MICROSECONDS.toNanos(250);
         private static final String SYN_RECV = "03";
         private static final String SYN_SENT = "02";
         private final String localPortHex;
@@ -384,6 +405,9 @@ public final class LabPeerCommand implements Callable<Integer> {
             if (localPort > 0 && Files.isReadable(PROC_NET_TCP.get(0))) {
                 Thread t = new Thread(w::run, "lab-peer-tcp-watch");
                 t.setDaemon(true);
+                // above the event loops, so that a busy host does not delay seeing ESTABLISHED (the lab starts
+                // the peer with -XX:ThreadPriorityPolicy=1 as root, which makes Java priorities nice values)
+                t.setPriority(Thread.MAX_PRIORITY);
                 t.start();
             } else {
                 w.stop();
@@ -417,7 +441,10 @@ public final class LabPeerCommand implements Callable<Integer> {
                             return;
                         }
                     }
-                    Thread.sleep(1);
+                    java.util.concurrent.locks.LockSupport.parkNanos(POLL_NANOS);
+                    if (Thread.interrupted()) {
+                        throw new InterruptedException();
+                    }
                 }
             } catch (IOException e) {
                 // no /proc view: nothing to report

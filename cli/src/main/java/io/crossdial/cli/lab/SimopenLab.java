@@ -108,6 +108,74 @@ public final class SimopenLab implements AutoCloseable {
             long dialsSentAtUs, long linksUpAtUs) {
     }
 
+    /**
+     * How long one side took from TCP connected to a usable upgraded connection, and that in round trips.
+     *
+     * @param side "A" or "B"
+     * @param resolveMs from the round's TCP-connected instant ({@link #resolve}) to this side's dial future
+     *     completing with the upgraded connection, ms
+     * @param pingRttMs the smallest ping round trip measured on the same connection right after, ms
+     * @param resolveRtts {@code resolveMs / pingRttMs}
+     */
+    public record SideResolve(String side, double resolveMs, double pingRttMs, double resolveRtts) {
+    }
+
+    /**
+     * The resolve figures of one round, for each crossdial side that dialed (both in a simultaneous open,
+     * only A in an ordinary dial, where B accepted).
+     *
+     * <p>The TCP-connected instant is the earliest of, over those sides: the socket first seen ESTABLISHED in
+     * {@code /proc/net/tcp} ({@code tcpEstablishedAtUs}, polled, so possibly late when the host is busy) and
+     * {@code usableAtUs - resolvedAfterConnectMs} (the role resolution's own clock starts at the channel's
+     * {@code channelActive} on the event loop, so this is never earlier than the real connect). Both are
+     * upper bounds of the connect instant; the crossed connections of a simultaneous open complete within one
+     * round trip of each other. So {@code resolveMs} is, if anything, slightly short. Rounds with a redial are
+     * not measured (the watched socket is not the usable one).
+     *
+     * @param round the round
+     * @return the sides' figures, A first; empty when nothing was measured
+     */
+    public static List<SideResolve> resolve(Round round) {
+        List<Map<String, Object>> sides = new ArrayList<>();
+        List<String> names = new ArrayList<>();
+        addSide(sides, names, "A", round.a());
+        if (round.linksUpAtUs() != 0) {
+            addSide(sides, names, "B", round.b());
+        }
+        double connectedAtUs = Double.MAX_VALUE;
+        for (Map<String, Object> e : sides) {
+            if (e.get("tcpEstablishedAtUs") instanceof Number n) {
+                connectedAtUs = Math.min(connectedAtUs, n.doubleValue());
+            }
+            if (e.get("resolvedAfterConnectMs") instanceof Number n) {
+                connectedAtUs = Math.min(connectedAtUs, ((Number) e.get("usableAtUs")).doubleValue()
+                        - n.doubleValue() * 1e3);
+            }
+        }
+        List<SideResolve> out = new ArrayList<>();
+        if (connectedAtUs == Double.MAX_VALUE) {
+            return out;
+        }
+        for (int i = 0; i < sides.size(); i++) {
+            Map<String, Object> e = sides.get(i);
+            Object rtt = e.get("pingRttMinMs") instanceof Number n ? n : e.get("pingRttMs");
+            if (rtt instanceof Number r && r.doubleValue() > 0) {
+                double ms = (((Number) e.get("usableAtUs")).doubleValue() - connectedAtUs) / 1e3;
+                out.add(new SideResolve(names.get(i), ms, r.doubleValue(), ms / r.doubleValue()));
+            }
+        }
+        return out;
+    }
+
+    private static void addSide(List<Map<String, Object>> sides, List<String> names, String name,
+            Map<String, Object> dialed) {
+        if (dialed != null && LabJson.flag(dialed, "ok") && LabJson.number(dialed, "redials", 0) == 0
+                && dialed.get("usableAtUs") instanceof Number) {
+            sides.add(dialed);
+            names.add(name);
+        }
+    }
+
     private final Config config;
     private final NetnsLab lab;
     private final List<LabPeer> peers = new ArrayList<>();
@@ -460,6 +528,10 @@ public final class SimopenLab implements AutoCloseable {
         String leak = System.getProperty("io.netty.leakDetection.level");
         if (leak != null) {
             argv.add("-Dio.netty.leakDetection.level=" + leak);
+        }
+        if ("root".equals(System.getProperty("user.name"))) {
+            // lets the lab-peer's TCP state watch run at a higher OS priority than the event loops
+            argv.add("-XX:ThreadPriorityPolicy=1");
         }
         argv.addAll(List.of("-Xmx256m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Xshare:auto"));
         return argv;
