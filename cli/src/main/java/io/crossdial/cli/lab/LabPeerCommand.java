@@ -66,9 +66,11 @@ import picocli.CommandLine.Option;
  * ({@code dialAtUs}, {@code tcpEstablishedAtUs} as seen in {@code /proc/net/tcp}, {@code usableAtUs} taken
  * on the event loop when the dial future completed, {@code pingAtUs}, {@code echoDoneAtUs}),
  * {@code resolvedAfterConnectMs} (from TCP connect to the role resolution), {@code connectedToUsableMs}
- * ({@code usableAtUs - tcpEstablishedAtUs} in ms, sub-millisecond resolution as {@code /proc} is polled every
- * 250 us by a thread above the event loops' priority; null after a redial or when the connect was not seen) and {@code pingRttMinMs} (the smallest
- * of {@value #RTT_PINGS} pings on the connection, the first of which is {@code pingRttMs}).
+ * ({@code usableAtUs - tcpEstablishedAtUs} in ms; {@code /proc} is polled every 250 us, but on a busy host the
+ * poll can see ESTABLISHED several ms late, so this is a lower bound: {@code SimopenLab.resolve} combines it with
+ * {@code resolvedAfterConnectMs} and the other side's figures; null after a redial or when the connect was not
+ * seen) and {@code pingRttMinMs} (the smallest of {@value #RTT_PINGS} pings on the connection, the first of
+ * which is {@code pingRttMs}).
  */
 @Command(name = "lab-peer", mixinStandardHelpOptions = true, hidden = true,
         description = "A crossdial peer driven by JSON lines on stdin (for the network-namespace lab)")
