@@ -204,6 +204,38 @@ class NoiseGatherTest {
         }
     }
 
+    @Test
+    void compositePlaintextEncryptsToTheSameBytesAsContiguousPlaintext() {
+        byte[] key = random(CipherState.KEY_BYTES, 7);
+        byte[] plain = random(65519, 8);
+        CipherState contiguous = new CipherState();
+        CipherState gathered = new CipherState();
+        contiguous.initializeKey(key);
+        gathered.initializeKey(key);
+        ByteBuf whole = Unpooled.wrappedBuffer(plain);
+        ByteBuf composite = Unpooled.compositeBuffer()
+                .addComponent(true, Unpooled.copiedBuffer(plain, 0, 12))
+                .addComponent(true, Unpooled.directBuffer(65519).writeBytes(plain, 12, 65519 - 12 - 5))
+                .addComponent(true, Unpooled.copiedBuffer(plain, 65519 - 5, 5));
+        ByteBuf a = Unpooled.buffer();
+        ByteBuf b = Unpooled.buffer();
+        try {
+            for (int k = 0; k < 2; k++) {
+                a.clear();
+                b.clear();
+                contiguous.encrypt(whole, 0, plain.length, a);
+                gathered.encrypt(composite, 0, plain.length, b);
+                assertEquals(plain.length + CipherState.TAG_BYTES, b.readableBytes());
+                assertEquals(a, b, "message " + k);
+            }
+        } finally {
+            whole.release();
+            composite.release();
+            a.release();
+            b.release();
+        }
+    }
+
     /** One write: its size and whether a flush follows it. */
     record Write(int size, boolean flush) {}
 
