@@ -39,6 +39,7 @@ final class CipherState {
     static final long MAX_NONCE = -1L;
 
     private static final byte[] NO_AD = new byte[0];
+    private static final ByteBuffer EMPTY_INPUT = ByteBuffer.allocate(0);
 
     private SecretKeySpec key;
     private long nonce;
@@ -154,7 +155,8 @@ final class CipherState {
     /**
      * Encrypts {@code length} readable bytes of {@code in} starting at {@code index} with empty associated
      * data (a Noise transport message) and appends ciphertext and tag to {@code out}. Neither buffer's
-     * reference count nor {@code in}'s indices change.
+     * reference count nor {@code in}'s indices change. A composite {@code in} is encrypted component by
+     * component (one AEAD run, no copy of the plaintext).
      *
      * @throws NoiseException if there is no key or the nonce is exhausted
      */
@@ -164,10 +166,20 @@ final class CipherState {
         out.ensureWritable(length + TAG_BYTES);
         ByteBuffer dst = out.nioBuffer(out.writerIndex(), length + TAG_BYTES);
         try {
-            int written = cipher.doFinal(in.nioBuffer(index, length), dst);
+            int written;
+            if (in.nioBufferCount() == 1) {
+                written = cipher.doFinal(in.nioBuffer(index, length), dst);
+            } else {
+                written = 0;
+                for (ByteBuffer segment : in.nioBuffers(index, length)) {
+                    written += cipher.update(segment, dst);
+                }
+                written += cipher.doFinal(EMPTY_INPUT.duplicate(), dst);
+            }
             out.writerIndex(out.writerIndex() + written);
             nonce++;
         } catch (GeneralSecurityException e) {
+            cipher = newCipher();
             throw new NoiseException("noise: encryption failed", e);
         }
     }

@@ -18,11 +18,12 @@ import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelDuplexHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelPromise;
+import io.netty.channel.CoalescingBufferQueue;
 import io.netty.handler.codec.ByteToMessageDecoder;
 import io.netty.handler.codec.UnsupportedMessageTypeException;
 import io.netty.util.ReferenceCountUtil;
-import io.netty.util.concurrent.PromiseCombiner;
 import io.netty.util.concurrent.ScheduledFuture;
+import java.nio.channels.ClosedChannelException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
 import java.util.List;
@@ -49,9 +50,16 @@ import org.slf4j.LoggerFactory;
  * they share none (the muxer is then negotiated with multistream-select).
  *
  * <h2>Transport</h2>
- * Inbound frames are decrypted and fired as plaintext {@code ByteBuf}s (one per non-empty frame); outbound
- * {@code ByteBuf}s are split into chunks of at most {@value NoiseFrames#MAX_PLAINTEXT_BYTES} bytes and each
- * written as one frame. Writes issued before the handshake completes are queued and sent encrypted after.
+ * Inbound frames are decrypted and fired as plaintext {@code ByteBuf}s (one per non-empty frame). Outbound
+ * {@code ByteBuf}s are gathered until {@code flush()}, which encrypts the gathered plaintext as one byte
+ * stream into as few frames as possible, each carrying at most {@value NoiseFrames#MAX_PLAINTEXT_BYTES}
+ * bytes (so a 12-byte yamux header and its 65536-byte body become two frames, not three). Frame boundaries
+ * therefore need not match write boundaries; the wire format is unchanged. Gathering is bounded: once more
+ * than {@value #EAGER_ENCRYPT_BYTES} bytes are pending, full frames are encrypted and written (unflushed)
+ * at once. Each write's promise completes when the frame carrying its last byte has been written, and fails
+ * if that frame fails; gathered writes are counted as pending outbound bytes (channel writability). Writes
+ * issued before the handshake completes are queued and sent encrypted (and flushed) after it. Writes
+ * gathered but not flushed when the channel is closed fail with {@code ClosedChannelException}.
  *
  * <h2>Failures</h2>
  * Every failure (malformed or oversized frame, authentication failure, bad payload, signature or peer ID,
@@ -60,7 +68,8 @@ import org.slf4j.LoggerFactory;
  *
  * <h2>Reference counting</h2>
  * The handler takes ownership of every inbound {@code ByteBuf} (accumulated until a frame is complete, then
- * released) and of every outbound {@code ByteBuf} (released once encrypted). Each plaintext buffer fired
+ * released) and of every outbound {@code ByteBuf} (released once all its bytes are encrypted, or when its
+ * write fails). Each plaintext buffer fired
  * inbound and each frame written outbound is a new buffer owned by its receiver.
  *
  * <p>Not thread-safe: Netty calls it on the channel's event loop only.
@@ -71,6 +80,8 @@ final class NoiseHandler extends ChannelDuplexHandler {
     static final byte[] STATIC_KEY_SIGNATURE_PREFIX =
             "noise-libp2p-static-key:".getBytes(StandardCharsets.UTF_8);
     private static final byte[] EMPTY = new byte[0];
+    /** Pending outbound plaintext above which full frames are encrypted before {@code flush()}: 1 MiB. */
+    static final int EAGER_ENCRYPT_BYTES = 1 << 20;
 
     /** Handler life cycle; {@code FAILED} is terminal. */
     enum State {
@@ -91,6 +102,9 @@ final class NoiseHandler extends ChannelDuplexHandler {
     private final SecurityContext context;
     private final int maxFrameBytes;
     private final ArrayDeque<PendingWrite> pendingWrites = new ArrayDeque<>();
+    /** Plaintext written after the handshake and not yet encrypted, with its promises; null until then. */
+    private CoalescingBufferQueue gathered;
+    private boolean closed;
     private State state = State.NEW;
     private HandshakeState handshake;
     private CipherState sendCipher;
@@ -282,6 +296,7 @@ final class NoiseHandler extends ChannelDuplexHandler {
         receiveCipher = ciphers[1];
         handshake = null;
         state = State.TRANSPORT;
+        gathered = new CoalescingBufferQueue(ctx.channel(), 4, true);
         cancelTimeout();
         List<String> local = context.muxerProtocols();
         String earlyMuxer = context.role() == Role.INITIATOR
@@ -294,7 +309,7 @@ final class NoiseHandler extends ChannelDuplexHandler {
             while (state == State.TRANSPORT && (w = pendingWrites.poll()) != null) {
                 write(ctx, w.msg(), w.promise());
             }
-            ctx.flush();
+            flush(ctx);
         }
     }
 
@@ -346,8 +361,14 @@ final class NoiseHandler extends ChannelDuplexHandler {
     public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) {
         switch (state) {
             case TRANSPORT -> {
-                if (msg instanceof ByteBuf buf) {
-                    writeEncrypted(ctx, buf, promise);
+                if (closed) {
+                    ReferenceCountUtil.safeRelease(msg);
+                    promise.tryFailure(new ClosedChannelException());
+                } else if (msg instanceof ByteBuf buf) {
+                    gathered.add(buf, promise);
+                    if (gathered.readableBytes() > EAGER_ENCRYPT_BYTES) {
+                        encryptGathered(ctx, false);
+                    }
                 } else {
                     ReferenceCountUtil.safeRelease(msg);
                     promise.tryFailure(new UnsupportedMessageTypeException(msg, ByteBuf.class));
@@ -361,41 +382,40 @@ final class NoiseHandler extends ChannelDuplexHandler {
         }
     }
 
-    private void writeEncrypted(ChannelHandlerContext ctx, ByteBuf msg, ChannelPromise promise) {
-        ByteBuf frame = null;
-        try {
-            int length = msg.readableBytes();
-            if (length == 0) {
-                ctx.write(Unpooled.EMPTY_BUFFER, promise);
-                return;
-            }
-            int frames = (length + NoiseFrames.MAX_PLAINTEXT_BYTES - 1) / NoiseFrames.MAX_PLAINTEXT_BYTES;
-            PromiseCombiner combiner = frames > 1 ? new PromiseCombiner(ctx.executor()) : null;
-            for (int offset = 0; offset < length; offset += NoiseFrames.MAX_PLAINTEXT_BYTES) {
-                int n = Math.min(NoiseFrames.MAX_PLAINTEXT_BYTES, length - offset);
+    /**
+     * Encrypts gathered plaintext into frames of at most {@value NoiseFrames#MAX_PLAINTEXT_BYTES} bytes and
+     * writes them (without flushing).
+     *
+     * @param all true: everything gathered (the last frame may be short); false: only full frames
+     */
+    private void encryptGathered(ChannelHandlerContext ctx, boolean all) {
+        while (state == State.TRANSPORT && !gathered.isEmpty()
+                && (all || gathered.readableBytes() >= NoiseFrames.MAX_PLAINTEXT_BYTES)) {
+            ChannelPromise promise = ctx.newPromise();
+            ByteBuf plaintext = gathered.remove(NoiseFrames.MAX_PLAINTEXT_BYTES, promise);
+            ByteBuf frame = null;
+            try {
+                int n = plaintext.readableBytes();
+                if (n == 0) {
+                    ctx.write(Unpooled.EMPTY_BUFFER, promise);
+                    continue;
+                }
                 frame = ctx.alloc().buffer(NoiseFrames.LENGTH_BYTES + n + CipherState.TAG_BYTES);
                 NoiseFrames.writeLength(frame, n + CipherState.TAG_BYTES);
-                sendCipher.encrypt(msg, msg.readerIndex() + offset, n, frame);
+                sendCipher.encrypt(plaintext, plaintext.readerIndex(), n, frame);
                 ByteBuf out = frame;
                 frame = null;
-                if (combiner == null) {
-                    ctx.write(out, promise);
-                } else {
-                    combiner.add(ctx.write(out));
+                ctx.write(out, promise);
+            } catch (RuntimeException e) {
+                if (frame != null) {
+                    frame.release();
                 }
+                NoiseException cause = wrap(e);
+                promise.tryFailure(cause);
+                fail(ctx, cause);
+            } finally {
+                plaintext.release();
             }
-            if (combiner != null) {
-                combiner.finish(promise);
-            }
-        } catch (RuntimeException e) {
-            if (frame != null) {
-                frame.release();
-            }
-            NoiseException cause = wrap(e);
-            promise.tryFailure(cause);
-            fail(ctx, cause);
-        } finally {
-            msg.release();
         }
     }
 
@@ -403,8 +423,18 @@ final class NoiseHandler extends ChannelDuplexHandler {
     public void flush(ChannelHandlerContext ctx) {
         // During the handshake queued writes are flushed once it completes; handshake messages flush themselves.
         if (state == State.TRANSPORT || state == State.FAILED) {
+            if (state == State.TRANSPORT && !closed) {
+                encryptGathered(ctx, true);
+            }
             ctx.flush();
         }
+    }
+
+    @Override
+    public void close(ChannelHandlerContext ctx, ChannelPromise promise) {
+        closed = true;
+        failGathered(new ClosedChannelException());
+        ctx.close(promise);
     }
 
     @Override
@@ -415,6 +445,8 @@ final class NoiseHandler extends ChannelDuplexHandler {
         } else {
             releaseCumulation();
         }
+        closed = true;
+        failGathered(new ClosedChannelException());
         ctx.fireChannelInactive();
     }
 
@@ -434,7 +466,9 @@ final class NoiseHandler extends ChannelDuplexHandler {
         cancelTimeout();
         releaseCumulation();
         handshake = null;
-        failPendingWrites(failure != null ? failure : new NoiseException("noise: handler removed"));
+        NoiseException cause = failure != null ? failure : new NoiseException("noise: handler removed");
+        failPendingWrites(cause);
+        failGathered(cause);
     }
 
     private void fail(ChannelHandlerContext ctx, NoiseException cause) {
@@ -449,6 +483,7 @@ final class NoiseHandler extends ChannelDuplexHandler {
         sendCipher = null;
         receiveCipher = null;
         failPendingWrites(cause);
+        failGathered(cause);
         ctx.fireExceptionCaught(cause);
         ctx.close();
     }
@@ -473,6 +508,12 @@ final class NoiseHandler extends ChannelDuplexHandler {
         while ((w = pendingWrites.poll()) != null) {
             ReferenceCountUtil.safeRelease(w.msg());
             w.promise().tryFailure(cause);
+        }
+    }
+
+    private void failGathered(Throwable cause) {
+        if (gathered != null && !gathered.isEmpty()) {
+            gathered.releaseAndFailAll(cause);
         }
     }
 
