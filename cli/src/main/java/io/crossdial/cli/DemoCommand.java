@@ -24,7 +24,7 @@ import picocli.CommandLine.Option;
  * between two peer processes ({@link LabDemo}); elsewhere a loopback test mode upgrades both ends of one TCP
  * connection as dialers, and the first lines say why.
  */
-@Command(name = "demo", mixinStandardHelpOptions = true, description = "Show a TCP simultaneous open resolved in-band, as a timeline")
+@Command(name = "demo", mixinStandardHelpOptions = true, versionProvider = Main.Version.class, description = "Show a TCP simultaneous open resolved in-band, as a timeline")
 final class DemoCommand implements Callable<Integer> {
     static final long TIMEOUT_MILLIS = 30_000;
 

@@ -20,7 +20,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /** {@code crossdial dial MA}: dial, ping 3 times, echo N random bytes and compare them. */
-@Command(name = "dial", mixinStandardHelpOptions = true, description = "Dial a peer, ping it 3 times and echo random bytes over /echo/1.0.0")
+@Command(name = "dial", mixinStandardHelpOptions = true, versionProvider = Main.Version.class, description = "Dial a peer, ping it 3 times and echo random bytes over /echo/1.0.0")
 final class DialCommand implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "MULTIADDR", description = "e.g. /ip4/127.0.0.1/tcp/4001/p2p/12D3KooW...")
     String target;

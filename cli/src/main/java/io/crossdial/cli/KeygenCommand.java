@@ -12,7 +12,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /** {@code crossdial keygen --out FILE}: writes a new Ed25519 identity key and prints its peer ID. */
-@Command(name = "keygen", mixinStandardHelpOptions = true, description = "Write a new Ed25519 identity key (protobuf PrivateKey) and print its peer ID")
+@Command(name = "keygen", mixinStandardHelpOptions = true, versionProvider = Main.Version.class, description = "Write a new Ed25519 identity key (protobuf PrivateKey) and print its peer ID")
 final class KeygenCommand implements Callable<Integer> {
     @Option(names = "--out", required = true, paramLabel = "FILE", description = "Where to write the key (mode 600)")
     Path out;

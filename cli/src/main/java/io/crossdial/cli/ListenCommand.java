@@ -15,7 +15,7 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** {@code crossdial listen}: serves ping, identify, echo and perf until stopped. */
-@Command(name = "listen", mixinStandardHelpOptions = true, description = "Listen and serve /ipfs/ping/1.0.0, /ipfs/id/1.0.0, /echo/1.0.0 and /perf/1.0.0")
+@Command(name = "listen", mixinStandardHelpOptions = true, versionProvider = Main.Version.class, description = "Listen and serve /ipfs/ping/1.0.0, /ipfs/id/1.0.0, /echo/1.0.0 and /perf/1.0.0")
 final class ListenCommand implements Callable<Integer> {
     @Option(names = "--listen", paramLabel = "MULTIADDR",
             description = "Listen address (repeatable); default /ip4/0.0.0.0/tcp/0")

@@ -10,7 +10,7 @@ import picocli.CommandLine.Option;
  * The {@code crossdial} command. Exit codes: 0 success, 1 failure (one line on stderr), 2 usage error.
  * With {@code --verbose} a failure also prints its stack trace.
  */
-@Command(name = "crossdial", mixinStandardHelpOptions = true, version = "crossdial 0.1.0",
+@Command(name = "crossdial", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "libp2p over TCP with simultaneous-open resolution: listen, dial, ping, echo, perf.",
         subcommands = {KeygenCommand.class, ListenCommand.class, DialCommand.class, PerfCommand.class,
                 DemoCommand.class, io.crossdial.cli.lab.LabCommand.class,
@@ -25,6 +25,15 @@ public final class Main implements Runnable {
     private static final java.util.logging.Logger BOUNCY_CASTLE_LOG = java.util.logging.Logger.getLogger("org.bouncycastle");
 
     private Main() {}
+
+    /** The version every command prints for {@code -V}. */
+    public static final class Version implements CommandLine.IVersionProvider {
+        @Override
+        public String[] getVersion() {
+            return new String[] {"crossdial 0.1.0 (JVM " + System.getProperty("java.vm.name") + " "
+                    + Runtime.version() + ")"};
+        }
+    }
 
     @Override
     public void run() {

@@ -15,7 +15,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /** {@code crossdial perf MA}: a /perf/1.0.0 client (libp2p/specs perf/perf.md). */
-@Command(name = "perf", mixinStandardHelpOptions = true, description = "Measure throughput with /perf/1.0.0: upload, then download")
+@Command(name = "perf", mixinStandardHelpOptions = true, versionProvider = Main.Version.class, description = "Measure throughput with /perf/1.0.0: upload, then download")
 final class PerfCommand implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "MULTIADDR", description = "the perf server")
     String target;

@@ -22,7 +22,7 @@ import picocli.CommandLine.Option;
  * {@code crossdial lab ...}: experiments in the network-namespace lab (needs root and iproute2).
  * Its one experiment so far is {@link Simopen simopen}.
  */
-@Command(name = "lab", mixinStandardHelpOptions = true, description = "Experiments in a network-namespace lab (needs root and iproute2)",
+@Command(name = "lab", mixinStandardHelpOptions = true, versionProvider = io.crossdial.cli.Main.Version.class, description = "Experiments in a network-namespace lab (needs root and iproute2)",
         subcommands = {LabCommand.Simopen.class})
 public final class LabCommand implements Runnable {
     @CommandLine.Spec
@@ -45,7 +45,7 @@ public final class LabCommand implements Runnable {
      * {@code medianRtts}, {@code maxRtts}, {@code medianPingRttMs}, over all sides of all rounds).
      * {@code --ordinary} runs ordinary dials (only A dials, links up) instead, for comparison.
      */
-    @Command(name = "simopen", mixinStandardHelpOptions = true, description = {
+    @Command(name = "simopen", mixinStandardHelpOptions = true, versionProvider = io.crossdial.cli.Main.Version.class, description = {
         "Run N TCP simultaneous opens (crossed SYNs) between two peers in network namespaces and report,",
         "per round, detection, resolution, ms to a usable connection, same 4-tuple, ping and echo."})
     public static final class Simopen implements Callable<Integer> {

@@ -72,7 +72,7 @@ import picocli.CommandLine.Option;
  * seen) and {@code pingRttMinMs} (the smallest of {@value #RTT_PINGS} pings on the connection, the first of
  * which is {@code pingRttMs}).
  */
-@Command(name = "lab-peer", mixinStandardHelpOptions = true, hidden = true,
+@Command(name = "lab-peer", mixinStandardHelpOptions = true, versionProvider = io.crossdial.cli.Main.Version.class, hidden = true,
         description = "A crossdial peer driven by JSON lines on stdin (for the network-namespace lab)")
 public final class LabPeerCommand implements Callable<Integer> {
     /** How long a dial, with its redials, may take before the peer reports it failed. */
