@@ -164,6 +164,29 @@ final class CipherState {
         requireKey();
         init(Cipher.ENCRYPT_MODE, NO_AD);
         out.ensureWritable(length + TAG_BYTES);
+        if (out.hasArray()) {
+            // Array path: the JDK's ByteBuffer path allocates a temporary array per message and copies through
+            // it; here a direct plaintext is copied once into out's array and encrypted in place.
+            byte[] dstArray = out.array();
+            int dstOffset = out.arrayOffset() + out.writerIndex();
+            byte[] srcArray = dstArray;
+            int srcOffset = dstOffset;
+            if (in.hasArray()) {
+                srcArray = in.array();
+                srcOffset = in.arrayOffset() + index;
+            } else {
+                in.getBytes(index, dstArray, dstOffset, length);
+            }
+            try {
+                int written = cipher.doFinal(srcArray, srcOffset, length, dstArray, dstOffset);
+                out.writerIndex(out.writerIndex() + written);
+                nonce++;
+            } catch (GeneralSecurityException e) {
+                cipher = newCipher();
+                throw new NoiseException("noise: encryption failed", e);
+            }
+            return;
+        }
         ByteBuffer dst = out.nioBuffer(out.writerIndex(), length + TAG_BYTES);
         try {
             int written;
@@ -198,6 +221,34 @@ final class CipherState {
             throw new NoiseException("noise: transport message of " + length + " bytes is shorter than the 16-byte tag");
         }
         init(Cipher.DECRYPT_MODE, NO_AD);
+        if (out.hasArray()) {
+            // Array path (see encrypt): a direct ciphertext is copied once into out's array (room for the tag
+            // too, which is never exposed: writerIndex only moves by the plaintext length) and decrypted in place.
+            out.ensureWritable(length);
+            byte[] dstArray = out.array();
+            int dstOffset = out.arrayOffset() + out.writerIndex();
+            byte[] srcArray = dstArray;
+            int srcOffset = dstOffset;
+            if (in.hasArray()) {
+                srcArray = in.array();
+                srcOffset = in.arrayOffset() + in.readerIndex();
+            } else {
+                in.getBytes(in.readerIndex(), dstArray, dstOffset, length);
+            }
+            try {
+                int written = cipher.doFinal(srcArray, srcOffset, length, dstArray, dstOffset);
+                out.writerIndex(out.writerIndex() + written);
+                nonce++;
+            } catch (AEADBadTagException e) {
+                cipher = newCipher();
+                throw new NoiseException("noise: transport message " + Long.toUnsignedString(nonce)
+                        + " failed authentication", e);
+            } catch (GeneralSecurityException e) {
+                cipher = newCipher();
+                throw new NoiseException("noise: decryption failed", e);
+            }
+            return;
+        }
         out.ensureWritable(length - TAG_BYTES);
         ByteBuffer dst = out.nioBuffer(out.writerIndex(), length - TAG_BYTES);
         try {

@@ -332,7 +332,8 @@ final class NoiseHandler extends ChannelDuplexHandler {
         if (length < CipherState.TAG_BYTES) {
             throw new NoiseException("noise: transport message of " + length + " bytes is shorter than the 16-byte tag");
         }
-        ByteBuf plaintext = ctx.alloc().buffer(length - CipherState.TAG_BYTES);
+        // heap: CipherState decrypts heap buffers in place without the JDK's per-message temporary array
+        ByteBuf plaintext = ctx.alloc().heapBuffer(length);
         try {
             receiveCipher.decrypt(frame, plaintext);
         } catch (RuntimeException e) {
@@ -400,7 +401,7 @@ final class NoiseHandler extends ChannelDuplexHandler {
                     ctx.write(Unpooled.EMPTY_BUFFER, promise);
                     continue;
                 }
-                frame = ctx.alloc().buffer(NoiseFrames.LENGTH_BYTES + n + CipherState.TAG_BYTES);
+                frame = ctx.alloc().heapBuffer(NoiseFrames.LENGTH_BYTES + n + CipherState.TAG_BYTES);
                 NoiseFrames.writeLength(frame, n + CipherState.TAG_BYTES);
                 sendCipher.encrypt(plaintext, plaintext.readerIndex(), n, frame);
                 ByteBuf out = frame;

@@ -144,6 +144,60 @@ class CipherStateTest {
         }
     }
 
+    @Test
+    void byteBufPathMatchesByteArrayPathForMixedHeapDirectAndCompositeBuffers() {
+        byte[] plaintext = new byte[3000];
+        for (int i = 0; i < plaintext.length; i++) {
+            plaintext[i] = (byte) (i * 7);
+        }
+        byte[] expected = keyed().encryptWithAd(NO_AD, plaintext);
+        for (int mask = 0; mask < 8; mask++) {
+            boolean directIn = (mask & 1) != 0;
+            boolean directOut = (mask & 2) != 0;
+            boolean directBack = (mask & 4) != 0;
+            ByteBuf in = Unpooled.compositeBuffer()
+                    .addComponent(true, (directIn ? Unpooled.directBuffer() : Unpooled.buffer())
+                            .writeBytes(plaintext, 0, 1000))
+                    .addComponent(true, Unpooled.directBuffer().writeBytes(plaintext, 1000, 2000));
+            ByteBuf single = (directIn ? Unpooled.directBuffer() : Unpooled.buffer()).writeBytes(plaintext);
+            ByteBuf out = directOut ? Unpooled.directBuffer() : Unpooled.buffer();
+            ByteBuf outSingle = directOut ? Unpooled.directBuffer() : Unpooled.buffer();
+            ByteBuf back = directBack ? Unpooled.directBuffer() : Unpooled.buffer();
+            try {
+                keyed().encrypt(in, 0, plaintext.length, out);
+                keyed().encrypt(single, 0, plaintext.length, outSingle);
+                assertArrayEquals(expected, ByteBufUtil.getBytes(out), "mask " + mask);
+                assertArrayEquals(expected, ByteBufUtil.getBytes(outSingle), "mask " + mask);
+                keyed().decrypt(out, back);
+                assertEquals(0, out.readerIndex());
+                assertArrayEquals(plaintext, ByteBufUtil.getBytes(back), "mask " + mask);
+            } finally {
+                in.release();
+                single.release();
+                out.release();
+                outSingle.release();
+                back.release();
+            }
+        }
+    }
+
+    @Test
+    void failedAuthenticationLeavesTheHeapOrDirectOutputWriterIndexUnchanged() {
+        byte[] ciphertext = keyed().encryptWithAd(NO_AD, new byte[100]);
+        ciphertext[5] ^= 1;
+        for (boolean direct : new boolean[] {false, true}) {
+            ByteBuf in = Unpooled.directBuffer().writeBytes(ciphertext);
+            ByteBuf out = (direct ? Unpooled.directBuffer() : Unpooled.buffer()).writeByte(1);
+            try {
+                assertThrows(NoiseException.class, () -> keyed().decrypt(in, out));
+                assertEquals(1, out.writerIndex());
+            } finally {
+                in.release();
+                out.release();
+            }
+        }
+    }
+
     private static CipherState keyed() {
         CipherState state = new CipherState();
         state.initializeKey(KEY);
