@@ -99,16 +99,21 @@ final class UpgradeHandler extends ChannelInboundHandlerAdapter {
                         role = result.role();
                         simopen = result;
                     }, next);
-        } else if (role == Role.INITIATOR) {
-            negotiation = new MultistreamDialerHandler(ids, config.negotiationTimeoutMillis(), next);
         } else {
-            negotiation = new MultistreamListenerHandler(ids, config.negotiationTimeoutMillis(), next);
+            negotiation = negotiation(ids, next);
         }
         ctx.pipeline().addBefore(NAME, SECURITY_NEGOTIATION_NAME, negotiation);
         if (role == Role.RESPONDER) {
             // A crossdial dialer's poison byte arrives inline first on an accepted connection: drop it.
             ctx.pipeline().addBefore(SECURITY_NEGOTIATION_NAME, POISON_FILTER_NAME, new PoisonByteFilter());
         }
+    }
+
+    /** A multistream-select round in this side's (resolved) role. */
+    private ChannelHandler negotiation(List<String> ids, NegotiationListener next) {
+        return role == Role.INITIATOR
+                ? new MultistreamDialerHandler(ids, config.negotiationTimeoutMillis(), next)
+                : new MultistreamListenerHandler(ids, config.negotiationTimeoutMillis(), next);
     }
 
     private void installSecurity(ChannelHandlerContext ctx, String protocolId) {
@@ -130,10 +135,7 @@ final class UpgradeHandler extends ChannelInboundHandlerAdapter {
                 stage = UpgradeStage.MUXER_NEGOTIATION;
                 List<String> ids = config.muxerProtocolIds();
                 NegotiationListener next = (mctx, protocolId) -> installMuxer(ctx, protocolId);
-                ChannelHandler negotiation = role == Role.INITIATOR
-                        ? new MultistreamDialerHandler(ids, config.negotiationTimeoutMillis(), next)
-                        : new MultistreamListenerHandler(ids, config.negotiationTimeoutMillis(), next);
-                ctx.pipeline().addBefore(NAME, MUXER_NEGOTIATION_NAME, negotiation);
+                ctx.pipeline().addBefore(NAME, MUXER_NEGOTIATION_NAME, negotiation(ids, next));
             }
             return;
         }
