@@ -6,7 +6,7 @@
 // One JSON line per result on stdout; diagnostics on stderr.
 //
 //   node bench.mjs serve [--port P]                       listen; "heap" on stdin prints heap after gc()
-//   node bench.mjs perf MA --upload B --download B [--streams N]
+//   node bench.mjs perf MA --upload B --download B [--streams N] [--warmup B [--sync]]
 //   node bench.mjs upgrades MA --seconds S [--warmup W] [--concurrency C]
 //   node bench.mjs latency MA --count N
 //   node bench.mjs hold MA --connections N [--parallel P] (run node with --expose-gc)
@@ -32,6 +32,14 @@ const PERF = '/perf/1.0.0'
 const PING = '/ipfs/ping/1.0.0'
 const CHUNK = 64 * 1024
 const STREAM_OPTS = { maxInboundStreams: 1024, maxOutboundStreams: 1024, runOnLimitedConnection: true }
+
+// one line on stdin (the Runner's go-ahead after a warm-up), at most 60 s
+async function awaitLine () {
+  const readline = await import('node:readline')
+  const rl = readline.createInterface({ input: process.stdin })
+  await Promise.race([new Promise(resolve => rl.once('line', resolve)), sleep(60000)])
+  rl.close()
+}
 
 function emit (obj) { process.stdout.write(JSON.stringify(obj) + '\n') }
 const node = () => `node ${process.version}`
@@ -149,6 +157,7 @@ async function main () {
       streams: { type: 'string' },
       seconds: { type: 'string' },
       warmup: { type: 'string' },
+      sync: { type: 'boolean' },
       concurrency: { type: 'string' },
       count: { type: 'string' },
       connections: { type: 'string' },
@@ -184,12 +193,22 @@ async function main () {
     const upload = Number(o.upload ?? 2 ** 30)
     const download = Number(o.download ?? 2 ** 30)
     const streams = Number(o.streams ?? 1)
+    const warmup = Number(o.warmup ?? 0)
     const conn = await n.dial(ma)
-    const t0 = process.hrtime.bigint()
-    const totals = await Promise.all(Array.from({ length: streams }, () => perfOnce(conn, upload, download)))
-    const seconds = Number(process.hrtime.bigint() - t0) / 1e9
-    const bytes = totals.reduce((a, b) => a + b, 0)
-    emit({ event: 'perf', streams, bytes, seconds, gbitPerSecond: bytes * 8 / seconds / 1e9, cpuNanos: cpuNanos(), jvm: node() })
+    const transfer = async (up, down) => {
+      const t0 = process.hrtime.bigint()
+      const totals = await Promise.all(Array.from({ length: streams }, () => perfOnce(conn, up, down)))
+      return { bytes: totals.reduce((a, b) => a + b, 0), seconds: Number(process.hrtime.bigint() - t0) / 1e9 }
+    }
+    if (warmup > 0) {
+      // the same workload, smaller, on the same connection: JIT warm-up, not counted
+      const w = await transfer(warmup, warmup)
+      emit({ event: 'warmed', bytes: w.bytes, seconds: w.seconds, gbitPerSecond: w.bytes * 8 / w.seconds / 1e9 })
+      if (o.sync) await awaitLine()
+    }
+    const cpu0 = cpuNanos()
+    const { bytes, seconds } = await transfer(upload, download)
+    emit({ event: 'perf', streams, bytes, seconds, gbitPerSecond: bytes * 8 / seconds / 1e9, cpuNanos: cpuNanos() - cpu0, jvm: node() })
   } else if (command === 'upgrades') {
     const seconds = Number(o.seconds ?? 10)
     const warmup = Number(o.warmup ?? 2)

@@ -38,7 +38,10 @@ import java.util.concurrent.atomic.AtomicLong;
  *                                             {"event":"listening","multiaddr":...}; a line "heap" on stdin
  *                                             prints {"event":"heap","heapUsedBytes":..,"connections":..}
  *                                             after a full GC; exits at stdin EOF
- * perf    MA --upload B --download B [--streams N]        /perf/1.0.0 over one connection
+ * perf    MA --upload B --download B [--streams N] [--warmup B [--sync]]
+ *                                             /perf/1.0.0 over one connection; --warmup first moves B
+ *                                             each way (prints {"event":"warmed",..}, not counted); --sync
+ *                                             then waits for a line on stdin
  * upgrades MA --seconds S [--concurrency C]   dial, Noise, yamux, one ping, close, in a loop
  * latency MA --count N                        sequential connect + first ping latencies
  * hold    MA --connections N                  opens N idle upgraded connections, reports own heap, waits
@@ -164,31 +167,64 @@ public final class Driver {
         return used;
     }
 
-    private static void perf(Map<String, String> o) {
+    private static void perf(Map<String, String> o) throws Exception {
         Multiaddr addr = Multiaddr.fromString(o.get("_0"));
         long upload = Long.parseLong(o.getOrDefault("upload", String.valueOf(1L << 30)));
         long download = Long.parseLong(o.getOrDefault("download", String.valueOf(1L << 30)));
         int streams = Integer.parseInt(o.getOrDefault("streams", "1"));
+        long warmup = Long.parseLong(o.getOrDefault("warmup", "0"));
         try (Host host = host(-1)) {
             Connection c = host.dialSync(addr, TIMEOUT_MILLIS);
             tune(c);
+            if (warmup > 0) {
+                // the same workload, smaller, on the same connection: JIT warm-up, not counted
+                long t0 = System.nanoTime();
+                long bytes = transfer(c, streams, warmup, warmup);
+                double seconds = (System.nanoTime() - t0) / 1e9;
+                System.out.println(Json.obj("event", "warmed", "bytes", bytes, "seconds", seconds,
+                        "gbitPerSecond", bytes * 8 / seconds / 1e9));
+                awaitGo(o);
+            }
             long cpu0 = cpuNanos();
             long start = System.nanoTime();
-            List<Future<PerfResult>> runs = new ArrayList<>();
-            for (int i = 0; i < streams; i++) {
-                PerfClient client = Host.await(c.newStream(s -> new PerfClient(s, Duration.ofSeconds(60)),
-                        ProtocolIds.PERF), TIMEOUT_MILLIS, "opening a perf stream");
-                runs.add(client.run(upload, download));
-            }
-            long total = 0;
-            for (Future<PerfResult> run : runs) {
-                PerfResult r = Host.await(run, 10 * TIMEOUT_MILLIS, "perf run");
-                total += r.uploadBytes() + r.downloadBytes();
-            }
+            long total = transfer(c, streams, upload, download);
             double seconds = (System.nanoTime() - start) / 1e9;
             System.out.println(Json.obj("event", "perf", "streams", streams, "bytes", total, "seconds", seconds,
                     "gbitPerSecond", total * 8 / seconds / 1e9, "cpuNanos", cpuNanos() - cpu0, "jvm", jvm()));
             c.close().awaitUninterruptibly(2000);
+        }
+    }
+
+    /** Runs {@code streams} parallel perf streams on {@code c}; returns the bytes moved (both ways). */
+    private static long transfer(Connection c, int streams, long upload, long download) {
+        List<Future<PerfResult>> runs = new ArrayList<>();
+        for (int i = 0; i < streams; i++) {
+            PerfClient client = Host.await(c.newStream(s -> new PerfClient(s, Duration.ofSeconds(60)),
+                    ProtocolIds.PERF), TIMEOUT_MILLIS, "opening a perf stream");
+            runs.add(client.run(upload, download));
+        }
+        long total = 0;
+        for (Future<PerfResult> run : runs) {
+            PerfResult r = Host.await(run, 10 * TIMEOUT_MILLIS, "perf run");
+            total += r.uploadBytes() + r.downloadBytes();
+        }
+        return total;
+    }
+
+    /**
+     * With {@code --sync}, waits for a line on stdin (the Runner samples the server's CPU time in between, so
+     * the warm-up is not counted); at most 60 s.
+     */
+    static void awaitGo(Map<String, String> o) throws Exception {
+        if (!o.containsKey("sync")) {
+            return;
+        }
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (System.in.available() == 0 && System.nanoTime() < deadline) {
+            Thread.sleep(1);
+        }
+        while (System.in.available() > 0 && System.in.read() != '\n') {
+            // consume the line
         }
     }
 

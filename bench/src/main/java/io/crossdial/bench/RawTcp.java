@@ -20,7 +20,8 @@ import java.util.Map;
  *
  * <pre>
  * serve  [--port P]                                     prints {"event":"listening","port":P}; exits at stdin EOF
- * client --port P --upload B --download B [--streams N] prints {"event":"perf","gbitPerSecond":..}
+ * client --port P --upload B --download B [--streams N] [--warmup B [--sync]] prints {"event":"perf",..}
+ *        (--warmup and --sync as in {@link Driver}'s perf)
  * </pre>
  */
 public final class RawTcp {
@@ -37,8 +38,24 @@ public final class RawTcp {
         if (args[0].equals("serve")) {
             serve(Integer.parseInt(o.getOrDefault("port", "0")));
         } else {
-            client(Integer.parseInt(o.get("port")), Long.parseLong(o.get("upload")), Long.parseLong(o.get("download")),
-                    Integer.parseInt(o.getOrDefault("streams", "1")));
+            int port = Integer.parseInt(o.get("port"));
+            int streams = Integer.parseInt(o.getOrDefault("streams", "1"));
+            long warmup = Long.parseLong(o.getOrDefault("warmup", "0"));
+            if (warmup > 0) {
+                long t0 = System.nanoTime();
+                long bytes = client(port, warmup, warmup, streams);
+                double seconds = (System.nanoTime() - t0) / 1e9;
+                System.out.println(Json.obj("event", "warmed", "bytes", bytes, "seconds", seconds,
+                        "gbitPerSecond", bytes * 8 / seconds / 1e9));
+                Driver.awaitGo(o);
+            }
+            long cpu0 = Driver.cpuNanos();
+            long t0 = System.nanoTime();
+            long total = client(port, Long.parseLong(o.get("upload")), Long.parseLong(o.get("download")), streams);
+            double seconds = (System.nanoTime() - t0) / 1e9;
+            System.out.println(Json.obj("event", "perf", "streams", streams, "bytes", total, "seconds", seconds,
+                    "gbitPerSecond", total * 8 / seconds / 1e9, "cpuNanos", Driver.cpuNanos() - cpu0,
+                    "jvm", Driver.jvm()));
         }
         System.exit(0);
     }
@@ -100,8 +117,8 @@ public final class RawTcp {
         }
     }
 
-    private static void client(int port, long upload, long download, int streams) throws Exception {
-        long t0 = System.nanoTime();
+    /** @return the bytes moved, both ways */
+    private static long client(int port, long upload, long download, int streams) throws Exception {
         List<Thread> threads = new ArrayList<>();
         long[] got = new long[streams];
         for (int i = 0; i < streams; i++) {
@@ -127,7 +144,6 @@ public final class RawTcp {
         for (Thread t : threads) {
             t.join();
         }
-        double seconds = (System.nanoTime() - t0) / 1e9;
         long total = 0;
         for (long g : got) {
             if (g != download) {
@@ -135,7 +151,6 @@ public final class RawTcp {
             }
             total += upload + g;
         }
-        System.out.println(Json.obj("event", "perf", "streams", streams, "bytes", total, "seconds", seconds,
-                "gbitPerSecond", total * 8 / seconds / 1e9, "cpuNanos", Driver.cpuNanos(), "jvm", Driver.jvm()));
+        return total;
     }
 }

@@ -136,6 +136,7 @@ final class Report {
             Double crypto = cryptoLimitPerSecond(j);
             row(b, "perf 1 stream Gbit/s", jdk, j, "perf1", "gbitPerSecond", aead, "%.3f");
             row(b, "  vs raw TCP", jdk, j, "perf1", "gbitPerSecond", get(j, "perf1", "tcp", "gbitPerSecond"), "%.3f");
+            row(b, "  warm-up run, cold", jdk, j, "perf1", "warmupGbitPerSecond", null, "%.3f");
             row(b, "perf 16 streams Gbit/s", jdk, j, "perf16", "gbitPerSecond", aead, "%.3f");
             row(b, "  vs raw TCP", jdk, j, "perf16", "gbitPerSecond", get(j, "perf16", "tcp", "gbitPerSecond"), "%.3f");
             row(b, "upgrades/s", jdk, j, "upgrades", "perSecond", crypto, "%.1f");
@@ -152,7 +153,8 @@ final class Report {
             }
         }
         b.append("limits: perf = JDK ChaCha20-Poly1305 on 64 KiB frames (raw TCP on the 'vs raw TCP' rows);"
-                + " upgrades = raw X25519+Ed25519 ops on all cores; heap = the 16 KiB goal\n");
+                + " upgrades = raw X25519+Ed25519 ops on all cores; heap = the 16 KiB goal\n"
+                + "perf: measured after a warm-up of the same size each way on the same connection (the 'cold' row)\n");
         return b.toString();
     }
 

@@ -121,12 +121,13 @@ public final class Runner {
             }
             if (wanted("perf1")) {
                 long each = quick ? 32L << 20 : 1L << 30;
-                r.put("perf1", side(jdk, "perf", List.of("--upload", "" + each, "--download", "" + each), true));
+                r.put("perf1", side(jdk, "perf", List.of("--upload", "" + each, "--download", "" + each,
+                        "--warmup", "" + each, "--sync"), true));
             }
             if (wanted("perf16")) {
                 long each = quick ? 2L << 20 : 64L << 20;
                 r.put("perf16", side(jdk, "perf", List.of("--upload", "" + each, "--download", "" + each,
-                        "--streams", "16"), true));
+                        "--streams", "16", "--warmup", "" + each, "--sync"), true));
             }
             if (wanted("upgrades")) {
                 r.put("upgrades", side(jdk, "upgrades", List.of("--seconds", quick ? "3" : "10", "--warmup",
@@ -316,7 +317,19 @@ public final class Runner {
             double loadBefore = load();
             say(name + ": running");
             try (Proc client = Proc.start(name + " client", clientArgv.apply(target), log)) {
+                Map<String, Object> warmed = null;
+                if (clientArgv.apply(target).contains("--sync")) {
+                    // the client warmed up on the same connection; count from here, on both sides
+                    warmed = client.await("warmed", limit);
+                    server.send("cpu");
+                    serverCpu0 = num(server.await("cpu", Duration.ofSeconds(30)), "cpuNanos");
+                    client.send("go");
+                }
                 Map<String, Object> r = new LinkedHashMap<>(client.await(event, limit));
+                if (warmed != null) {
+                    r.put("warmupBytes", warmed.get("bytes"));
+                    r.put("warmupGbitPerSecond", warmed.get("gbitPerSecond"));
+                }
                 server.send("cpu");
                 long serverCpu = num(server.await("cpu", Duration.ofSeconds(30)), "cpuNanos") - serverCpu0;
                 r.put("serverCpuNanos", serverCpu);
