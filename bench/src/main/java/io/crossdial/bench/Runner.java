@@ -122,16 +122,18 @@ public final class Runner {
             if (wanted("perf1")) {
                 long each = quick ? 32L << 20 : 1L << 30;
                 r.put("perf1", side(jdk, "perf", List.of("--upload", "" + each, "--download", "" + each,
-                        "--warmup", "" + each, "--sync"), true));
+                        "--warmup", "" + each, "--warmup-seconds", quick ? "2" : "10", "--sync"), true));
             }
             if (wanted("perf16")) {
                 long each = quick ? 2L << 20 : 64L << 20;
                 r.put("perf16", side(jdk, "perf", List.of("--upload", "" + each, "--download", "" + each,
-                        "--streams", "16", "--warmup", "" + each, "--sync"), true));
+                        "--streams", "16", "--warmup", "" + each, "--warmup-seconds", quick ? "2" : "10", "--sync"),
+                        true));
             }
             if (wanted("upgrades")) {
+                // the JIT needs about 15 s of this workload to settle on 2 cores (compilations per second, measured)
                 r.put("upgrades", side(jdk, "upgrades", List.of("--seconds", quick ? "3" : "10", "--warmup",
-                        quick ? "1" : "3", "--concurrency", "16"), false));
+                        quick ? "1" : "15", "--concurrency", "16", "--sync"), false));
             }
             if (wanted("latency")) {
                 r.put("latency", side(jdk, "latency", List.of("--count", quick ? "10" : "50"), false));
@@ -329,6 +331,7 @@ public final class Runner {
                 if (warmed != null) {
                     r.put("warmupBytes", warmed.get("bytes"));
                     r.put("warmupGbitPerSecond", warmed.get("gbitPerSecond"));
+                    r.put("warmupRounds", warmed.get("rounds"));
                 }
                 server.send("cpu");
                 long serverCpu = num(server.await("cpu", Duration.ofSeconds(30)), "cpuNanos") - serverCpu0;

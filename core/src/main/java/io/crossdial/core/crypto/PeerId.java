@@ -34,11 +34,11 @@ public final class PeerId {
     private static final int LIBP2P_KEY_CODEC = 0x72;
 
     private final byte[] multihash;
-    private final String base58;
+    /** Computed on first use (base58 is quadratic in the length; most peer IDs are never printed). */
+    private volatile String base58;
 
     private PeerId(byte[] multihash) {
         this.multihash = multihash;
-        this.base58 = BaseN.BASE58_BTC.encode(multihash, MAX_BYTES);
     }
 
     /**
@@ -191,7 +191,13 @@ public final class PeerId {
 
     /** @return the base58btc text form, the canonical one */
     public String toBase58() {
-        return base58;
+        String text = base58;
+        if (text == null) {
+            // racing threads compute the same string: a benign race
+            text = BaseN.BASE58_BTC.encode(multihash, MAX_BYTES);
+            base58 = text;
+        }
+        return text;
     }
 
     /** @return the CIDv1 text form: {@code b} + base32 lower of {@code 01 72 <multihash>} ({@code bafz...}) */

@@ -183,6 +183,15 @@ final class YamuxSession implements MuxedSession {
     }
 
     private void failPendingOpens(Throwable cause) {
+        failPendingOpens(() -> cause);
+    }
+
+    /** Builds the exception only when an open is pending: a normal close has none, and a stack trace costs. */
+    private void failPendingOpens(java.util.function.Supplier<? extends Throwable> causes) {
+        if (pendingOpens.isEmpty()) {
+            return;
+        }
+        Throwable cause = causes.get();
         PendingOpen pending;
         while ((pending = pendingOpens.poll()) != null) {
             pending.timeout.cancel(false);
@@ -349,7 +358,7 @@ final class YamuxSession implements MuxedSession {
 
     private void onGoAway(YamuxFrame.GoAway goAway) {
         goAwayReceived = true;
-        failPendingOpens(new YamuxException(goAway.code(), "openStream: remote sent GoAway"));
+        failPendingOpens(() -> new YamuxException(goAway.code(), "openStream: remote sent GoAway"));
         if (goAway.code() != YamuxException.NORMAL) {
             failed = true;
             goAwaySent = true;
@@ -424,7 +433,7 @@ final class YamuxSession implements MuxedSession {
         if (pingTimeoutTask != null) {
             pingTimeoutTask.cancel(false);
         }
-        failPendingOpens(new YamuxException(YamuxException.NORMAL, "openStream: session closed"));
+        failPendingOpens(() -> new YamuxException(YamuxException.NORMAL, "openStream: session closed"));
         for (YamuxStream stream : new ArrayList<>(streams.values())) {
             stream.onParentClosed();
         }
@@ -513,7 +522,7 @@ final class YamuxSession implements MuxedSession {
         public void close(ChannelHandlerContext context, ChannelPromise promise) {
             if (!goAwaySent && !failed && context.channel().isActive()) {
                 goAwaySent = true;
-                failPendingOpens(new YamuxException(YamuxException.NORMAL, "openStream: session closed"));
+                failPendingOpens(() -> new YamuxException(YamuxException.NORMAL, "openStream: session closed"));
                 context.write(new YamuxFrame.GoAway(YamuxException.NORMAL));
                 context.flush();
             }

@@ -55,13 +55,24 @@ final class HandshakeState {
      *     when it is needed; fixed keys exist only for known-answer tests
      */
     HandshakeState(boolean initiator, byte[] prologue, byte[] staticPrivate, byte[] ephemeralPrivate) {
-        if (staticPrivate.length != DH_BYTES || (ephemeralPrivate != null && ephemeralPrivate.length != DH_BYTES)) {
-            throw new IllegalArgumentException("X25519 private keys are 32 bytes");
+        this(initiator, prologue, staticPrivate, null, ephemeralPrivate);
+    }
+
+    /**
+     * As {@link #HandshakeState(boolean, byte[], byte[], byte[])}, with the static public key already known.
+     *
+     * @param staticPublic the 32-byte X25519 public key of {@code staticPrivate} (copied), or null to compute it
+     */
+    HandshakeState(boolean initiator, byte[] prologue, byte[] staticPrivate, byte[] staticPublic,
+            byte[] ephemeralPrivate) {
+        if (staticPrivate.length != DH_BYTES || (ephemeralPrivate != null && ephemeralPrivate.length != DH_BYTES)
+                || (staticPublic != null && staticPublic.length != DH_BYTES)) {
+            throw new IllegalArgumentException("X25519 keys are 32 bytes");
         }
         this.initiator = initiator;
         this.symmetric = new SymmetricState(PROTOCOL_NAME);
         this.staticPrivate = staticPrivate.clone();
-        this.staticPublic = publicKey(this.staticPrivate);
+        this.staticPublic = staticPublic == null ? publicKey(this.staticPrivate) : staticPublic.clone();
         this.ephemeralPrivate = ephemeralPrivate == null ? null : ephemeralPrivate.clone();
         symmetric.mixHash(prologue);
     }

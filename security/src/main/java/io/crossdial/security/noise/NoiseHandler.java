@@ -112,6 +112,8 @@ final class NoiseHandler extends ChannelDuplexHandler {
     private ByteBuf cumulation;
     private ScheduledFuture<?> timeout;
     private PeerId localPeer;
+    /** The signed static keypair; given by the transport, or generated in {@link #begin}. */
+    private StaticIdentity staticIdentity;
     private NoiseException failure;
     private boolean firedRead;
 
@@ -120,16 +122,35 @@ final class NoiseHandler extends ChannelDuplexHandler {
      * @param maxFrameBytes the largest inbound frame body accepted, 1..65535 (the spec's limit is 65535)
      */
     NoiseHandler(SecurityContext context, int maxFrameBytes) {
+        this(context, maxFrameBytes, null);
+    }
+
+    /**
+     * @param context role, identity key, expected remote peer, muxers and handshake timeout
+     * @param maxFrameBytes the largest inbound frame body accepted, 1..65535 (the spec's limit is 65535)
+     * @param staticIdentity the signed static keypair to use, made for {@code context.localKey()}; null to
+     *     generate one for this session
+     */
+    NoiseHandler(SecurityContext context, int maxFrameBytes, StaticIdentity staticIdentity) {
         if (maxFrameBytes < 1 || maxFrameBytes > NoiseFrames.MAX_MESSAGE_BYTES) {
             throw new IllegalArgumentException("maxFrameBytes must be 1..65535: " + maxFrameBytes);
         }
+        if (staticIdentity != null && staticIdentity.identity != context.localKey()) {
+            throw new IllegalArgumentException("the static identity was made for another identity key");
+        }
         this.context = context;
         this.maxFrameBytes = maxFrameBytes;
+        this.staticIdentity = staticIdentity;
     }
 
     /** @return the current state (for tests) */
     State state() {
         return state;
+    }
+
+    /** @return the signed static keypair this handler uses, null before the handshake began (for tests) */
+    StaticIdentity staticIdentity() {
+        return staticIdentity;
     }
 
     @Override
@@ -153,9 +174,12 @@ final class NoiseHandler extends ChannelDuplexHandler {
         timeout = ctx.executor().schedule(() -> fail(ctx, new NoiseException("noise: handshake timed out after "
                 + millis + " ms (" + messagesProcessed() + " of 3 messages exchanged)")), millis, TimeUnit.MILLISECONDS);
         try {
-            localPeer = PeerId.fromPublicKey(context.localKey().publicKey());
-            handshake = new HandshakeState(
-                    context.role() == Role.INITIATOR, EMPTY, HandshakeState.generatePrivateKey(), null);
+            if (staticIdentity == null) {
+                staticIdentity = StaticIdentity.generate(context.localKey());
+            }
+            localPeer = staticIdentity.localPeer;
+            handshake = new HandshakeState(context.role() == Role.INITIATOR, EMPTY, staticIdentity.staticPrivate,
+                    staticIdentity.staticPublic, null);
             if (context.role() == Role.INITIATOR) {
                 sendHandshakeMessage(ctx, EMPTY);
             }
@@ -248,10 +272,9 @@ final class NoiseHandler extends ChannelDuplexHandler {
     }
 
     private byte[] localPayload() {
-        byte[] signed = concat(STATIC_KEY_SIGNATURE_PREFIX, handshake.localStaticPublicKey());
         NoiseHandshakePayload.Builder payload = NoiseHandshakePayload.newBuilder()
-                .setIdentityKey(ByteString.copyFrom(context.localKey().publicKey().marshal()))
-                .setIdentitySig(ByteString.copyFrom(context.localKey().sign(signed)));
+                .setIdentityKey(ByteString.copyFrom(staticIdentity.identityKey))
+                .setIdentitySig(ByteString.copyFrom(staticIdentity.identitySig));
         if (!context.muxerProtocols().isEmpty()) {
             payload.setExtensions(NoiseExtensions.newBuilder().addAllStreamMuxers(context.muxerProtocols()));
         }
@@ -447,7 +470,9 @@ final class NoiseHandler extends ChannelDuplexHandler {
             releaseCumulation();
         }
         closed = true;
-        failGathered(new ClosedChannelException());
+        if (gathered != null && !gathered.isEmpty()) {
+            failGathered(new ClosedChannelException());
+        }
         ctx.fireChannelInactive();
     }
 

@@ -19,7 +19,15 @@ import io.netty.channel.ChannelPipeline;
  * starting {@code "noise: "}), closes the channel and releases its buffers. The handshake is bounded by
  * {@link SecurityContext#handshakeTimeoutMillis()}.
  *
- * <p>Stateless and thread-safe; {@link #install} must run on the channel's event loop.
+ * <p>Static keys (spec, "Static Key Authentication"): by default the transport generates one X25519 static
+ * keypair per identity key when it first needs it, signs it once, and uses it for every session, as the spec
+ * allows and as go-libp2p, rust-libp2p and js-libp2p do; that saves one X25519 key generation and one
+ * identity signature per handshake (about a third of the handshake's public-key work). The key lives in
+ * memory only and is never written anywhere. Forward secrecy comes from the ephemeral keys either way.
+ * {@link #withStaticKeyPerSession()} gives a transport that generates and signs a fresh static keypair for
+ * every session instead.
+ *
+ * <p>Thread-safe; {@link #install} must run on the channel's event loop.
  */
 public final class NoiseSecurityTransport implements SecurityTransport {
     /** The multistream-select protocol ID. */
@@ -27,8 +35,40 @@ public final class NoiseSecurityTransport implements SecurityTransport {
     /** The name of the handler {@link #install} adds. */
     public static final String HANDLER_NAME = "noise";
 
-    /** Creates the transport. */
-    public NoiseSecurityTransport() {}
+    private final boolean reuseStaticKey;
+    /** The static keypair of the identity key last used; replaced when another identity key comes. */
+    private volatile StaticIdentity cached;
+
+    /** Creates the transport: one static keypair per identity key, for all sessions. */
+    public NoiseSecurityTransport() {
+        this(true);
+    }
+
+    private NoiseSecurityTransport(boolean reuseStaticKey) {
+        this.reuseStaticKey = reuseStaticKey;
+    }
+
+    /**
+     * @return a transport that generates and signs a new static keypair for every session (costs one X25519
+     *     key generation and one identity signature per handshake more than the default)
+     */
+    public static NoiseSecurityTransport withStaticKeyPerSession() {
+        return new NoiseSecurityTransport(false);
+    }
+
+    /** @return the signed static keypair for {@code identity}, or null for a per-session one */
+    StaticIdentity staticIdentity(io.crossdial.core.crypto.PrivateKey identity) {
+        if (!reuseStaticKey) {
+            return null;
+        }
+        StaticIdentity s = cached;
+        if (s == null || s.identity != identity) {
+            // racing first handshakes may each make one; the last stored wins, every one is valid
+            s = StaticIdentity.generate(identity);
+            cached = s;
+        }
+        return s;
+    }
 
     @Override
     public String protocolId() {
@@ -44,6 +84,7 @@ public final class NoiseSecurityTransport implements SecurityTransport {
      */
     @Override
     public void install(ChannelPipeline pipeline, String beforeName, SecurityContext context) {
-        pipeline.addBefore(beforeName, HANDLER_NAME, new NoiseHandler(context, NoiseFrames.MAX_MESSAGE_BYTES));
+        pipeline.addBefore(beforeName, HANDLER_NAME, new NoiseHandler(context, NoiseFrames.MAX_MESSAGE_BYTES,
+                staticIdentity(context.localKey())));
     }
 }
