@@ -80,7 +80,8 @@ public final class Driver {
 
     static Host host(int port) {
         var b = Host.builder().identity(Keys.generateEd25519())
-                .security(new NoiseSecurityTransport())
+                .security(Boolean.getBoolean("bench.noiseStaticKeyPerSession")
+                        ? NoiseSecurityTransport.withStaticKeyPerSession() : new NoiseSecurityTransport())
                 .muxer(new YamuxStreamMuxer(yamuxConfig()))
                 .protocol(ProtocolIds.PERF, c -> new PerfResponder())
                 .onConnection(Driver::tune);

@@ -122,18 +122,19 @@ public final class Runner {
             if (wanted("perf1")) {
                 long each = quick ? 32L << 20 : 1L << 30;
                 r.put("perf1", side(jdk, "perf", List.of("--upload", "" + each, "--download", "" + each,
-                        "--warmup", "" + each, "--warmup-seconds", quick ? "2" : "10", "--sync"), true));
+                        "--warmup", "" + each, "--warmup-seconds", quick ? "2" : "20", "--sync"), true));
             }
             if (wanted("perf16")) {
                 long each = quick ? 2L << 20 : 64L << 20;
                 r.put("perf16", side(jdk, "perf", List.of("--upload", "" + each, "--download", "" + each,
-                        "--streams", "16", "--warmup", "" + each, "--warmup-seconds", quick ? "2" : "10", "--sync"),
+                        "--streams", "16", "--warmup", "" + each, "--warmup-seconds", quick ? "2" : "20", "--sync"),
                         true));
             }
             if (wanted("upgrades")) {
-                // the JIT needs about 15 s of this workload to settle on 2 cores (compilations per second, measured)
+                // the JIT needs about a minute of this workload to settle on 2 busy cores
+                // (specs/benchmarks.md, "Method")
                 r.put("upgrades", side(jdk, "upgrades", List.of("--seconds", quick ? "3" : "10", "--warmup",
-                        quick ? "1" : "15", "--concurrency", "16", "--sync"), false));
+                        quick ? "1" : "60", "--concurrency", "16", "--sync"), false));
             }
             if (wanted("latency")) {
                 r.put("latency", side(jdk, "latency", List.of("--count", quick ? "10" : "50"), false));

@@ -1,8 +1,10 @@
 package io.crossdial.security.noise;
 
 import io.netty.buffer.ByteBuf;
+import io.netty.util.concurrent.FastThreadLocal;
 import java.nio.ByteBuffer;
 import java.security.GeneralSecurityException;
+import java.security.InvalidKeyException;
 import javax.crypto.AEADBadTagException;
 import javax.crypto.Cipher;
 import javax.crypto.spec.IvParameterSpec;
@@ -22,9 +24,11 @@ import javax.crypto.spec.SecretKeySpec;
  * Every ciphertext is the plaintext's length plus a 16-byte Poly1305 tag. Nonce {@code 2^64-1} is reserved
  * (section 5.1): once {@code n} reaches it, encryption and decryption fail with {@link NoiseException}.
  *
- * <p>The JDK refuses to initialise one {@code Cipher} twice with the same key and nonce; a failed decryption
- * (which leaves {@code n} unchanged, so the same nonce may be tried again) therefore replaces the
- * {@code Cipher} object.
+ * <p>The JDK {@code Cipher} object is not part of the state: every message initialises a cipher anyway (the
+ * nonce changes), so one {@code Cipher} per thread serves every {@code CipherState} used on that thread, and
+ * an idle connection does not hold two of them (about 2 KB of heap). The JDK refuses to initialise one
+ * {@code Cipher} for encryption twice in a row with the same key and nonce; after a failed operation (which
+ * leaves {@code n} unchanged, so the same nonce may come again) the thread's {@code Cipher} is replaced.
  *
  * <p>Not thread-safe: one instance per direction of one connection, used on its event loop.
  */
@@ -41,9 +45,20 @@ final class CipherState {
     private static final byte[] NO_AD = new byte[0];
     private static final ByteBuffer EMPTY_INPUT = ByteBuffer.allocate(0);
 
+    /**
+     * Per thread, one ChaCha20-Poly1305 {@code Cipher} for encryption and one for decryption, initialised
+     * afresh for every message (two, so that a connection's two ends in one process, on one event loop, do
+     * not initialise one object with the same key and nonce in a row).
+     */
+    private static final FastThreadLocal<Cipher[]> CIPHERS = new FastThreadLocal<>() {
+        @Override
+        protected Cipher[] initialValue() {
+            return new Cipher[] {newCipher(), newCipher()};
+        }
+    };
+
     private SecretKeySpec key;
     private long nonce;
-    private Cipher cipher;
 
     /** Creates a state with no key (encryption is the identity until {@link #initializeKey}). */
     CipherState() {}
@@ -59,9 +74,6 @@ final class CipherState {
         }
         key = new SecretKeySpec(k.clone(), "ChaCha20");
         nonce = 0;
-        if (cipher == null) {
-            cipher = newCipher();
-        }
     }
 
     private static Cipher newCipher() {
@@ -111,7 +123,7 @@ final class CipherState {
         if (key == null) {
             return plaintext.clone();
         }
-        init(Cipher.ENCRYPT_MODE, ad);
+        Cipher cipher = init(Cipher.ENCRYPT_MODE, ad);
         try {
             byte[] out = cipher.doFinal(plaintext);
             nonce++;
@@ -138,16 +150,16 @@ final class CipherState {
         if (ciphertext.length < TAG_BYTES) {
             throw new NoiseException("noise: ciphertext of " + ciphertext.length + " bytes is shorter than the tag");
         }
-        init(Cipher.DECRYPT_MODE, ad);
+        Cipher cipher = init(Cipher.DECRYPT_MODE, ad);
         try {
             byte[] out = cipher.doFinal(ciphertext);
             nonce++;
             return out;
         } catch (AEADBadTagException e) {
-            cipher = newCipher();
+            discardCipher();
             throw new NoiseException("noise: decryption failed (bad authentication tag)", e);
         } catch (GeneralSecurityException e) {
-            cipher = newCipher();
+            discardCipher();
             throw new NoiseException("noise: decryption failed", e);
         }
     }
@@ -162,7 +174,7 @@ final class CipherState {
      */
     void encrypt(ByteBuf in, int index, int length, ByteBuf out) {
         requireKey();
-        init(Cipher.ENCRYPT_MODE, NO_AD);
+        Cipher cipher = init(Cipher.ENCRYPT_MODE, NO_AD);
         out.ensureWritable(length + TAG_BYTES);
         if (out.hasArray()) {
             // Array path: the JDK's ByteBuffer path allocates a temporary array per message and copies through
@@ -182,7 +194,7 @@ final class CipherState {
                 out.writerIndex(out.writerIndex() + written);
                 nonce++;
             } catch (GeneralSecurityException e) {
-                cipher = newCipher();
+                discardCipher();
                 throw new NoiseException("noise: encryption failed", e);
             }
             return;
@@ -202,7 +214,7 @@ final class CipherState {
             out.writerIndex(out.writerIndex() + written);
             nonce++;
         } catch (GeneralSecurityException e) {
-            cipher = newCipher();
+            discardCipher();
             throw new NoiseException("noise: encryption failed", e);
         }
     }
@@ -220,7 +232,7 @@ final class CipherState {
         if (length < TAG_BYTES) {
             throw new NoiseException("noise: transport message of " + length + " bytes is shorter than the 16-byte tag");
         }
-        init(Cipher.DECRYPT_MODE, NO_AD);
+        Cipher cipher = init(Cipher.DECRYPT_MODE, NO_AD);
         if (out.hasArray()) {
             // Array path (see encrypt): a direct ciphertext is copied once into out's array (room for the tag
             // too, which is never exposed: writerIndex only moves by the plaintext length) and decrypted in place.
@@ -240,11 +252,11 @@ final class CipherState {
                 out.writerIndex(out.writerIndex() + written);
                 nonce++;
             } catch (AEADBadTagException e) {
-                cipher = newCipher();
+                discardCipher();
                 throw new NoiseException("noise: transport message " + Long.toUnsignedString(nonce)
                         + " failed authentication", e);
             } catch (GeneralSecurityException e) {
-                cipher = newCipher();
+                discardCipher();
                 throw new NoiseException("noise: decryption failed", e);
             }
             return;
@@ -256,11 +268,11 @@ final class CipherState {
             out.writerIndex(out.writerIndex() + written);
             nonce++;
         } catch (AEADBadTagException e) {
-            cipher = newCipher();
+            discardCipher();
             throw new NoiseException("noise: transport message " + Long.toUnsignedString(nonce)
                     + " failed authentication", e);
         } catch (GeneralSecurityException e) {
-            cipher = newCipher();
+            discardCipher();
             throw new NoiseException("noise: decryption failed", e);
         }
     }
@@ -271,18 +283,40 @@ final class CipherState {
         }
     }
 
-    private void init(int mode, byte[] ad) {
+    /** Replaces this thread's ciphers after a failure. */
+    private static void discardCipher() {
+        Cipher[] c = CIPHERS.get();
+        c[0] = newCipher();
+        c[1] = newCipher();
+    }
+
+    /** @return this thread's cipher, initialised for the current nonce, with {@code ad} as associated data */
+    private Cipher init(int mode, byte[] ad) {
         if (nonce == MAX_NONCE) {
             throw new NoiseException("noise: nonce exhausted (2^64-1 messages in one direction)");
         }
+        Cipher[] ciphers = CIPHERS.get();
+        int slot = mode == Cipher.ENCRYPT_MODE ? 0 : 1;
+        Cipher cipher = ciphers[slot];
+        IvParameterSpec iv = new IvParameterSpec(nonceBytes(nonce));
         try {
-            cipher.init(mode, key, new IvParameterSpec(nonceBytes(nonce)));
+            try {
+                cipher.init(mode, key, iv);
+            } catch (InvalidKeyException e) {
+                // the JDK refuses the key and nonce of this object's previous initialisation; the nonce
+                // discipline here never repeats (k, n) for one key, so only another state with the same key
+                // on this thread can have used them: a fresh object has no previous initialisation
+                cipher = newCipher();
+                ciphers[slot] = cipher;
+                cipher.init(mode, key, iv);
+            }
         } catch (GeneralSecurityException e) {
             throw new NoiseException("noise: cipher initialisation failed", e);
         }
         if (ad.length > 0) {
             cipher.updateAAD(ad);
         }
+        return cipher;
     }
 
     /** Forgets the key. */

@@ -29,9 +29,10 @@ final class StaticIdentity {
         this.staticPrivate = staticPrivate;
         this.staticPublic = HandshakeState.publicKey(staticPrivate);
         this.identityKey = identity.publicKey().marshal();
-        byte[] signed = new byte[NoiseHandler.STATIC_KEY_SIGNATURE_PREFIX.length + staticPublic.length];
-        System.arraycopy(NoiseHandler.STATIC_KEY_SIGNATURE_PREFIX, 0, signed, 0, NoiseHandler.STATIC_KEY_SIGNATURE_PREFIX.length);
-        System.arraycopy(staticPublic, 0, signed, NoiseHandler.STATIC_KEY_SIGNATURE_PREFIX.length, staticPublic.length);
+        byte[] prefix = NoiseHandler.STATIC_KEY_SIGNATURE_PREFIX;
+        byte[] signed = new byte[prefix.length + staticPublic.length];
+        System.arraycopy(prefix, 0, signed, 0, prefix.length);
+        System.arraycopy(staticPublic, 0, signed, prefix.length, staticPublic.length);
         this.identitySig = identity.sign(signed);
     }
 
