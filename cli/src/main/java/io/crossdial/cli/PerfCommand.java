@@ -29,6 +29,11 @@ final class PerfCommand implements Callable<Integer> {
     @Option(names = "--streams", paramLabel = "N", description = "Parallel perf streams, each with the full amounts; default 1")
     int streams = 1;
 
+    @Option(names = "--warmup-seconds", paramLabel = "S", description = "First repeat the same transfer on the"
+            + " same connection for at least S seconds, not counted (the JIT's warm-up; the first round's rate is"
+            + " printed as the cold figure); default 0")
+    double warmupSeconds;
+
     @Option(names = "--timeout-ms", paramLabel = "MS", description = "Time limit in ms; default 300000")
     long timeoutMillis = 300_000;
 
@@ -41,25 +46,30 @@ final class PerfCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         Multiaddr addr = HostOptions.parse(target);
-        if (upload < 0 || download < 0 || streams < 1) {
-            throw new CliException("--upload and --download must be >= 0 and --streams >= 1", 2, null);
+        if (upload < 0 || download < 0 || streams < 1 || warmupSeconds < 0) {
+            throw new CliException("--upload and --download must be >= 0, --streams >= 1, --warmup-seconds >= 0", 2,
+                    null);
         }
         try (Host host = hostOptions.builder(List.of()).build().start()) {
             Connection c = host.dialSync(addr, timeoutMillis);
+            int warmupRounds = 0;
+            double coldGbps = 0;
+            long warmStart = System.nanoTime();
+            if (warmupSeconds > 0) {
+                while (warmupRounds == 0 || (System.nanoTime() - warmStart) / 1e9 < warmupSeconds) {
+                    long t0 = System.nanoTime();
+                    long[] moved = transfer(c);
+                    if (warmupRounds == 0) {
+                        coldGbps = (moved[0] + moved[1]) * 8 / ((System.nanoTime() - t0) / 1e9) / 1e9;
+                    }
+                    warmupRounds++;
+                }
+            }
             long start = System.nanoTime();
-            List<io.netty.util.concurrent.Future<PerfResult>> runs = new java.util.ArrayList<>();
-            for (int i = 0; i < streams; i++) {
-                PerfClient client = Host.await(c.newStream(s -> new PerfClient(s, Duration.ofMillis(timeoutMillis)),
-                        ProtocolIds.PERF), timeoutMillis, "opening a perf stream");
-                runs.add(client.run(upload, download));
-            }
-            long up = 0;
-            long down = 0;
-            for (io.netty.util.concurrent.Future<PerfResult> run : runs) {
-                PerfResult r = Host.await(run, timeoutMillis, "perf run");
-                up += r.uploadBytes();
-                down += r.downloadBytes();
-            }
+            double warmupTaken = (start - warmStart) / 1e9;
+            long[] moved = transfer(c);
+            long up = moved[0];
+            long down = moved[1];
             double seconds = (System.nanoTime() - start) / 1e9;
             double gbps = (up + down) * 8 / seconds / 1e9;
             String jvm = System.getProperty("java.vm.name") + " " + Runtime.version();
@@ -67,15 +77,38 @@ final class PerfCommand implements Callable<Integer> {
                 System.out.println(Json.event("perf").put("ok", true).put("remotePeer", c.remotePeer().toString())
                         .put("security", c.security()).put("muxer", c.muxer()).put("streams", streams)
                         .put("uploadBytes", up).put("downloadBytes", down).put("seconds", seconds)
-                        .put("gbitPerSecond", gbps).put("jvm", jvm).line());
+                        .put("gbitPerSecond", gbps).put("warmupRounds", warmupRounds)
+                        .put("warmupFirstGbitPerSecond", warmupRounds == 0 ? null : coldGbps).put("jvm", jvm).line());
             } else {
                 System.out.printf("perf %s over %s + %s, %d stream(s), JVM %s%n", c.remotePeer(), c.security(),
                         c.muxer(), streams, jvm);
+                if (warmupRounds > 0) {
+                    System.out.printf("warm-up: %d round(s) in %.1f s, the first at %.2f Gbit/s (cold)%n", warmupRounds,
+                            warmupTaken, coldGbps);
+                }
                 System.out.printf("uploaded %d bytes, downloaded %d bytes in %.3f s: %.2f Gbit/s%n", up, down,
                         seconds, gbps);
             }
             c.close().awaitUninterruptibly(2000);
             return 0;
         }
+    }
+
+    /** @return bytes uploaded and downloaded by {@code streams} parallel perf streams on {@code c} */
+    private long[] transfer(Connection c) {
+        List<io.netty.util.concurrent.Future<PerfResult>> runs = new java.util.ArrayList<>();
+        for (int i = 0; i < streams; i++) {
+            PerfClient client = Host.await(c.newStream(s -> new PerfClient(s, Duration.ofMillis(timeoutMillis)),
+                    ProtocolIds.PERF), timeoutMillis, "opening a perf stream");
+            runs.add(client.run(upload, download));
+        }
+        long up = 0;
+        long down = 0;
+        for (io.netty.util.concurrent.Future<PerfResult> run : runs) {
+            PerfResult r = Host.await(run, timeoutMillis, "perf run");
+            up += r.uploadBytes();
+            down += r.downloadBytes();
+        }
+        return new long[] {up, down};
     }
 }

@@ -1,0 +1,69 @@
+package io.crossdial.interop;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
+import io.crossdial.cli.Main;
+import io.crossdial.host.Host;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.util.HashMap;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * {@code crossdial perf --warmup-seconds}: the warm-up repeats the transfer on the same connection and is not
+ * counted; the JSON line reports the measured transfer, the warm-up's rounds and its first (cold) rate.
+ * Runs the CLI in this JVM against a real listener on loopback.
+ */
+class PerfCliTest {
+    private static Map<String, Object> runPerf(String... args) throws IOException {
+        PrintStream original = System.out;
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        int code;
+        try {
+            System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
+            code = Main.run(args);
+        } finally {
+            System.setOut(original);
+        }
+        String text = out.toString(StandardCharsets.UTF_8);
+        assertEquals(0, code, text);
+        String line = text.lines().filter(l -> l.contains("\"event\":\"perf\"")).findFirst()
+                .orElseThrow(() -> new AssertionError("no perf line in: " + text));
+        Map<String, Object> m = new HashMap<>();
+        try (JsonParser p = new JsonFactory().createParser(line)) {
+            p.nextToken();
+            while (p.nextToken() == JsonToken.FIELD_NAME) {
+                String name = p.currentName();
+                JsonToken t = p.nextToken();
+                m.put(name, t.isNumeric() ? p.getNumberValue() : t == JsonToken.VALUE_NULL ? null : p.getText());
+            }
+        }
+        return m;
+    }
+
+    @Test
+    @Timeout(60)
+    void warmupRoundsAreNotCountedAndTheColdRateIsReported() throws IOException {
+        try (Host server = Peers.builder().build().start()) {
+            String target = Peers.addr(server).toString();
+            Map<String, Object> warm = runPerf("perf", target, "--upload", "1048576", "--download", "2097152",
+                    "--warmup-seconds", "1", "--json");
+            assertEquals(1048576L, ((Number) warm.get("uploadBytes")).longValue(), warm.toString());
+            assertEquals(2097152L, ((Number) warm.get("downloadBytes")).longValue(), warm.toString());
+            assertTrue(((Number) warm.get("warmupRounds")).intValue() >= 2, warm.toString());
+            assertTrue(((Number) warm.get("warmupFirstGbitPerSecond")).doubleValue() > 0, warm.toString());
+
+            Map<String, Object> cold = runPerf("perf", target, "--upload", "1048576", "--download", "0", "--json");
+            assertEquals(0, ((Number) cold.get("warmupRounds")).intValue(), cold.toString());
+            assertEquals(null, cold.get("warmupFirstGbitPerSecond"), cold.toString());
+        }
+    }
+}
