@@ -25,10 +25,11 @@ import javax.crypto.spec.SecretKeySpec;
  * (section 5.1): once {@code n} reaches it, encryption and decryption fail with {@link NoiseException}.
  *
  * <p>The JDK {@code Cipher} object is not part of the state: every message initialises a cipher anyway (the
- * nonce changes), so one {@code Cipher} per thread serves every {@code CipherState} used on that thread, and
- * an idle connection does not hold two of them (about 2 KB of heap). The JDK refuses to initialise one
- * {@code Cipher} for encryption twice in a row with the same key and nonce; after a failed operation (which
- * leaves {@code n} unchanged, so the same nonce may come again) the thread's {@code Cipher} is replaced.
+ * nonce changes), so one encrypting and one decrypting {@code Cipher} per thread serve every
+ * {@code CipherState} used on that thread, and an idle connection does not hold its own (about 3.8 KB of heap
+ * per connection, measured; specs/benchmarks.md, fix 9). The JDK refuses to initialise one {@code Cipher}
+ * twice in a row with the same key and nonce; after a failed operation (which leaves {@code n} unchanged, so
+ * the same nonce may come again) the thread's ciphers are replaced.
  *
  * <p>Not thread-safe: one instance per direction of one connection, used on its event loop.
  */
