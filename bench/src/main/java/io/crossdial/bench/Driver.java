@@ -209,18 +209,9 @@ public final class Driver {
 
     /** Runs {@code streams} parallel perf streams on {@code c}; returns the bytes moved (both ways). */
     private static long transfer(Connection c, int streams, long upload, long download) {
-        List<Future<PerfResult>> runs = new ArrayList<>();
-        for (int i = 0; i < streams; i++) {
-            PerfClient client = Host.await(c.newStream(s -> new PerfClient(s, Duration.ofSeconds(60)),
-                    ProtocolIds.PERF), TIMEOUT_MILLIS, "opening a perf stream");
-            runs.add(client.run(upload, download));
-        }
-        long total = 0;
-        for (Future<PerfResult> run : runs) {
-            PerfResult r = Host.await(run, 10 * TIMEOUT_MILLIS, "perf run");
-            total += r.uploadBytes() + r.downloadBytes();
-        }
-        return total;
+        PerfResult r = PerfClient.runParallel(c, streams, upload, download, Duration.ofSeconds(60), TIMEOUT_MILLIS,
+                10 * TIMEOUT_MILLIS);
+        return r.uploadBytes() + r.downloadBytes();
     }
 
     /**

@@ -83,8 +83,16 @@ final class Report {
     }
 
     static Double cryptoLimitPerSecond(Map<?, ?> jdk) {
-        Double us = cryptoMicrosPerUpgrade(jdk);
-        return us == null ? null : Runtime.getRuntime().availableProcessors() * 1e6 / us;
+        return perSecondOnAllCores(cryptoMicrosPerUpgrade(jdk));
+    }
+
+    /** @return the limit with a new static keypair per session (the definition), or null */
+    static Double cryptoLimitPerSessionStaticPerSecond(Map<?, ?> jdk) {
+        return perSecondOnAllCores(cryptoMicrosPerUpgradePerSessionStatic(jdk));
+    }
+
+    private static Double perSecondOnAllCores(Double micros) {
+        return micros == null ? null : Runtime.getRuntime().availableProcessors() * 1e6 / micros;
     }
 
     static Double get(Map<?, ?> jdk, String workload, String impl, String key) {
@@ -117,13 +125,11 @@ final class Report {
             Double up = get(j, "upgrades", "crossdial", "perSecond");
             r.put("upgrades.crossdial/js", div(up, get(j, "upgrades", "js", "perSecond")));
             r.put("upgrades.crossdial/cryptoLimit", div(up, crypto));
-            Double perSession = cryptoMicrosPerUpgradePerSessionStatic(j);
-            Double perSessionLimit = perSession == null ? null
-                    : Runtime.getRuntime().availableProcessors() * 1e6 / perSession;
+            Double perSessionLimit = cryptoLimitPerSessionStaticPerSecond(j);
             r.put("cryptoLimitPerSessionStaticKeysUpgradesPerSecond", perSessionLimit);
             r.put("upgrades.crossdial/cryptoLimitPerSessionStaticKeys", div(up, perSessionLimit));
             Double hs = best(j, "NoiseBench.handshakeXX");
-            r.put("jmh.handshakeXX/rawCrypto", div(hs, perSession));
+            r.put("jmh.handshakeXX/rawCrypto", div(hs, cryptoMicrosPerUpgradePerSessionStatic(j)));
             r.put("jmh.handshakeXXReusedStatic/rawCrypto", div(best(j, "NoiseBench.handshakeXXReusedStatic"),
                     cryptoMicrosPerUpgrade(j)));
             r.put("jmh.cipherStateEncrypt/rawJdkEncrypt", div(best(j, "NoiseBench.cipherStateEncrypt64k"),
@@ -161,9 +167,8 @@ final class Report {
             row(b, "perf 16 streams Gbit/s", jdk, j, "perf16", "gbitPerSecond", aead, "%.3f");
             row(b, "  vs raw TCP", jdk, j, "perf16", "gbitPerSecond", get(j, "perf16", "tcp", "gbitPerSecond"), "%.3f");
             row(b, "upgrades/s", jdk, j, "upgrades", "perSecond", crypto, "%.1f");
-            Double perSession = cryptoMicrosPerUpgradePerSessionStatic(j);
-            row(b, "  vs per-session keys", jdk, j, "upgrades", "perSecond", perSession == null ? null
-                    : Runtime.getRuntime().availableProcessors() * 1e6 / perSession, "%.1f");
+            row(b, "  vs per-session keys", jdk, j, "upgrades", "perSecond", cryptoLimitPerSessionStaticPerSecond(j),
+                    "%.1f");
             row(b, "connect+ping ms (med)", jdk, j, "latency", "medianMillis", null, "%.2f");
             row(b, "connect+ping ms (1st)", jdk, j, "latency", "firstMillis", null, "%.2f");
             row(b, "dial round trips", jdk, j, "rtt", "roundTripsAfterConnect", null, "%.2f");

@@ -319,9 +319,10 @@ public final class Runner {
             long serverCpu0 = num(server.await("cpu", Duration.ofSeconds(30)), "cpuNanos");
             double loadBefore = load();
             say(name + ": running");
-            try (Proc client = Proc.start(name + " client", clientArgv.apply(target), log)) {
+            List<String> argv = clientArgv.apply(target);
+            try (Proc client = Proc.start(name + " client", argv, log)) {
                 Map<String, Object> warmed = null;
-                if (clientArgv.apply(target).contains("--sync")) {
+                if (argv.contains("--sync")) {
                     // the client warmed up on the same connection; count from here, on both sides
                     warmed = client.await("warmed", limit);
                     server.send("cpu");

@@ -5,7 +5,6 @@ import io.crossdial.host.Connection;
 import io.crossdial.host.Host;
 import io.crossdial.host.protocol.PerfClient;
 import io.crossdial.host.protocol.PerfResult;
-import io.crossdial.host.protocol.ProtocolIds;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -96,19 +95,8 @@ final class PerfCommand implements Callable<Integer> {
 
     /** @return bytes uploaded and downloaded by {@code streams} parallel perf streams on {@code c} */
     private long[] transfer(Connection c) {
-        List<io.netty.util.concurrent.Future<PerfResult>> runs = new java.util.ArrayList<>();
-        for (int i = 0; i < streams; i++) {
-            PerfClient client = Host.await(c.newStream(s -> new PerfClient(s, Duration.ofMillis(timeoutMillis)),
-                    ProtocolIds.PERF), timeoutMillis, "opening a perf stream");
-            runs.add(client.run(upload, download));
-        }
-        long up = 0;
-        long down = 0;
-        for (io.netty.util.concurrent.Future<PerfResult> run : runs) {
-            PerfResult r = Host.await(run, timeoutMillis, "perf run");
-            up += r.uploadBytes();
-            down += r.downloadBytes();
-        }
-        return new long[] {up, down};
+        PerfResult r = PerfClient.runParallel(c, streams, upload, download, Duration.ofMillis(timeoutMillis),
+                timeoutMillis, timeoutMillis);
+        return new long[] {r.uploadBytes(), r.downloadBytes()};
     }
 }

@@ -46,6 +46,47 @@ public final class PerfClient {
     }
 
     /**
+     * Opens {@code streams} perf streams on {@code connection}, runs them in parallel with the same amounts and
+     * waits for all of them (what {@code crossdial perf --streams N} and the benchmark harness do).
+     *
+     * @param connection an upgraded connection to a perf server
+     * @param streams how many parallel streams, at least 1
+     * @param uploadBytes bytes each stream uploads, at least 0
+     * @param downloadBytes bytes each stream asks for, at least 0
+     * @param idleTimeout how long one stream may go without progress
+     * @param openTimeoutMillis how long opening one stream may take, ms
+     * @param runTimeoutMillis how long to wait for each stream's run, ms
+     * @return bytes summed over the streams; the phase times are the longest of the streams
+     * @throws RuntimeException as {@link io.crossdial.host.Host#await}: a stream's failure (for example a
+     *     {@link PerfException}), or {@link IllegalStateException} on a timeout
+     * @throws IllegalArgumentException if {@code streams} is below 1 or a count is negative
+     */
+    public static PerfResult runParallel(io.crossdial.host.Connection connection, int streams, long uploadBytes,
+            long downloadBytes, Duration idleTimeout, long openTimeoutMillis, long runTimeoutMillis) {
+        if (streams < 1) {
+            throw new IllegalArgumentException("streams must be at least 1: " + streams);
+        }
+        java.util.List<Future<PerfResult>> runs = new java.util.ArrayList<>(streams);
+        for (int i = 0; i < streams; i++) {
+            PerfClient client = io.crossdial.host.Host.await(connection.newStream(
+                    s -> new PerfClient(s, idleTimeout), ProtocolIds.PERF), openTimeoutMillis, "opening a perf stream");
+            runs.add(client.run(uploadBytes, downloadBytes));
+        }
+        long up = 0;
+        long down = 0;
+        long upNanos = 0;
+        long downNanos = 0;
+        for (Future<PerfResult> run : runs) {
+            PerfResult r = io.crossdial.host.Host.await(run, runTimeoutMillis, "perf run");
+            up += r.uploadBytes();
+            down += r.downloadBytes();
+            upNanos = Math.max(upNanos, r.uploadNanos());
+            downNanos = Math.max(downNanos, r.downloadNanos());
+        }
+        return new PerfResult(up, down, upNanos, downNanos);
+    }
+
+    /**
      * Runs one perf exchange.
      *
      * @param uploadBytes bytes to upload, at least 0

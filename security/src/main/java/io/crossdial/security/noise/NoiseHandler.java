@@ -111,7 +111,6 @@ final class NoiseHandler extends ChannelDuplexHandler {
     private CipherState receiveCipher;
     private ByteBuf cumulation;
     private ScheduledFuture<?> timeout;
-    private PeerId localPeer;
     /** The signed static keypair; given by the transport, or generated in {@link #begin}. */
     private StaticIdentity staticIdentity;
     private NoiseException failure;
@@ -177,7 +176,6 @@ final class NoiseHandler extends ChannelDuplexHandler {
             if (staticIdentity == null) {
                 staticIdentity = StaticIdentity.generate(context.localKey());
             }
-            localPeer = staticIdentity.localPeer;
             handshake = new HandshakeState(context.role() == Role.INITIATOR, EMPTY, staticIdentity.staticPrivate,
                     staticIdentity.staticPublic, null);
             if (context.role() == Role.INITIATOR) {
@@ -326,7 +324,7 @@ final class NoiseHandler extends ChannelDuplexHandler {
                 ? selectMuxer(local, remote.muxers())
                 : selectMuxer(remote.muxers(), local);
         ctx.fireUserEventTriggered(new SecureSession(
-                NoiseSecurityTransport.PROTOCOL_ID, localPeer, remote.peer(), remote.key(), earlyMuxer));
+                NoiseSecurityTransport.PROTOCOL_ID, staticIdentity.localPeer, remote.peer(), remote.key(), earlyMuxer));
         if (!pendingWrites.isEmpty()) {
             PendingWrite w;
             while (state == State.TRANSPORT && (w = pendingWrites.poll()) != null) {
@@ -558,7 +556,8 @@ final class NoiseHandler extends ChannelDuplexHandler {
         }
     }
 
-    private static byte[] concat(byte[] a, byte[] b) {
+    /** @return {@code a} followed by {@code b}, a new array */
+    static byte[] concat(byte[] a, byte[] b) {
         byte[] out = new byte[a.length + b.length];
         System.arraycopy(a, 0, out, 0, a.length);
         System.arraycopy(b, 0, out, a.length, b.length);

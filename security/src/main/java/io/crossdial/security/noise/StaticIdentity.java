@@ -29,11 +29,7 @@ final class StaticIdentity {
         this.staticPrivate = staticPrivate;
         this.staticPublic = HandshakeState.publicKey(staticPrivate);
         this.identityKey = identity.publicKey().marshal();
-        byte[] prefix = NoiseHandler.STATIC_KEY_SIGNATURE_PREFIX;
-        byte[] signed = new byte[prefix.length + staticPublic.length];
-        System.arraycopy(prefix, 0, signed, 0, prefix.length);
-        System.arraycopy(staticPublic, 0, signed, prefix.length, staticPublic.length);
-        this.identitySig = identity.sign(signed);
+        this.identitySig = identity.sign(NoiseHandler.concat(NoiseHandler.STATIC_KEY_SIGNATURE_PREFIX, staticPublic));
     }
 
     /**
