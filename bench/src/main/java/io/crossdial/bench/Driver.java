@@ -46,7 +46,10 @@ import java.util.concurrent.atomic.AtomicLong;
  * upgrades MA --seconds S [--warmup W [--sync]] [--concurrency C]
  *                                             dial, Noise, yamux, one ping, close, in C asynchronous
  *                                             loops; counted after W seconds (--sync: after a line on stdin)
- * latency MA --count N                        sequential connect + first ping latencies
+ * latency MA --count N [--listen]             sequential connect + first ping latencies; --listen: the
+ *                                             client also listens on 127.0.0.1 and dials from that port
+ *                                             (port reuse, SO_REUSEPORT), as a host that listens does;
+ *                                             "fromListenPort" counts the timed dials that did
  * hold    MA --connections N                  opens N idle upgraded connections, reports own heap, waits
  *                                             for stdin EOF
  * </pre>
@@ -231,8 +234,11 @@ public final class Driver {
         }
     }
 
-    /** One dial + ping stream + ping + close; returns nanoseconds from dial start to the ping's answer. */
-    private static long dialPingClose(Host host, Multiaddr addr) {
+    /** One timed dial: nanoseconds from dial start to the ping's answer, and the local TCP port it used. */
+    private record Dial(long nanos, int localPort) {}
+
+    /** One dial + ping stream + ping + close. */
+    private static Dial dialPingClose(Host host, Multiaddr addr) {
         long t0 = System.nanoTime();
         Connection c = host.dialSync(addr, TIMEOUT_MILLIS);
         try {
@@ -241,7 +247,7 @@ public final class Driver {
             Host.await(ping.ping(), TIMEOUT_MILLIS, "ping");
             long t = System.nanoTime() - t0;
             ping.close();
-            return t;
+            return new Dial(t, ((java.net.InetSocketAddress) c.channel().localAddress()).getPort());
         } finally {
             c.close().awaitUninterruptibly(5000);
         }
@@ -347,16 +353,24 @@ public final class Driver {
     private static void latency(Map<String, String> o) {
         Multiaddr addr = Multiaddr.fromString(o.get("_0"));
         int count = Integer.parseInt(o.getOrDefault("count", "50"));
-        try (Host host = host(-1)) {
-            double first = dialPingClose(host, addr) / 1e6;
+        boolean listen = o.containsKey("listen");
+        try (Host host = host(listen ? 0 : -1)) {
+            // with a listener, the transport's port reuse (on by default) dials from its port
+            int listenPort = listen ? host.listenAddrs().get(0).toSocketAddress().getPort() : -1;
+            double first = dialPingClose(host, addr).nanos() / 1e6;
             double[] ms = new double[count];
+            int fromListenPort = 0;
             for (int i = 0; i < count; i++) {
-                ms[i] = dialPingClose(host, addr) / 1e6;
+                Dial d = dialPingClose(host, addr);
+                ms[i] = d.nanos() / 1e6;
+                if (d.localPort() == listenPort) {
+                    fromListenPort++;
+                }
             }
             Arrays.sort(ms);
             System.out.println(Json.obj("event", "latency", "firstMillis", first, "count", count,
                     "medianMillis", ms[count / 2], "p90Millis", ms[(int) (count * 0.9)], "minMillis", ms[0],
-                    "jvm", jvm()));
+                    "listenPort", listenPort, "fromListenPort", fromListenPort, "jvm", jvm()));
         }
     }
 

@@ -172,6 +172,7 @@ final class Report {
             row(b, "connect+ping ms (med)", jdk, j, "latency", "medianMillis", null, "%.2f");
             row(b, "connect+ping ms (1st)", jdk, j, "latency", "firstMillis", null, "%.2f");
             row(b, "dial round trips", jdk, j, "rtt", "roundTripsAfterConnect", null, "%.2f");
+            fromListenPortRow(b, jdk, j);
             row(b, "heap B/conn listener", jdk, j, "hold", "listenerHeapPerConnectionBytes", 16384.0, "%.0f");
             row(b, "heap B/conn dialer", jdk, j, "hold", "dialerHeapPerConnectionBytes", 16384.0, "%.0f");
             Map<?, ?> r = ratios == null ? Map.of() : (Map<?, ?>) ratios.get(jdk);
@@ -189,6 +190,26 @@ final class Report {
                 + " heap = the 16 KiB goal\n"
                 + "perf: measured after a warm-up of the same size each way on the same connection (the 'cold' row)\n");
         return b.toString();
+    }
+
+    /**
+     * The rtt workload's crossdial client dialing from its listen port; js-libp2p's column is its ordinary
+     * (ephemeral-port) dial, so cd/js compares the two. A count of dials that fell back to an ephemeral port
+     * (the 4-tuple was taken) follows the row.
+     */
+    private static void fromListenPortRow(StringBuilder b, String jdk, Map<?, ?> j) {
+        Double cd = get(j, "rtt", "crossdialFromListenPort", "roundTripsAfterConnect");
+        if (cd == null) {
+            return;
+        }
+        Double js = get(j, "rtt", "js", "roundTripsAfterConnect");
+        Double load = get(j, "rtt", "crossdialFromListenPort", "load");
+        Double from = get(j, "rtt", "crossdialFromListenPort", "fromListenPort");
+        Double count = get(j, "rtt", "crossdialFromListenPort", "count");
+        String fellBack = from != null && count != null && from < count
+                ? String.format(Locale.ROOT, "  (%.0f of %.0f dials from the listen port)", from, count) : "";
+        b.append(String.format(Locale.ROOT, "%-22s %-6s %12s %12s %12s %10s %10s %6s%s%n", "  from listen port", jdk,
+                f(cd, "%.2f"), f(js, "%.2f"), "-", f(div(cd, js), "%.2f"), "-", f(load, "%.1f"), fellBack));
     }
 
     private static void row(StringBuilder b, String label, String jdk, Map<?, ?> j, String w, String key,

@@ -357,13 +357,19 @@ public final class Runner {
     /**
      * Round trips of an ordinary dial: connect + first ping through {@link DelayProxy} (one-way delay
      * {@code delayMs}), median over a few dials, divided by the proxy's round-trip time. The TCP handshake
-     * to the proxy is not delayed, so the count is the round trips after TCP connect.
+     * to the proxy is not delayed, so the count is the round trips after TCP connect. crossdial runs twice:
+     * from an ephemeral port (the client does not listen), and from a listen port (the client listens and
+     * dials from that port with SO_REUSEPORT, the dials simultaneous-open handling applies to); js-libp2p
+     * dials from an ephemeral port.
      */
     private Map<String, Object> rtt(Jdk jdk, int delayMs) {
         Map<String, Object> m = new LinkedHashMap<>();
         List<String> args = List.of("--count", quick ? "3" : "10");
         m.put("crossdial", guarded(() -> throughProxy("crossdial rtt-" + jdk.label, crossdialArgv(jdk, "serve"),
                 a -> crossdialArgv(jdk, concat(List.of("latency", a), args)), jdk, delayMs)));
+        m.put("crossdialFromListenPort", guarded(() -> throughProxy("crossdial rtt-listen-port-" + jdk.label,
+                crossdialArgv(jdk, "serve"), a -> crossdialArgv(jdk, concat(List.of("latency", a, "--listen"), args)),
+                jdk, delayMs)));
         m.put("js", guarded(() -> throughProxy("js rtt-" + jdk.label, jsArgv("serve"),
                 a -> jsArgv(concat(List.of("latency", a), args)), jdk, delayMs)));
         return m;
@@ -391,7 +397,9 @@ public final class Runner {
                     r.put("roundTripsAfterConnect", ((Number) r.get("medianMillis")).doubleValue() / rttMs);
                     r.put("load", loadBefore);
                     say(name + ": median " + r.get("medianMillis") + " ms = "
-                            + String.format(Locale.ROOT, "%.2f", (Double) r.get("roundTripsAfterConnect")) + " RTT");
+                            + String.format(Locale.ROOT, "%.2f", (Double) r.get("roundTripsAfterConnect")) + " RTT"
+                            + (num(r, "listenPort") > 0 ? ", " + r.get("fromListenPort") + " of " + r.get("count")
+                                    + " dials from listen port " + r.get("listenPort") : ""));
                     return r;
                 }
             }
