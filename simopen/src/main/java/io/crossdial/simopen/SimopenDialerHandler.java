@@ -1,5 +1,6 @@
 package io.crossdial.simopen;
 
+import io.crossdial.core.spi.ConnectionAttributes;
 import io.crossdial.core.spi.Role;
 import io.crossdial.core.spi.UrgentDataChannel;
 import io.crossdial.multistream.Message;
@@ -77,6 +78,7 @@ public final class SimopenDialerHandler extends ByteToMessageDecoder {
     private int rounds;
     private int discarded;
     private long startNanos;
+    private long answerNanos = -1;
     private ScheduledFuture<?> timeout;
 
     /**
@@ -172,6 +174,7 @@ public final class SimopenDialerHandler extends ByteToMessageDecoder {
                     if (!in.isReadable()) {
                         return;
                     }
+                    answerNanos = System.nanoTime() - startNanos;
                     if (in.getUnsignedByte(in.readerIndex()) == SimultaneousConnect.POISON_BYTE) {
                         in.skipBytes(1);
                         detection = Detection.POISON_BYTE;
@@ -305,8 +308,9 @@ public final class SimopenDialerHandler extends ByteToMessageDecoder {
     }
 
     private void resolved(ChannelHandlerContext ctx, Role resolvedRole) {
+        Long connectNanos = ctx.channel().attr(ConnectionAttributes.CONNECT_NANOS).get();
         SimopenResult result = new SimopenResult(resolvedRole, detection, localNonce, remoteNonce, rounds,
-                System.nanoTime() - startNanos);
+                System.nanoTime() - startNanos, connectNanos == null ? -1 : connectNanos, answerNanos);
         LOG.debug("{} resolved: {}", ctx.channel(), result);
         try {
             resolution.onResolved(ctx, result);

@@ -17,6 +17,7 @@ import io.crossdial.simopen.PoisonByteFilter;
 import io.crossdial.simopen.SimopenDialerHandler;
 import io.crossdial.simopen.SimopenMode;
 import io.crossdial.simopen.SimopenResult;
+import io.crossdial.simopen.StockDialerProbe;
 import java.security.SecureRandom;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
@@ -38,6 +39,7 @@ final class UpgradeHandler extends ChannelInboundHandlerAdapter {
     static final String SECURITY_NEGOTIATION_NAME = "crossdial-multistream-security";
     static final String MUXER_NEGOTIATION_NAME = "crossdial-multistream-muxer";
     static final String POISON_FILTER_NAME = "crossdial-poison-filter";
+    static final String STOCK_DIALER_PROBE_NAME = "crossdial-stock-dialer-probe";
     private static final SecureRandom NONCES = new SecureRandom();
 
     private final UpgraderConfig config;
@@ -89,7 +91,6 @@ final class UpgradeHandler extends ChannelInboundHandlerAdapter {
         }
         started = true;
         List<String> ids = config.securityProtocolIds();
-        NegotiationListener next = (mctx, protocolId) -> installSecurity(ctx, protocolId);
         boolean fromListenPort = Boolean.TRUE.equals(ctx.channel().attr(ConnectionAttributes.DIALED_FROM_LISTEN_PORT).get());
         ChannelHandler negotiation;
         if (role == Role.INITIATOR && fromListenPort && config.simopenMode() != SimopenMode.OFF) {
@@ -98,9 +99,9 @@ final class UpgradeHandler extends ChannelInboundHandlerAdapter {
                     NONCES::nextLong, (sctx, result) -> {
                         role = result.role();
                         simopen = result;
-                    }, next);
+                    }, (mctx, protocolId) -> afterSimopenNegotiation(ctx, protocolId));
         } else {
-            negotiation = negotiation(ids, next);
+            negotiation = negotiation(ids, (mctx, protocolId) -> installSecurity(ctx, protocolId));
         }
         ctx.pipeline().addBefore(NAME, SECURITY_NEGOTIATION_NAME, negotiation);
         if (role == Role.RESPONDER) {
@@ -114,6 +115,28 @@ final class UpgradeHandler extends ChannelInboundHandlerAdapter {
         return role == Role.INITIATOR
                 ? new MultistreamDialerHandler(ids, config.negotiationTimeoutMillis(), next)
                 : new MultistreamListenerHandler(ids, config.negotiationTimeoutMillis(), next);
+    }
+
+    /**
+     * The security protocol of a dial from a listen port is agreed. After an ordinary-looking answer (no
+     * poison byte), the remote may still be a stock dialer in a simultaneous open: a {@link StockDialerProbe}
+     * decides the role before the handshake starts ({@code specs/simopen.md}, "Against stock dialers").
+     */
+    private void afterSimopenNegotiation(ChannelHandlerContext ctx, String protocolId) {
+        if (simopen == null || simopen.simultaneousOpen() || config.simopenMode() != SimopenMode.POISON_BYTE) {
+            installSecurity(ctx, protocolId);
+            return;
+        }
+        stage = UpgradeStage.SECURITY_HANDSHAKE;
+        long holdMillis = config.stockDialerHold().holdMillis(simopen);
+        ctx.pipeline().addBefore(NAME, STOCK_DIALER_PROBE_NAME, new StockDialerProbe(holdMillis,
+                (pctx, decided, waitedNanos) -> {
+                    if (decided == Role.RESPONDER) {
+                        simopen = simopen.stockDialer(waitedNanos);
+                        role = Role.RESPONDER;
+                    }
+                    installSecurity(ctx, protocolId);
+                }));
     }
 
     private void installSecurity(ChannelHandlerContext ctx, String protocolId) {

@@ -4,6 +4,7 @@ import io.crossdial.core.crypto.PrivateKey;
 import io.crossdial.core.spi.SecurityTransport;
 import io.crossdial.core.spi.StreamMuxer;
 import io.crossdial.simopen.SimopenMode;
+import io.crossdial.simopen.StockDialerHold;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -32,6 +33,7 @@ public final class UpgraderConfig {
     private final long upgradeTimeoutMillis;
     private final int maxInboundStreams;
     private final SimopenMode simopenMode;
+    private final StockDialerHold stockDialerHold;
 
     private UpgraderConfig(Builder b) {
         this.localKey = b.localKey;
@@ -42,6 +44,7 @@ public final class UpgraderConfig {
         this.upgradeTimeoutMillis = b.upgradeTimeoutMillis;
         this.maxInboundStreams = b.maxInboundStreams;
         this.simopenMode = b.simopenMode;
+        this.stockDialerHold = b.stockDialerHold;
     }
 
     /**
@@ -95,6 +98,15 @@ public final class UpgraderConfig {
         return simopenMode;
     }
 
+    /**
+     * @return when and how long a dial from a listen port, in {@link SimopenMode#POISON_BYTE} mode, holds its
+     *     security handshake back to recognise a stock dialer in a simultaneous open; default
+     *     {@link StockDialerHold#DEFAULT}
+     */
+    public StockDialerHold stockDialerHold() {
+        return stockDialerHold;
+    }
+
     /** @return the protocol IDs of the security transports, in order */
     public List<String> securityProtocolIds() {
         return securityTransports.stream().map(SecurityTransport::protocolId).toList();
@@ -115,6 +127,7 @@ public final class UpgraderConfig {
         private long upgradeTimeoutMillis = DEFAULT_UPGRADE_TIMEOUT_MILLIS;
         private int maxInboundStreams = DEFAULT_MAX_INBOUND_STREAMS;
         private SimopenMode simopenMode = SimopenMode.POISON_BYTE;
+        private StockDialerHold stockDialerHold = StockDialerHold.DEFAULT;
 
         private Builder(PrivateKey localKey) {
             if (localKey == null) {
@@ -186,6 +199,21 @@ public final class UpgraderConfig {
                 throw new IllegalArgumentException("simopen mode is required");
             }
             this.simopenMode = mode;
+            return this;
+        }
+
+        /**
+         * @param hold when and how long a dial from a listen port holds its security handshake back to
+         *     recognise a stock dialer ({@code specs/simopen.md}, "Against stock dialers");
+         *     {@link StockDialerHold#NEVER} only recognises one whose first handshake message came with its
+         *     proposal
+         * @return this builder
+         */
+        public Builder stockDialerHold(StockDialerHold hold) {
+            if (hold == null) {
+                throw new IllegalArgumentException("stock dialer hold is required");
+            }
+            this.stockDialerHold = hold;
             return this;
         }
 
