@@ -194,8 +194,8 @@ final class Report {
 
     /**
      * The rtt workload's crossdial client dialing from its listen port; js-libp2p's column is its ordinary
-     * (ephemeral-port) dial, so cd/js compares the two. A count of dials that fell back to an ephemeral port
-     * (the 4-tuple was taken) follows the row.
+     * (ephemeral-port) dial, so cd/js compares the two. The Driver repeats a dial that fell back to an
+     * ephemeral port; if some still did, their count follows the row.
      */
     private static void fromListenPortRow(StringBuilder b, String jdk, Map<?, ?> j) {
         Double cd = get(j, "rtt", "crossdialFromListenPort", "roundTripsAfterConnect");

@@ -395,11 +395,15 @@ public final class Runner {
                     double rttMs = 2.0 * delayMs;
                     r.put("proxyRttMillis", rttMs);
                     r.put("roundTripsAfterConnect", ((Number) r.get("medianMillis")).doubleValue() / rttMs);
+                    // the fastest dial: less of the other load on the machine in it than in the median
+                    r.put("minRoundTripsAfterConnect", ((Number) r.get("minMillis")).doubleValue() / rttMs);
                     r.put("load", loadBefore);
                     say(name + ": median " + r.get("medianMillis") + " ms = "
                             + String.format(Locale.ROOT, "%.2f", (Double) r.get("roundTripsAfterConnect")) + " RTT"
+                            + String.format(Locale.ROOT, " (fastest %.2f)", (Double) r.get("minRoundTripsAfterConnect"))
                             + (num(r, "listenPort") > 0 ? ", " + r.get("fromListenPort") + " of " + r.get("count")
-                                    + " dials from listen port " + r.get("listenPort") : ""));
+                                    + " dials from listen port " + r.get("listenPort") + " (" + r.get("fellBack")
+                                    + " fell back to an ephemeral port, not counted)" : ""));
                     return r;
                 }
             }
