@@ -25,8 +25,12 @@ package io.crossdial.simopen;
  *     came with the answer, as a lazy dialer sends it)
  */
 public record StockDialerHold(long marginMillis, long slackMillis, long maxMillis) {
-    /** 5 ms margin, 150 ms slack, at most 2 s. */
-    public static final StockDialerHold DEFAULT = new StockDialerHold(5, 150, 2_000);
+    /**
+     * 5 ms margin, 500 ms slack, at most 2 s. The slack is generous because it costs only where an
+     * ordinary dial's SYN was lost (its connect already took a second or more), while a slack too short
+     * for a slow stock dialer (a cold process making its first handshake message) loses the connection.
+     */
+    public static final StockDialerHold DEFAULT = new StockDialerHold(5, 500, 2_000);
     /** Never hold. */
     public static final StockDialerHold NEVER = new StockDialerHold(0, 0, 0);
 

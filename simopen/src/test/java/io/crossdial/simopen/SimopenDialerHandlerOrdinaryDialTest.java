@@ -191,6 +191,34 @@ class SimopenDialerHandlerOrdinaryDialTest {
     }
 
     @Test
+    void theResultCarriesTheConnectTimeAndHowSoonTheFirstAnswerByteArrived() throws Exception {
+        ch = new EmbeddedChannel(false, false, handler(SimopenMode.POISON_BYTE, "/noise"), tail);
+        ch.attr(io.crossdial.core.spi.ConnectionAttributes.CONNECT_NANOS).set(1_000_000_000L);
+        ch.register();
+        readAllOutboundHex(ch);
+        long sent = System.nanoTime();
+        Thread.sleep(20);
+        read(HEADER_HEX.substring(0, 2));
+        long firstByte = System.nanoTime();
+        Thread.sleep(20);
+        read(HEADER_HEX.substring(2) + NOISE_HEX);
+        SimopenResult r = resolutions.results.get(0);
+        assertEquals(1_000_000_000L, r.connectNanos());
+        assertTrue(r.answerNanos() >= 20_000_000L && r.answerNanos() <= firstByte - sent + 1_000_000,
+                "from our write to the first byte, not to the whole answer: " + r.answerNanos());
+        assertTrue(r.elapsedNanos() >= 40_000_000L, "elapsed runs to the whole answer: " + r.elapsedNanos());
+    }
+
+    @Test
+    void theConnectTimeIsUnknownWhereTheTransportDidNotRecordIt() {
+        dial(SimopenMode.POISON_BYTE, "/noise");
+        readAllOutboundHex(ch);
+        read(HEADER_HEX + NOISE_HEX);
+        assertEquals(-1, resolutions.results.get(0).connectNanos());
+        assertTrue(resolutions.results.get(0).answerNanos() >= 0);
+    }
+
+    @Test
     void poisonModeOrdinaryDialResolvesWhenTheAnswerArrivesByteByByte() {
         dial(SimopenMode.POISON_BYTE, "/noise");
         readAllOutboundHex(ch);
