@@ -3,7 +3,7 @@ package io.crossdial.simopen;
 /**
  * Whether, and for how long, a dial from a listen port holds its security handshake's first message back
  * after the multistream answer, to see whether the remote is a stock dialer in a TCP simultaneous open
- * ({@code specs/simopen.md}, "Against stock dialers").
+ * ({@code specs/simopen.md}, case 6).
  *
  * <p>Why the timing tells: a listener sees the connection only once our connect has completed, and can
  * answer only after our bytes reached it, so its answer arrives at least one round trip after our first

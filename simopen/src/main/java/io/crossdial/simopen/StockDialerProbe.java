@@ -14,7 +14,7 @@ import org.slf4j.LoggerFactory;
 /**
  * Stands where the security handshake starts on a dial from a listen port whose multistream round looked
  * ordinary (the remote's {@code header, /noise} arrived where the echo was expected), and tells a listener
- * from a stock dialer in a TCP simultaneous open ({@code specs/simopen.md}, "Against stock dialers").
+ * from a stock dialer in a TCP simultaneous open ({@code specs/simopen.md}, case 6).
  *
  * <p>A Noise XX responder never speaks first, and a TLS server never sends before the ClientHello. So any
  * byte that arrives here, before we sent our first handshake message, is the remote's first message as an

@@ -120,7 +120,7 @@ final class UpgradeHandler extends ChannelInboundHandlerAdapter {
     /**
      * The security protocol of a dial from a listen port is agreed. After an ordinary-looking answer (no
      * poison byte), the remote may still be a stock dialer in a simultaneous open: a {@link StockDialerProbe}
-     * decides the role before the handshake starts ({@code specs/simopen.md}, "Against stock dialers").
+     * decides the role before the handshake starts ({@code specs/simopen.md}, case 6).
      */
     private void afterSimopenNegotiation(ChannelHandlerContext ctx, String protocolId) {
         if (simopen == null || simopen.simultaneousOpen() || config.simopenMode() != SimopenMode.POISON_BYTE) {

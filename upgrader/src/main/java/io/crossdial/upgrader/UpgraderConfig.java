@@ -204,7 +204,7 @@ public final class UpgraderConfig {
 
         /**
          * @param hold when and how long a dial from a listen port holds its security handshake back to
-         *     recognise a stock dialer ({@code specs/simopen.md}, "Against stock dialers");
+         *     recognise a stock dialer ({@code specs/simopen.md}, case 6);
          *     {@link StockDialerHold#NEVER} only recognises one whose first handshake message came with its
          *     proposal
          * @return this builder

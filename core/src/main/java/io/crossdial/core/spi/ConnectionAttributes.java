@@ -18,7 +18,7 @@ public final class ConnectionAttributes {
      * On an outgoing connection: how long the TCP connect took, in ns, from the {@code connect()} call to the
      * socket being connected (one round trip on an ordinary dial; a lost SYN adds its retransmission timeout,
      * about 1 s; both SYNs' timeouts in a TCP simultaneous open). The upgrader compares it with how soon the
-     * first answer arrived ({@code specs/simopen.md}, "Against stock dialers"). Absent when unknown.
+     * first answer arrived ({@code specs/simopen.md}, case 6). Absent when unknown.
      */
     public static final AttributeKey<Long> CONNECT_NANOS = AttributeKey.valueOf("crossdial.connectNanos");
 
