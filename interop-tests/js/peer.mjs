@@ -48,6 +48,11 @@ function emitAndExit (obj, code) {
   setTimeout(() => process.exit(code), 1000).unref()
 }
 
+/** The wall clock in epoch microseconds (comparable with the JVM peers' instants on the same machine). */
+function nowUs () {
+  return Math.round((performance.timeOrigin + performance.now()) * 1000)
+}
+
 function errorText (err) {
   if (err == null) return 'unknown error'
   const name = err.name != null && err.name !== 'Error' ? `${err.name}: ` : ''
@@ -251,10 +256,21 @@ const STEPS = ['ping', 'identify', 'echo', 'streams']
 /**
  * Runs the dial steps (dial, ping, identify, echo, streams) on `node`, filling `result` as it goes
  * (`result.step` names the step in progress). Throws the first failure. `dialOptions` go to node.dial.
+ * Also records `tcpConnectedAtUs` (when the upgrade started, right after the TCP connect completed: the
+ * upgrader's first progress event follows the socket's `connect` event within the same turn of microtasks),
+ * `usableAtUs` (when node.dial resolved) and `connectedToUsableMs` (the difference, in ms).
  */
 async function dialSteps (node, ma, opts, result, signal, dialOptions = {}) {
   result.step = 'dial'
-  const conn = await node.dial(ma, { ...dialOptions, signal })
+  const onProgress = (evt) => {
+    if (evt.type === 'upgrader:encrypt-outbound-connection' && result.tcpConnectedAtUs == null) {
+      result.tcpConnectedAtUs = nowUs()
+    }
+    dialOptions.onProgress?.(evt)
+  }
+  const conn = await node.dial(ma, { ...dialOptions, onProgress, signal })
+  result.usableAtUs = nowUs()
+  result.connectedToUsableMs = result.tcpConnectedAtUs == null ? null : (result.usableAtUs - result.tcpConnectedAtUs) / 1000
   Object.assign(result, connectionInfo(conn))
 
   if (!opts.skip.has('ping')) {

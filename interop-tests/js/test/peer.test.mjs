@@ -169,6 +169,11 @@ test('serve dials from its own node on command, lists and hangs up connections, 
     assert.equal(dialed.localAddr, `/ip4/127.0.0.1/tcp/${localPort}`)
     assert.equal(dialed.echoBytes, 1000)
     assert.equal(dialed.streams, 2)
+    // TCP connected (the upgrade's start) -> usable, on the wall clock in epoch microseconds
+    assert.ok(Number.isSafeInteger(dialed.tcpConnectedAtUs) && Number.isSafeInteger(dialed.usableAtUs))
+    assert.ok(Math.abs(dialed.tcpConnectedAtUs / 1000 - Date.now()) < 60000, 'epoch microseconds')
+    assert.ok(dialed.usableAtUs >= dialed.tcpConnectedAtUs)
+    assert.equal(dialed.connectedToUsableMs, (dialed.usableAtUs - dialed.tcpConnectedAtUs) / 1000)
     // the listener saw the serve node's own peer ID: the dial ran in the listening node
     const opened = await new Promise(resolve => {
       const poll = () => {
