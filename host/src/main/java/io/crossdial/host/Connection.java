@@ -74,7 +74,8 @@ public final class Connection {
 
     /**
      * @return how the roles were resolved if this connection was dialed from a listen port (a TCP
-     *     simultaneous open resolved in-band, or an ordinary dial), else null
+     *     simultaneous open resolved in-band: with a crossdial peer by {@code select:}, with a stock dialer by
+     *     going on as the responder, {@code Detection.STOCK_DIALER}; or an ordinary dial), else null
      */
     public io.crossdial.simopen.SimopenResult simopen() {
         return upgraded.simopen();
