@@ -88,8 +88,11 @@ public final class StockDialerProbe extends ByteToMessageDecoder {
     @Override
     protected void decode(ChannelHandlerContext ctx, ByteBuf in, List<Object> out) {
         if (in.isReadable() && !decided) {
-            LOG.debug("{} << {} byte(s) before our first handshake message: a stock dialer; going on as responder",
-                    ctx.channel(), in.readableBytes());
+            if (LOG.isDebugEnabled()) {
+                LOG.debug("{} << {} byte(s) before our first handshake message ({}...): a stock dialer; going on"
+                        + " as responder", ctx.channel(), in.readableBytes(),
+                        io.netty.buffer.ByteBufUtil.hexDump(in, in.readerIndex(), Math.min(8, in.readableBytes())));
+            }
             decide(ctx, Role.RESPONDER);
         }
     }
