@@ -176,9 +176,10 @@ public final class Host implements AutoCloseable {
     /**
      * Dials a peer and upgrades the connection.
      *
-     * <p>With port reuse the dial goes out from a listen port, and a TCP simultaneous open with a crossdial
-     * peer is resolved in-band ({@code specs/simopen.md}). If such a dial fails during the security stages
-     * (a simultaneous open with a peer that cannot resolve it), it is retried after a random backoff
+     * <p>With port reuse the dial goes out from a listen port, and a TCP simultaneous open is resolved
+     * in-band on the same connection ({@code specs/simopen.md}): with a crossdial peer by {@code select:},
+     * with a stock dialer by going on as the responder (cases 3 and 6). If such a dial still fails during the
+     * security stages (case 6e: a simultaneous open the switch could not handle), it is retried after a random backoff
      * (jittered, doubling from {@value #REDIAL_BASE_MILLIS} ms, at most {@value #REDIAL_MAX_BACKOFF_MILLIS}
      * ms, {@value #MAX_REDIALS} times) from an ephemeral port, which cannot collide again, to the same
      * address and then to the peer's other known addresses ({@link #addPeerAddresses}).
