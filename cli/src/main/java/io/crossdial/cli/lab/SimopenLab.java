@@ -30,10 +30,19 @@ import java.util.function.Consumer;
  * multiaddr from P; once both said {@code dialing} and {@value #SETTLE_MILLIS} ms passed, links up; the
  * retransmitted SYNs cross; both report {@code dialed} within {@link #DIALED_TIMEOUT}.
  *
- * <p>Against js (Node cannot set SO_REUSEPORT, so js dials from a fixed local port Q, not its listen port L):
- * A listens on P and dials {@code /ip4/198.18.2.2/tcp/Q/p2p/<js>} with B's listen address L as a further
- * address, js dials A at P from Q; the SYNs cross on P-Q, both fail that connection, and crossdial redials
- * from an ephemeral port (to Q: refused, then to L). Only A's connection counts.
+ * <p>Against js (Node cannot set SO_REUSEPORT, so js dials from a fixed local port Q, not its listen port L,
+ * like a stock peer whose listen port sits behind a NAT): A listens on P and dials
+ * {@code /ip4/<B>/tcp/Q/p2p/<js>} and knows no other address of js; js dials A at P from Q
+ * ({@code serve}'s {@code localPort}, with ping and a {@value #JS_ECHO_BYTES}-byte echo on its own connection).
+ * The SYNs cross on P-Q: one connection, which crossdial resolves in-band against the stock dialer (its
+ * detection {@code STOCK_DIALER}); a redial from an ephemeral port could only reach Q, where nobody listens.
+ * The round is usable when both A's and js's own checks passed on that one 4-tuple.
+ *
+ * <p>With {@link NetnsLab.Topology#NAT} each peer sits behind its own NAT; the peers listen on their private
+ * addresses and dial each other's public (NAT) address, same port numbers (the NATs keep ports). After the
+ * checks each round lists both NATs' conntrack entries for the round's ports (one each for the 4-tuple) and
+ * tries a plain connect from A's namespace, from an ephemeral port, to the address A dialed: NAT B drops it
+ * ({@link NatView}).
  *
  * <p>Usage: {@code try (SimopenLab lab = SimopenLab.open(config)) { lab.simultaneousOpen(1).row(); }}.
  * Not thread-safe: one caller drives the rounds. {@link #close()} kills the peers and removes the lab; it
@@ -48,6 +57,10 @@ public final class SimopenLab implements AutoCloseable {
     public static final Duration START_TIMEOUT = Duration.ofSeconds(30);
     /** How long a peer has to answer any other command. */
     public static final Duration STEP_TIMEOUT = Duration.ofSeconds(10);
+    /** How many bytes the js peer's own dial echoes (after its pings) on the crossed connection. */
+    public static final int JS_ECHO_BYTES = 64 * 1024;
+    /** How long the ephemeral-port connect behind NATs waits for an answer by default. */
+    public static final Duration DEFAULT_PROBE_TIMEOUT = Duration.ofSeconds(2);
 
     /** What peer B is. */
     public enum Against {
@@ -71,16 +84,41 @@ public final class SimopenLab implements AutoCloseable {
      *     e.g. {@link #jarPeerCommand()}
      * @param basePort round r listens on {@code basePort + r}; the js peer listens on {@code basePort} and dials
      *     from {@code basePort + 20000 + r}
-     * @param echoBytes how many bytes each dialer echoes
+     * @param echoBytes how many bytes each crossdial dialer echoes (the js peer echoes {@value #JS_ECHO_BYTES})
      * @param log told one line per step worth showing (may be a no-op)
+     * @param topology routed, or each peer behind its own NAT
+     * @param probeTimeout how long the ephemeral-port connect behind NATs waits for an answer
      */
     public record Config(Against against, Path jsDir, List<String> crossdialPeer, int basePort, int echoBytes,
-            Consumer<String> log) {
+            Consumer<String> log, NetnsLab.Topology topology, Duration probeTimeout) {
+        /**
+         * A routed lab ({@link NetnsLab.Topology#ROUTED}).
+         *
+         * @param against what peer B is
+         * @param jsDir the js peer's directory, used only against js
+         * @param crossdialPeer the argv that starts a crossdial peer
+         * @param basePort the ports' base
+         * @param echoBytes how many bytes each crossdial dialer echoes
+         * @param log told one line per step
+         */
+        public Config(Against against, Path jsDir, List<String> crossdialPeer, int basePort, int echoBytes,
+                Consumer<String> log) {
+            this(against, jsDir, crossdialPeer, basePort, echoBytes, log, NetnsLab.Topology.ROUTED,
+                    DEFAULT_PROBE_TIMEOUT);
+        }
+
         /** Checks the values. */
         public Config {
             Objects.requireNonNull(against, "against");
             Objects.requireNonNull(crossdialPeer, "crossdialPeer");
             Objects.requireNonNull(log, "log");
+            Objects.requireNonNull(topology, "topology");
+            Objects.requireNonNull(probeTimeout, "probeTimeout");
+            if (probeTimeout.isNegative() || probeTimeout.isZero()
+                    || probeTimeout.compareTo(NetnsLab.MAX_PROBE_TIMEOUT) > 0) {
+                throw new IllegalArgumentException("probeTimeout must be in (0, " + NetnsLab.MAX_PROBE_TIMEOUT + "]: "
+                        + probeTimeout);
+            }
             if (basePort < 1024 || basePort > 40_000) {
                 throw new IllegalArgumentException("basePort must be in [1024, 40000]: " + basePort);
             }
@@ -91,6 +129,96 @@ public final class SimopenLab implements AutoCloseable {
                 throw new IllegalArgumentException("the js peer's directory is required against js");
             }
             crossdialPeer = List.copyOf(crossdialPeer);
+        }
+
+        /**
+         * @param value the topology
+         * @return this configuration with another topology
+         */
+        public Config withTopology(NetnsLab.Topology value) {
+            return new Config(against, jsDir, crossdialPeer, basePort, echoBytes, log, value, probeTimeout);
+        }
+    }
+
+    /**
+     * What the NATs showed after a round (only with {@link NetnsLab.Topology#NAT}).
+     *
+     * @param natA NAT A's conntrack entries that involve the round's ports, after the checks
+     * @param natB NAT B's
+     * @param tupleA of {@code natA}, the entries of the round's connection (A's private address and P to B's
+     *     public address and port)
+     * @param tupleB of {@code natB}, the entries of the round's connection seen from B
+     * @param probePort the port the ephemeral-port connect went to (the one A dialed)
+     * @param probe what that connect got
+     * @param droppedByNatB how many packets NAT B's filter dropped meanwhile (its {@code inbound_dropped}
+     *     counter's increase)
+     * @param probeMappings NAT A's entries for the probe (its ephemeral port mapped), after it
+     * @param probeEntriesAtB NAT B's entries for the probe's port after it (none: the SYNs were dropped)
+     */
+    public record NatView(List<NetnsLab.ConntrackEntry> natA, List<NetnsLab.ConntrackEntry> natB,
+            List<NetnsLab.ConntrackEntry> tupleA, List<NetnsLab.ConntrackEntry> tupleB, int probePort,
+            NetnsLab.Probe probe, long droppedByNatB, List<NetnsLab.ConntrackEntry> probeMappings,
+            List<NetnsLab.ConntrackEntry> probeEntriesAtB) {
+        /** Copies the lists. */
+        public NatView {
+            natA = List.copyOf(natA);
+            natB = List.copyOf(natB);
+            tupleA = List.copyOf(tupleA);
+            tupleB = List.copyOf(tupleB);
+            probeMappings = List.copyOf(probeMappings);
+            probeEntriesAtB = List.copyOf(probeEntriesAtB);
+        }
+
+        /**
+         * @return {@code dropped} when the probe got no answer and NAT B counted dropped packets (and holds no
+         *     entry for it), else what it got, e.g. {@code answered}
+         */
+        public String ephemeralRedial() {
+            if (probe.outcome() == NetnsLab.ProbeOutcome.NO_ANSWER) {
+                return droppedByNatB > 0 && probeEntriesAtB.isEmpty() ? "dropped" : "no answer, not counted by NAT B";
+            }
+            return probe.outcome().name().toLowerCase(Locale.ROOT).replace('_', ' ');
+        }
+
+        /** @return whether every entry of the 4-tuple kept the peer's port */
+        public boolean portsKept() {
+            return !tupleA.isEmpty() && !tupleB.isEmpty()
+                    && tupleA.stream().allMatch(NetnsLab.ConntrackEntry::portPreserved)
+                    && tupleB.stream().allMatch(NetnsLab.ConntrackEntry::portPreserved);
+        }
+
+        /** @return the report's summary of this view */
+        public SimopenRound.Nat row() {
+            return new SimopenRound.Nat(tupleA.size(), tupleB.size(), portsKept(), ephemeralRedial());
+        }
+
+        /**
+         * @param probeFrom A's private address, for the text
+         * @param probeTo the address the probe went to
+         * @return lines for a human: both NATs' entries and the probe's outcome
+         */
+        public List<String> describe(String probeFrom, String probeTo) {
+            List<String> lines = new ArrayList<>();
+            lines.add("NAT A conntrack: " + entries(tupleA));
+            lines.add("NAT B conntrack: " + entries(tupleB));
+            String mapped = probeMappings.isEmpty() ? "NAT A made no mapping for it"
+                    : "NAT A mapped it (" + probeMappings.get(0).summary() + ")";
+            lines.add(String.format(Locale.ROOT, "ephemeral redial %s -> %s:%d: %s (%s in %.1f s; NAT B dropped %d"
+                    + " packet(s) and holds %d entries for it); %s", probeFrom, probeTo, probePort, ephemeralRedial(),
+                    probe.outcome() == NetnsLab.ProbeOutcome.NO_ANSWER ? "no SYN-ACK" : probe.outcome().name(),
+                    probe.millis() / 1000.0, droppedByNatB, probeEntriesAtB.size(), mapped));
+            return lines;
+        }
+
+        private static String entries(List<NetnsLab.ConntrackEntry> list) {
+            if (list.isEmpty()) {
+                return "NO ENTRY for the 4-tuple";
+            }
+            List<String> parts = new ArrayList<>();
+            for (NetnsLab.ConntrackEntry e : list) {
+                parts.add(e.summary());
+            }
+            return (list.size() == 1 ? "1 entry: " : list.size() + " entries: ") + String.join("; ", parts);
         }
     }
 
@@ -103,15 +231,17 @@ public final class SimopenLab implements AutoCloseable {
      * @param b peer B's {@code dialed} event (null if B did not dial, or gave none in time)
      * @param dialsSentAtUs when the controller sent the dial commands, epoch microseconds
      * @param linksUpAtUs when the links came up, epoch microseconds (0 in an ordinary dial)
+     * @param bPort B's port of the connection: P against crossdial, js's dial port Q against js
+     * @param nat what the NATs showed, null without NATs
      */
     public record Round(SimopenRound row, int port, Map<String, Object> a, Map<String, Object> b,
-            long dialsSentAtUs, long linksUpAtUs) {
+            long dialsSentAtUs, long linksUpAtUs, int bPort, NatView nat) {
     }
 
     /**
      * How long one side took from TCP connected to a usable upgraded connection, and that in round trips.
      *
-     * @param side "A" or "B"
+     * @param side "A", "B" or "js"
      * @param resolveMs from the round's TCP-connected instant ({@link #resolve}) to this side's dial future
      *     completing with the upgraded connection, ms
      * @param pingRttMs the smallest ping round trip measured on the same connection right after, ms
@@ -121,8 +251,9 @@ public final class SimopenLab implements AutoCloseable {
     }
 
     /**
-     * The resolve figures of one round, for each crossdial side that dialed (both in a simultaneous open,
-     * only A in an ordinary dial, where B accepted).
+     * The resolve figures of one round, for each side that dialed (both in a simultaneous open, only A in an
+     * ordinary dial, where B accepted); the js peer's side when its dial reported its own instants
+     * ({@code tcpConnectedAtUs}, {@code usableAtUs}; its round trip is A's ping RTT, the same path).
      *
      * <p>The TCP-connected instant is the earliest of, over those sides: the socket first seen ESTABLISHED in
      * {@code /proc/net/tcp} ({@code tcpEstablishedAtUs}, polled, so possibly late when the host is busy) and
@@ -139,8 +270,17 @@ public final class SimopenLab implements AutoCloseable {
         List<Map<String, Object>> sides = new ArrayList<>();
         List<String> names = new ArrayList<>();
         addSide(sides, names, "A", round.a());
+        Map<String, Object> js = null;
         if (round.linksUpAtUs() != 0) {
-            addSide(sides, names, "B", round.b());
+            if (round.b() != null && round.b().containsKey("tcpConnectedAtUs")) {
+                // the js peer: no redials field, its own instants
+                if (LabJson.flag(round.b(), "ok") && round.b().get("tcpConnectedAtUs") instanceof Number
+                        && round.b().get("usableAtUs") instanceof Number) {
+                    js = round.b();
+                }
+            } else {
+                addSide(sides, names, "B", round.b());
+            }
         }
         double connectedAtUs = Double.MAX_VALUE;
         for (Map<String, Object> e : sides) {
@@ -152,17 +292,28 @@ public final class SimopenLab implements AutoCloseable {
                         - n.doubleValue() * 1e3);
             }
         }
+        if (js != null) {
+            connectedAtUs = Math.min(connectedAtUs, ((Number) js.get("tcpConnectedAtUs")).doubleValue());
+        }
         List<SideResolve> out = new ArrayList<>();
         if (connectedAtUs == Double.MAX_VALUE) {
             return out;
         }
+        double rttA = 0;
         for (int i = 0; i < sides.size(); i++) {
             Map<String, Object> e = sides.get(i);
             Object rtt = e.get("pingRttMinMs") instanceof Number n ? n : e.get("pingRttMs");
             if (rtt instanceof Number r && r.doubleValue() > 0) {
                 double ms = (((Number) e.get("usableAtUs")).doubleValue() - connectedAtUs) / 1e3;
                 out.add(new SideResolve(names.get(i), ms, r.doubleValue(), ms / r.doubleValue()));
+                if (names.get(i).equals("A")) {
+                    rttA = r.doubleValue();
+                }
             }
+        }
+        if (js != null && rttA > 0) {
+            double ms = (((Number) js.get("usableAtUs")).doubleValue() - connectedAtUs) / 1e3;
+            out.add(new SideResolve("js", ms, rttA, ms / rttA));
         }
         return out;
     }
@@ -184,7 +335,6 @@ public final class SimopenLab implements AutoCloseable {
     private LabPeer b;
     private String peerIdA;
     private String peerIdB;
-    private String jsListenAddr;
 
     private SimopenLab(Config config, NetnsLab lab) {
         this.config = config;
@@ -201,11 +351,12 @@ public final class SimopenLab implements AutoCloseable {
      * @throws IllegalStateException if the lab is unavailable here ({@link NetnsLab#unavailableReason()})
      */
     public static SimopenLab open(Config config) {
-        NetnsLab.unavailableReason().ifPresent(r -> {
+        NetnsLab.unavailableReason(config.topology()).ifPresent(r -> {
             throw new IllegalStateException(r);
         });
         NetnsLab.cleanupStale(NetnsLab.NAME_PREFIX);
-        NetnsLab lab = NetnsLab.create("simopen" + config.against().label());
+        NetnsLab lab = NetnsLab.create("simopen" + config.against().label()
+                + (config.topology() == NetnsLab.Topology.NAT ? "nat" : ""), config.topology());
         SimopenLab s = new SimopenLab(config, lab);
         Runtime.getRuntime().addShutdownHook(s.hook);
         try {
@@ -231,7 +382,6 @@ public final class SimopenLab implements AutoCloseable {
             b = start("B", lab.peerB(), argv, config.jsDir());
             Map<String, Object> listening = b.awaitEvent("listening", START_TIMEOUT);
             peerIdB = String.valueOf(listening.get("peerId"));
-            jsListenAddr = "/ip4/" + lab.peerB().host() + "/tcp/" + config.basePort() + "/p2p/" + peerIdB;
         }
     }
 
@@ -281,25 +431,31 @@ public final class SimopenLab implements AutoCloseable {
     public Round simultaneousOpen(int round) {
         int port = config.basePort() + round;
         lab.linksDown();
-        String addrA = listen(a, port, true);
+        listen(a, port, true);
+        // each peer dials the other's public address: the peer's own when routed, its NAT's behind NATs
+        String addrA = "/ip4/" + lab.peerA().publicHost() + "/tcp/" + port + "/p2p/" + peerIdA;
         Map<String, Object> dialA = new LinkedHashMap<>();
         Map<String, Object> dialB = new LinkedHashMap<>();
         dialA.put("cmd", "dial");
         dialB.put("cmd", "dial");
+        int bPort;
         if (config.against() == Against.CROSSDIAL) {
-            String addrB = listen(b, port, false);
-            dialA.put("addr", addrB);
+            listen(b, port, false);
+            bPort = port;
+            dialA.put("addr", "/ip4/" + lab.peerB().publicHost() + "/tcp/" + port + "/p2p/" + peerIdB);
             dialA.put("echoBytes", config.echoBytes());
             dialB.put("addr", addrA);
             dialB.put("echoBytes", config.echoBytes());
         } else {
-            int q = config.basePort() + 20_000 + round;
-            dialA.put("addr", "/ip4/" + lab.peerB().host() + "/tcp/" + q + "/p2p/" + peerIdB);
-            dialA.put("peerAddrs", List.of(jsListenAddr));
+            // js's dial port Q, mapped by NAT B to the same public port; A knows no other address of js
+            bPort = jsDialPort(round);
+            dialA.put("addr", "/ip4/" + lab.peerB().publicHost() + "/tcp/" + bPort + "/p2p/" + peerIdB);
             dialA.put("echoBytes", config.echoBytes());
             dialB.put("addr", addrA);
-            dialB.put("localPort", q);
+            dialB.put("localPort", bPort);
             dialB.put("timeoutMs", 10_000);
+            dialB.put("echoBytes", JS_ECHO_BYTES);
+            dialB.put("skip", List.of("identify", "streams"));
         }
         long sentAtUs = nowMicros();
         a.send(dialA);
@@ -321,9 +477,40 @@ public final class SimopenLab implements AutoCloseable {
             eb = null;
             bNote = "js gave no dialed event";
         }
+        NatView nat = lab.topology() == NetnsLab.Topology.NAT ? natView(port, bPort) : null;
         SimopenRound row = config.against() == Against.CROSSDIAL
-                ? crossdialRow(round, port, ea, eb) : jsRow(round, port, ea, eb, bNote);
-        return new Round(row, port, ea, eb, sentAtUs, upAtUs);
+                ? crossdialRow(round, port, ea, eb, nat) : jsRow(round, port, bPort, ea, eb, bNote, nat);
+        return new Round(row, port, ea, eb, sentAtUs, upAtUs, bPort, nat);
+    }
+
+    /** @return js's dial port Q in round {@code round} */
+    private int jsDialPort(int round) {
+        return config.basePort() + 20_000 + round;
+    }
+
+    /**
+     * Lists both NATs' conntrack entries for the round's ports, then connects from an ephemeral port of A's
+     * namespace to the address A dialed and sees whether anything answers.
+     */
+    private NatView natView(int port, int bPort) {
+        NetnsLab.PeerNamespace sa = lab.peerA();
+        NetnsLab.PeerNamespace sb = lab.peerB();
+        List<NetnsLab.ConntrackEntry> natA = lab.conntrack(sa).stream()
+                .filter(e -> e.involves(port) || e.involves(bPort)).toList();
+        List<NetnsLab.ConntrackEntry> natB = lab.conntrack(sb).stream()
+                .filter(e -> e.involves(port) || e.involves(bPort)).toList();
+        List<NetnsLab.ConntrackEntry> tupleA = natA.stream().filter(e -> e.origSrc().equals(sa.host())
+                && e.origSport() == port && e.origDst().equals(sb.publicHost()) && e.origDport() == bPort).toList();
+        List<NetnsLab.ConntrackEntry> tupleB = natB.stream().filter(e -> e.origSrc().equals(sb.host())
+                && e.origSport() == bPort && e.origDst().equals(sa.publicHost()) && e.origDport() == port).toList();
+        long droppedBefore = lab.inboundDropped(sb);
+        NetnsLab.Probe probe = lab.probeConnect(sa.namespace(), sb.publicAddress(), bPort, config.probeTimeout());
+        long dropped = lab.inboundDropped(sb) - droppedBefore;
+        List<NetnsLab.ConntrackEntry> mappings = lab.conntrack(sa).stream().filter(e -> e.origSrc().equals(sa.host())
+                && e.origSport() != port && e.origDst().equals(sb.publicHost()) && e.origDport() == bPort).toList();
+        List<NetnsLab.ConntrackEntry> atB = lab.conntrack(sb).stream()
+                .filter(e -> mappings.stream().anyMatch(m -> e.involves(m.replyDport()))).toList();
+        return new NatView(natA, natB, tupleA, tupleB, bPort, probe, dropped, mappings, atB);
     }
 
     /**
@@ -341,7 +528,8 @@ public final class SimopenLab implements AutoCloseable {
         int port = config.basePort() + round;
         lab.linksUp();
         listen(a, port, true);
-        String addrB = listen(b, port, false);
+        listen(b, port, false);
+        String addrB = "/ip4/" + lab.peerB().publicHost() + "/tcp/" + port + "/p2p/" + peerIdB;
         long sentAtUs = nowMicros();
         a.send(Map.of("cmd", "dial", "addr", addrB, "echoBytes", config.echoBytes()));
         a.awaitEvent("dialing", STEP_TIMEOUT);
@@ -352,8 +540,10 @@ public final class SimopenLab implements AutoCloseable {
         SimopenRound row = new SimopenRound(round, LabJson.flag(ea, "detected"), LabJson.string(ea, "resolution"),
                 ok ? OptionalLong.of(Math.round(((Number) ea.get("usableMs")).doubleValue())) : OptionalLong.empty(),
                 false, SimopenRound.Check.of(ea.get("ping")), SimopenRound.Check.of(ea.get("echo")),
-                ok ? "ordinary dial, " + LabJson.string(ea, "detection") : LabJson.string(ea, "error"));
-        return new Round(row, port, ea, eb, sentAtUs, 0);
+                ok ? "ordinary dial, " + LabJson.string(ea, "detection") : LabJson.string(ea, "error"),
+                crossdialUsable(ea), SimopenRound.Check.SKIPPED, (int) LabJson.number(ea, "redials", 0),
+                LabJson.string(ea, "detection"), ok ? LabJson.string(ea, "role") : "", null);
+        return new Round(row, port, ea, eb, sentAtUs, 0, port, null);
     }
 
     private String listen(LabPeer p, int port, boolean isA) {
@@ -368,7 +558,8 @@ public final class SimopenLab implements AutoCloseable {
         return String.valueOf(e.get("multiaddr"));
     }
 
-    private SimopenRound crossdialRow(int round, int port, Map<String, Object> ea, Map<String, Object> eb) {
+    private SimopenRound crossdialRow(int round, int port, Map<String, Object> ea, Map<String, Object> eb,
+            NatView nat) {
         boolean okA = LabJson.flag(ea, "ok");
         boolean okB = LabJson.flag(eb, "ok");
         boolean usable = okA && okB;
@@ -378,6 +569,7 @@ public final class SimopenLab implements AutoCloseable {
         String resolution = usable ? (Objects.equals(resA, resB) ? resA : resA + "/" + resB) : "failed";
         boolean sameTuple = usable && port(ea, "localPort") == port && port(ea, "remotePort") == port
                 && port(eb, "localPort") == port && port(eb, "remotePort") == port
+                && remoteHostIs(ea, lab.peerB().publicHost()) && remoteHostIs(eb, lab.peerA().publicHost())
                 && LabJson.number(ea, "inboundAccepted", -1) == 0 && LabJson.number(eb, "inboundAccepted", -1) == 0;
         List<String> notes = new ArrayList<>();
         if (usable) {
@@ -390,36 +582,80 @@ public final class SimopenLab implements AutoCloseable {
         }
         addError(notes, "A", ea);
         addError(notes, "B", eb);
+        String detA = LabJson.string(ea, "detection");
+        String detB = LabJson.string(eb, "detection");
         return new SimopenRound(round, detected, resolution,
                 usable ? OptionalLong.of(Math.round(Math.max(ms(ea), ms(eb)))) : OptionalLong.empty(), sameTuple,
-                both(ea, eb, "ping"), both(ea, eb, "echo"), String.join("; ", notes));
+                both(ea, eb, "ping"), both(ea, eb, "echo"), String.join("; ", notes), crossdialUsable(ea),
+                crossdialUsable(eb), (int) (LabJson.number(ea, "redials", 0) + LabJson.number(eb, "redials", 0)),
+                Objects.equals(detA, detB) ? detA : detA + "/" + detB, okA ? LabJson.string(ea, "role") : "",
+                nat == null ? null : nat.row());
     }
 
-    private SimopenRound jsRow(int round, int port, Map<String, Object> ea, Map<String, Object> eb, String bNote) {
-        boolean ok = LabJson.flag(ea, "ok");
-        int q = config.basePort() + 20_000 + round;
+    private SimopenRound jsRow(int round, int port, int q, Map<String, Object> ea, Map<String, Object> eb,
+            String bNote, NatView nat) {
+        boolean okA = LabJson.flag(ea, "ok");
+        boolean okJs = eb != null && LabJson.flag(eb, "ok");
         List<String> notes = new ArrayList<>();
         long acceptedA = LabJson.number(ea, "inboundAccepted", -1);
         if (eb != null) {
             String err = LabJson.string(eb, "error");
-            // A accepted nothing, so a js dial that got as far as the upgrade had the crossed connection
-            notes.add(LabJson.flag(eb, "ok") ? "js dial ok"
-                    : "js dial :" + q + "->:" + port + (acceptedA == 0 ? " (crossed, A accepted 0)" : "")
-                            + " failed: " + (err == null ? "?" : err.replaceFirst("^dial: ", "")));
+            notes.add(okJs ? "js dial :" + portOf(LabJson.string(eb, "localAddr")) + "->:"
+                    + portOf(LabJson.string(eb, "remoteAddr")) + " ok" + (eb.get("pingRttMs") instanceof List<?> l
+                            ? ", ping x" + l.size() : "") + ", echo " + eb.get("echoBytes") + " B"
+                    : "js dial :" + q + "->:" + port + " failed: " + (err == null ? "?" : err.replaceFirst("^dial: ", "")));
         } else {
             notes.add(bNote);
         }
-        if (ok) {
-            notes.add("A redials " + LabJson.number(ea, "redials", 0) + ", usable :" + ea.get("localPort") + "->:"
-                    + ea.get("remotePort"));
+        if (okA) {
+            notes.add("A " + LabJson.string(ea, "role") + ", usable :" + ea.get("localPort") + "->:"
+                    + ea.get("remotePort") + ", accepted " + acceptedA);
         }
         addError(notes, "A", ea);
-        // the usable connection is the redial's, never the crossed 4-tuple
-        boolean sameTuple = ok && port(ea, "localPort") == port && LabJson.number(ea, "inboundAccepted", -1) == 0;
-        return new SimopenRound(round, LabJson.flag(ea, "detected"), ok ? LabJson.string(ea, "resolution") : "failed",
-                ok ? OptionalLong.of(Math.round(ms(ea))) : OptionalLong.empty(), sameTuple,
+        // one connection: A from P to js's Q, js from Q to A's P, nobody accepted (js does not listen on Q)
+        boolean sameTuple = okA && okJs && port(ea, "localPort") == port && port(ea, "remotePort") == q
+                && remoteHostIs(ea, lab.peerB().publicHost()) && acceptedA == 0
+                && portOf(LabJson.string(eb, "localAddr")) == q && portOf(LabJson.string(eb, "remoteAddr")) == port
+                && String.valueOf(LabJson.string(eb, "remoteAddr")).startsWith("/ip4/" + lab.peerA().publicHost() + "/");
+        return new SimopenRound(round, LabJson.flag(ea, "detected"), okA ? LabJson.string(ea, "resolution") : "failed",
+                okA ? OptionalLong.of(Math.round(ms(ea))) : OptionalLong.empty(), sameTuple,
                 SimopenRound.Check.of(ea.get("ping")), SimopenRound.Check.of(ea.get("echo")),
-                String.join("; ", notes));
+                String.join("; ", notes), crossdialUsable(ea), jsUsable(eb),
+                (int) LabJson.number(ea, "redials", 0), LabJson.string(ea, "detection"),
+                okA ? LabJson.string(ea, "role") : "", nat == null ? null : nat.row());
+    }
+
+    /** A crossdial side is usable when its dial gave a connection and its ping and echo passed on it. */
+    private static SimopenRound.Check crossdialUsable(Map<String, Object> e) {
+        if (e == null) {
+            return SimopenRound.Check.FAILED;
+        }
+        return LabJson.flag(e, "ok") && SimopenRound.Check.of(e.get("ping")) == SimopenRound.Check.OK
+                && SimopenRound.Check.of(e.get("echo")) == SimopenRound.Check.OK
+                ? SimopenRound.Check.OK : SimopenRound.Check.FAILED;
+    }
+
+    /** The js side is usable when its dial, its pings and its {@value #JS_ECHO_BYTES}-byte echo all passed. */
+    private static SimopenRound.Check jsUsable(Map<String, Object> e) {
+        if (e == null) {
+            return SimopenRound.Check.FAILED;
+        }
+        return LabJson.flag(e, "ok") && e.get("pingRttMs") instanceof List<?> pings && !pings.isEmpty()
+                && LabJson.number(e, "echoBytes", -1) == JS_ECHO_BYTES
+                ? SimopenRound.Check.OK : SimopenRound.Check.FAILED;
+    }
+
+    private static boolean remoteHostIs(Map<String, Object> e, String host) {
+        return String.valueOf(LabJson.string(e, "remoteAddr")).startsWith("/ip4/" + host + "/");
+    }
+
+    /** @return the port of a {@code /ip4/H/tcp/P...} multiaddr, -1 if none */
+    private static long portOf(String multiaddr) {
+        if (multiaddr == null) {
+            return -1;
+        }
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("/tcp/([0-9]+)").matcher(multiaddr);
+        return m.find() ? Long.parseLong(m.group(1)) : -1;
     }
 
     private static void addError(List<String> notes, String who, Map<String, Object> e) {
