@@ -51,7 +51,10 @@ import java.util.concurrent.atomic.AtomicLong;
  *                                             (port reuse, SO_REUSEPORT), as a host that listens does; a
  *                                             dial that fell back to an ephemeral port (the 4-tuple still
  *                                             held by the previous connection's close) is not counted and
- *                                             is repeated, at most N times in all ("fellBack")
+ *                                             is repeated, at most N times in all ("fellBack");
+ *                                             "detections" counts the simultaneous-open outcomes (NONE:
+ *                                             an ordinary dial), with the median TCP connect and
+ *                                             multistream answer times the stock-dialer hold compares
  * hold    MA --connections N                  opens N idle upgraded connections, reports own heap, waits
  *                                             for stdin EOF
  * </pre>
@@ -236,8 +239,28 @@ public final class Driver {
         }
     }
 
-    /** One timed dial: nanoseconds from dial start to the ping's answer, and the local TCP port it used. */
-    private record Dial(long nanos, int localPort) {}
+    /**
+     * One timed dial: nanoseconds from dial start to the ping's answer, the local TCP port it used and, for a
+     * dial from a listen port, the simultaneous-open outcome: its detection ({@code NONE} for an ordinary dial)
+     * and the TCP connect and multistream answer times the stock-dialer hold compares (ns, -1 when unknown).
+     */
+    private record Dial(long nanos, int localPort, String detection, long connectNanos, long answerNanos) {}
+
+    /**
+     * @return a {@code long} component of the simultaneous-open result by name, or -1 when this build's
+     *     result has none (the connect and answer times came with the stock-dialer hold; the bench also runs
+     *     on older trees for before/after figures)
+     */
+    private static long simopenNanos(io.crossdial.simopen.SimopenResult r, String component) {
+        if (r == null) {
+            return -1;
+        }
+        try {
+            return (long) r.getClass().getMethod(component).invoke(r);
+        } catch (ReflectiveOperationException | ClassCastException e) {
+            return -1;
+        }
+    }
 
     /** One dial + ping stream + ping + close. */
     private static Dial dialPingClose(Host host, Multiaddr addr) {
@@ -249,7 +272,10 @@ public final class Driver {
             Host.await(ping.ping(), TIMEOUT_MILLIS, "ping");
             long t = System.nanoTime() - t0;
             ping.close();
-            return new Dial(t, ((java.net.InetSocketAddress) c.channel().localAddress()).getPort());
+            io.crossdial.simopen.SimopenResult so = c.simopen();
+            return new Dial(t, ((java.net.InetSocketAddress) c.channel().localAddress()).getPort(),
+                    so == null ? "-" : so.detection().name(), simopenNanos(so, "connectNanos"),
+                    simopenNanos(so, "answerNanos"));
         } finally {
             c.close().awaitUninterruptibly(5000);
         }
@@ -363,6 +389,9 @@ public final class Driver {
             double[] ms = new double[count];
             int fromListenPort = 0;
             int fellBack = 0;
+            Map<String, Integer> detections = new java.util.TreeMap<>();
+            List<Long> connects = new ArrayList<>();
+            List<Long> answers = new ArrayList<>();
             for (int i = 0; i < count; i++) {
                 Dial d = dialPingClose(host, addr);
                 if (listen && d.localPort() != listenPort && fellBack < count) {
@@ -374,12 +403,27 @@ public final class Driver {
                 if (d.localPort() == listenPort) {
                     fromListenPort++;
                 }
+                detections.merge(d.detection(), 1, Integer::sum);
+                connects.add(d.connectNanos());
+                answers.add(d.answerNanos());
             }
             Arrays.sort(ms);
             System.out.println(Json.obj("event", "latency", "firstMillis", first, "count", count,
                     "medianMillis", ms[count / 2], "p90Millis", ms[(int) (count * 0.9)], "minMillis", ms[0],
-                    "listenPort", listenPort, "fromListenPort", fromListenPort, "fellBack", fellBack, "jvm", jvm()));
+                    "listenPort", listenPort, "fromListenPort", fromListenPort, "fellBack", fellBack,
+                    "detections", detections.toString(), "connectMillisMedian", medianMillis(connects),
+                    "answerMillisMedian", medianMillis(answers), "jvm", jvm()));
         }
+    }
+
+    /** @return the median of {@code nanos} in ms, or -1 when any is unknown */
+    private static double medianMillis(List<Long> nanos) {
+        if (nanos.isEmpty() || nanos.contains(-1L)) {
+            return -1;
+        }
+        List<Long> sorted = new ArrayList<>(nanos);
+        java.util.Collections.sort(sorted);
+        return sorted.get(sorted.size() / 2) / 1e6;
     }
 
     private static void hold(Map<String, String> o) throws Exception {

@@ -403,11 +403,18 @@ public final class Runner {
                             + String.format(Locale.ROOT, " (fastest %.2f)", (Double) r.get("minRoundTripsAfterConnect"))
                             + (num(r, "listenPort") > 0 ? ", " + r.get("fromListenPort") + " of " + r.get("count")
                                     + " dials from listen port " + r.get("listenPort") + " (" + r.get("fellBack")
-                                    + " fell back to an ephemeral port, not counted)" : ""));
+                                    + " fell back to an ephemeral port, not counted); simopen " + r.get("detections")
+                                    + ", connect " + millis(r.get("connectMillisMedian")) + " ms, answer "
+                                    + millis(r.get("answerMillisMedian")) + " ms (medians)" : ""));
                     return r;
                 }
             }
         }
+    }
+
+    private static String millis(Object ms) {
+        return ms instanceof Number n && n.doubleValue() >= 0 ? String.format(Locale.ROOT, "%.2f", n.doubleValue())
+                : "?";
     }
 
     private Map<String, Object> hold(Jdk jdk, int connections) {
