@@ -4,15 +4,11 @@ import io.crossdial.core.crypto.PeerId;
 import io.crossdial.core.crypto.PrivateKey;
 import io.crossdial.core.multiaddr.Multiaddr;
 import io.crossdial.core.spi.Role;
-import io.crossdial.multistream.MultistreamListenerHandler;
 import io.crossdial.transport.tcp.TcpListener;
 import io.crossdial.transport.tcp.TcpTransport;
 import io.crossdial.upgrader.Upgrader;
 import io.crossdial.upgrader.UpgraderConfig;
 import io.netty.channel.Channel;
-import io.netty.channel.ChannelHandler;
-import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
 import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.Promise;
@@ -20,13 +16,10 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicReference;
-import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -45,38 +38,36 @@ public final class Host implements AutoCloseable {
     public static final long REDIAL_MAX_BACKOFF_MILLIS = 800;
     /** How many redials a dial makes at most. */
     public static final int MAX_REDIALS = 3;
-    /** How long a dial that may lose a crossed-dial tie waits for the crossing inbound upgrade, in ms. */
-    static final long CROSSED_DIAL_WAIT_MILLIS = 2_000;
-
     private static final Logger log = LoggerFactory.getLogger(Host.class);
 
     private final PrivateKey identity;
     private final PeerId peerId;
     private final List<Multiaddr> requestedListenAddrs;
-    private final Map<String, StreamHandlerFactory> protocols;
+    private final InboundProtocolRouter router;
     private final String agentVersion;
-    private final Consumer<Connection> connectionListener;
     private final java.util.function.BiConsumer<java.net.SocketAddress, Throwable> inboundFailureListener;
     private final Upgrader upgrader;
     private final TcpTransport transport;
-    private final Set<Connection> connections = ConcurrentHashMap.newKeySet();
-    private final Set<Channel> pendingInbound = ConcurrentHashMap.newKeySet();
-    private final Map<PeerId, List<Multiaddr>> peerAddresses = new ConcurrentHashMap<>();
-    private final int maxConnectionsPerPeer;
+    private final ConnectionRegistry registry;
+    private final AddressBook addresses = new AddressBook();
+    private final Dialer dialer;
 
     Host(HostBuilder b, UpgraderConfig upgraderConfig) {
         this.identity = b.identity;
         this.peerId = PeerId.fromPublicKey(identity.publicKey());
         this.requestedListenAddrs = List.copyOf(b.listenAddrs);
         this.agentVersion = b.agentVersion;
-        this.connectionListener = b.connectionListener;
         this.inboundFailureListener = b.inboundFailureListener;
         this.upgrader = new Upgrader(upgraderConfig);
-        this.protocols = new java.util.LinkedHashMap<>();
+        Map<String, StreamHandlerFactory> protocols = new java.util.LinkedHashMap<>();
         StandardProtocols.register(this, protocols);
-        this.protocols.putAll(b.protocols);
+        protocols.putAll(b.protocols);
+        this.router = new InboundProtocolRouter(protocols, upgraderConfig.negotiationTimeoutMillis());
         this.transport = new TcpTransport(b.transportConfig);
-        this.maxConnectionsPerPeer = b.maxConnectionsPerPeer;
+        this.registry = new ConnectionRegistry(peerId, b.maxConnectionsPerPeer, b.connectionListener);
+        this.dialer = new Dialer(transport, addresses,
+                (ch, expected, result, redials) -> upgrade(ch, Role.INITIATOR, expected, Direction.OUTBOUND, result,
+                        redials));
         this.transport.onListenerEvent(b.listenerEventListener);
         this.transport.onInboundRejected(inboundFailureListener);
     }
@@ -103,7 +94,7 @@ public final class Host implements AutoCloseable {
 
     /** @return the protocol IDs served on inbound streams, in registration order */
     public List<String> protocols() {
-        return List.copyOf(protocols.keySet());
+        return router.protocolIds();
     }
 
     /** @return the security protocol IDs, in preference order */
@@ -165,7 +156,7 @@ public final class Host implements AutoCloseable {
 
     /** @return the live upgraded connections */
     public Collection<Connection> connections() {
-        return List.copyOf(connections);
+        return registry.connections();
     }
 
     /** @return the TCP transport (listeners, event loops) */
@@ -194,105 +185,12 @@ public final class Host implements AutoCloseable {
      *     {@code MultiaddrException} or {@code UpgradeException} (naming the stage)
      */
     public Future<Connection> dial(Multiaddr addr) {
-        // One event loop per dial, for its futures and its connection (taking a loop per future pinned every
-        // dialed connection to the same loop).
-        io.netty.channel.EventLoop loop = transport.workerGroup().next();
-        Promise<Connection> promise = loop.newPromise();
-        PeerId expected;
-        try {
-            expected = addr.peerId();
-            addr.toSocketAddress();
-        } catch (RuntimeException e) {
-            return promise.setFailure(e);
-        }
-        attempt(addr, expected, promise, 0, transport.config().portReuse(), 0, loop);
-        return promise;
+        return dialer.dial(addr);
     }
 
     /** Tells the host other addresses of a peer, for redials after a failed simultaneous open. */
     public void addPeerAddresses(PeerId peer, List<Multiaddr> addrs) {
-        peerAddresses.computeIfAbsent(peer, p -> new java.util.concurrent.CopyOnWriteArrayList<>()).addAll(addrs);
-    }
-
-    /**
-     * One dial attempt. After a failed simultaneous open on a dial from a listen port, redials (from an
-     * ephemeral port) go to {@code addr} first, then, each time one is refused, to the next of the peer's
-     * known addresses ({@code target} indexes them).
-     */
-    private void attempt(Multiaddr addr, PeerId expected, Promise<Connection> promise, int redials,
-            boolean portReuse, int target, io.netty.channel.EventLoop loop) {
-        Promise<Connection> attemptResult = loop.newPromise();
-        Channel[] dialed = new Channel[1];
-        Multiaddr current = target == 0 ? addr : knownAddresses(addr, expected).get(target);
-        transport.dial(current, new ChannelInitializer<Channel>() {
-            @Override
-            protected void initChannel(Channel ch) {
-                dialed[0] = ch;
-                upgrade(ch, Role.INITIATOR, expected, Direction.OUTBOUND, attemptResult, redials);
-            }
-        }, portReuse, loop).addListener(f -> {
-            if (!f.isSuccess()) {
-                attemptResult.tryFailure(f.cause());
-            }
-        });
-        attemptResult.addListener(f -> {
-            if (f.isSuccess()) {
-                promise.trySuccess((Connection) f.getNow());
-                return;
-            }
-            Throwable cause = f.cause();
-            if (redials >= MAX_REDIALS) {
-                promise.tryFailure(cause);
-            } else if ((redials == 0 && dialedFromListenPort(dialed[0]) || redials > 0) && isCollision(cause)) {
-                // A simultaneous open the remote could not resolve (or a redial the remote dropped while it was
-                // still tearing the collision down): back off, doubling, and redial from an ephemeral port.
-                long ceiling = Math.min(REDIAL_MAX_BACKOFF_MILLIS, REDIAL_BASE_MILLIS << redials);
-                long backoff = java.util.concurrent.ThreadLocalRandom.current().nextLong(ceiling / 2, ceiling + 1);
-                log.debug("dial {} failed ({}); redial in {} ms from an ephemeral port", current, cause.getMessage(),
-                        backoff);
-                loop.schedule(() -> attempt(addr, expected, promise, redials + 1, false, target, loop),
-                        backoff, TimeUnit.MILLISECONDS);
-            } else if (redials > 0 && cause instanceof io.crossdial.transport.tcp.TcpDialException
-                    && target + 1 < knownAddresses(addr, expected).size()) {
-                // A redial target that refuses: the address was a dial port, not a listen port; try the next.
-                log.debug("redial to {} failed ({}); trying the peer's next address", current, cause.getMessage());
-                attempt(addr, expected, promise, redials + 1, false, target + 1, loop);
-            } else {
-                promise.tryFailure(cause);
-            }
-        });
-    }
-
-    /** The dialed address, then the peer's other known addresses, without repeats. */
-    private List<Multiaddr> knownAddresses(Multiaddr addr, PeerId expected) {
-        java.util.LinkedHashSet<Multiaddr> out = new java.util.LinkedHashSet<>();
-        out.add(addr);
-        if (expected != null) {
-            for (Multiaddr a : peerAddresses.getOrDefault(expected, List.of())) {
-                out.add(a.peerId() == null ? a.withPeerId(expected) : a);
-            }
-        }
-        return new ArrayList<>(out);
-    }
-
-    private static boolean dialedFromListenPort(Channel ch) {
-        return ch != null
-                && Boolean.TRUE.equals(ch.attr(io.crossdial.core.spi.ConnectionAttributes.DIALED_FROM_LISTEN_PORT).get());
-    }
-
-    /** A failure in the security stages that is not a peer ID mismatch: how a stock peer's collision ends. */
-    private static boolean isCollision(Throwable cause) {
-        if (!(cause instanceof io.crossdial.upgrader.UpgradeException u)
-                || (u.stage() != io.crossdial.upgrader.UpgradeStage.SECURITY_NEGOTIATION
-                        && u.stage() != io.crossdial.upgrader.UpgradeStage.SECURITY_HANDSHAKE)) {
-            return false;
-        }
-        for (Throwable t = cause; t != null; t = t.getCause()) {
-            if (t instanceof io.crossdial.core.spi.PeerIdMismatchException) {
-                return false;
-            }
-        }
-        return true;
+        addresses.add(peer, addrs);
     }
 
     /**
@@ -333,13 +231,17 @@ public final class Host implements AutoCloseable {
         }
     }
 
+    /**
+     * Upgrades a connection, registers it ({@link ConnectionRegistry}) and completes {@code result} (a dial's,
+     * null for an inbound connection, whose failures go to the inbound failure listener).
+     */
     private void upgrade(Channel ch, Role role, PeerId expected, Direction direction, Promise<Connection> result,
             int redials) {
         AtomicReference<Connection> holder = new AtomicReference<>();
         if (direction == Direction.INBOUND) {
-            pendingInbound.add(ch);
+            registry.inboundStarted(ch);
         }
-        upgrader.upgrade(ch, role, expected, new InboundStreamInitializer(holder)).addListener(f -> {
+        upgrader.upgrade(ch, role, expected, router.forConnection(holder::get)).addListener(f -> {
             if (direction == Direction.INBOUND) {
                 TcpTransport.handshakeFinished(ch); // frees the listener's handshake slot, success or not
             }
@@ -347,17 +249,9 @@ public final class Host implements AutoCloseable {
                 ch.pipeline().addLast(QuietTail.INSTANCE);
             }
             if (!f.isSuccess()) {
-                pendingInbound.remove(ch);
+                registry.inboundSettled(ch);
                 log.debug("{} upgrade failed: {}", direction, f.cause().getMessage());
-                if (result != null) {
-                    result.tryFailure(f.cause());
-                } else {
-                    try {
-                        inboundFailureListener.accept(ch.remoteAddress(), f.cause());
-                    } catch (RuntimeException e) {
-                        log.warn("inbound failure listener failed", e);
-                    }
-                }
+                failed(ch, result, f.cause());
                 return;
             }
             Connection connection = new Connection(
@@ -366,34 +260,33 @@ public final class Host implements AutoCloseable {
             holder.set(connection);
             Connection survivor;
             try {
-                survivor = register(connection);
+                survivor = registry.register(connection);
             } catch (io.crossdial.transport.tcp.ConnectionLimitException e) {
-                pendingInbound.remove(ch);
+                registry.inboundSettled(ch);
                 log.debug("{} connection refused: {}", direction, e.getMessage());
                 connection.close();
-                if (result != null) {
-                    result.tryFailure(e);
-                } else {
-                    try {
-                        inboundFailureListener.accept(ch.remoteAddress(), e);
-                    } catch (RuntimeException x) {
-                        log.warn("inbound failure listener failed", x);
-                    }
-                }
+                failed(ch, result, e);
                 return;
             }
-            // Only now: a dial waiting in awaitCrossedInbound must not see "no pending inbound" before the
-            // inbound connection is registered (and a crossed loser closed).
-            pendingInbound.remove(ch);
-            if (result == null) {
-                return;
-            }
-            if (survivor == connection && mayLoseToCrossedDial(connection)) {
-                awaitCrossedInbound(connection, result, System.nanoTime());
-            } else {
-                result.trySuccess(survivor);
+            // Only now: a dial waiting for crossed inbound upgrades must not see this one settled before it is
+            // registered (and a crossed loser closed).
+            registry.inboundSettled(ch);
+            if (result != null) {
+                registry.completeDial(survivor, result);
             }
         });
+    }
+
+    private void failed(Channel ch, Promise<Connection> result, Throwable cause) {
+        if (result != null) {
+            result.tryFailure(cause);
+            return;
+        }
+        try {
+            inboundFailureListener.accept(ch.remoteAddress(), cause);
+        } catch (RuntimeException e) {
+            log.warn("inbound failure listener failed", e);
+        }
     }
 
     /**
@@ -412,134 +305,17 @@ public final class Host implements AutoCloseable {
     }
 
     /**
-     * Adds a new connection; if it crosses one the other way to the same peer, keeps one. Returns the survivor.
-     *
-     * @throws io.crossdial.transport.tcp.ConnectionLimitException when the peer already has
-     *     {@code maxConnectionsPerPeer} connections (crossed dials replace, they do not add)
-     */
-    private synchronized Connection register(Connection connection) {
-        Connection crossed = null;
-        int toPeer = 0;
-        for (Connection c : connections) {
-            if (c.remotePeer().equals(connection.remotePeer()) && c.channel().isActive()) {
-                toPeer++;
-                if (c.direction() != connection.direction() && crossed == null) {
-                    crossed = c;
-                }
-            }
-        }
-        if (crossed == null && maxConnectionsPerPeer > 0 && toPeer >= maxConnectionsPerPeer) {
-            throw new io.crossdial.transport.tcp.ConnectionLimitException(
-                    io.crossdial.transport.tcp.ConnectionLimitException.Limit.MAX_CONNECTIONS_PER_PEER,
-                    maxConnectionsPerPeer, "connection limit reached: peer " + connection.remotePeer() + " has "
-                            + toPeer + " connections (max-connections-per-peer " + maxConnectionsPerPeer + ")");
-        }
-        Connection survivor = connection;
-        if (crossed != null) {
-            survivor = keepOf(connection, crossed);
-            Connection loser = survivor == connection ? crossed : connection;
-            log.debug("crossed dials with {}: keeping {} {}, closing {} {}", connection.remotePeer(),
-                    survivor.direction(), survivor.remoteAddr(), loser.direction(), loser.remoteAddr());
-            connections.remove(loser);
-            loser.close();
-            if (survivor != connection) {
-                return survivor;
-            }
-        }
-        connections.add(connection);
-        connection.channel().closeFuture().addListener(c -> connections.remove(connection));
-        try {
-            connectionListener.accept(connection);
-        } catch (RuntimeException e) {
-            log.warn("connection listener failed", e);
-        }
-        return connection;
-    }
-
-    /** The crossed-dial rule: keep the connection whose dialer has the smaller peer ID. */
-    private Connection keepOf(Connection a, Connection b) {
-        return compare(dialerOf(a), dialerOf(b)) <= 0 ? a : b;
-    }
-
-    private PeerId dialerOf(Connection c) {
-        return c.direction() == Direction.OUTBOUND ? peerId : c.remotePeer();
-    }
-
-    private static int compare(PeerId a, PeerId b) {
-        return java.util.Arrays.compareUnsigned(a.toBytes(), b.toBytes());
-    }
-
-    /** Only the side with the larger peer ID can lose its outbound connection to a crossed inbound one. */
-    private boolean mayLoseToCrossedDial(Connection outbound) {
-        return outbound.direction() == Direction.OUTBOUND && compare(peerId, outbound.remotePeer()) > 0;
-    }
-
-    /**
-     * A crossed inbound connection from the same peer may still be upgrading; wait for inbound upgrades from
-     * the peer's IP (at most {@value #CROSSED_DIAL_WAIT_MILLIS} ms) so the dial hands out the survivor.
-     */
-    private void awaitCrossedInbound(Connection outbound, Promise<Connection> result, long startNanos) {
-        java.net.InetAddress peerIp = ((java.net.InetSocketAddress) outbound.channel().remoteAddress()).getAddress();
-        boolean pending = pendingInbound.stream().anyMatch(ch -> ch.remoteAddress() instanceof java.net.InetSocketAddress r
-                && r.getAddress().equals(peerIp));
-        long waited = (System.nanoTime() - startNanos) / 1_000_000;
-        // register() removes a crossed loser from the set before closing it, so a loser still closing (and
-        // still active) is already out of the set.
-        boolean lost = !connections.contains(outbound) || !outbound.channel().isActive();
-        if (lost || !pending || waited >= CROSSED_DIAL_WAIT_MILLIS) {
-            Connection survivor = lost ? connection(outbound.remotePeer()) : outbound;
-            if (survivor != null) {
-                result.trySuccess(survivor);
-                return;
-            }
-            if (!pending || waited >= CROSSED_DIAL_WAIT_MILLIS) {
-                result.tryFailure(new IllegalStateException("connection to " + outbound.remotePeer() + " closed"));
-                return;
-            }
-            // Closed by the remote's tie-break while our side of the crossing connection still upgrades.
-        }
-        outbound.channel().eventLoop().schedule(() -> awaitCrossedInbound(outbound, result, startNanos),
-                5, TimeUnit.MILLISECONDS);
-    }
-
-    /**
      * @param peer a peer ID
      * @return a live connection to that peer, or null
      */
     public Connection connection(PeerId peer) {
-        for (Connection c : connections) {
-            if (c.remotePeer().equals(peer) && c.channel().isActive()) {
-                return c;
-            }
-        }
-        return null;
-    }
-
-    /** Negotiates the protocol of each inbound stream and installs its handler. */
-    @ChannelHandler.Sharable
-    private final class InboundStreamInitializer extends ChannelInboundHandlerAdapter {
-        private final AtomicReference<Connection> connection;
-
-        InboundStreamInitializer(AtomicReference<Connection> connection) {
-            this.connection = connection;
-        }
-
-        @Override
-        public void handlerAdded(ChannelHandlerContext ctx) {
-            ctx.pipeline().addLast(QuietTail.INSTANCE);
-            List<String> ids = List.copyOf(protocols.keySet());
-            ctx.pipeline().replace(this, null, new MultistreamListenerHandler(ids,
-                    upgrader.config().negotiationTimeoutMillis(), (mctx, protocolId) -> {
-                        StreamHandlerFactory factory = protocols.get(protocolId);
-                        mctx.pipeline().addAfter(mctx.name(), null, factory.create(connection.get()));
-                    }));
-        }
+        return registry.connection(peer);
     }
 
     /** Closes every connection and listener and stops the event loops; waits at most a few seconds. */
     @Override
     public void close() {
-        for (Connection c : connections) {
+        for (Connection c : registry.connections()) {
             c.close();
         }
         transport.close();

@@ -1,0 +1,131 @@
+package io.crossdial.host;
+
+import io.crossdial.core.crypto.PeerId;
+import io.crossdial.core.multiaddr.Multiaddr;
+import io.crossdial.core.spi.ConnectionAttributes;
+import io.crossdial.core.spi.PeerIdMismatchException;
+import io.crossdial.transport.tcp.TcpDialException;
+import io.crossdial.transport.tcp.TcpTransport;
+import io.crossdial.upgrader.UpgradeException;
+import io.crossdial.upgrader.UpgradeStage;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.EventLoop;
+import io.netty.util.concurrent.Future;
+import io.netty.util.concurrent.Promise;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Dials with the host's redial policy ({@code specs/simopen.md}, case 6e): a dial from a listen port that
+ * fails in the security stages (not a peer ID mismatch) is a simultaneous open the in-band resolution could
+ * not handle; it is retried after a random backoff (uniform in [ceiling/2, ceiling], the ceiling doubling
+ * from {@value Host#REDIAL_BASE_MILLIS} ms to {@value Host#REDIAL_MAX_BACKOFF_MILLIS} ms, at most
+ * {@value Host#MAX_REDIALS} times) from an ephemeral port, to the dialed address and, each time one refuses,
+ * to the peer's next known address ({@link AddressBook}). Thread-safe; each dial runs on one event loop.
+ */
+final class Dialer {
+    private static final Logger log = LoggerFactory.getLogger(Dialer.class);
+
+    /** Upgrades a dialed channel as the dialer; completes {@code result} with the connection to hand out. */
+    @FunctionalInterface
+    interface Upgrade {
+        void upgrade(Channel ch, PeerId expected, Promise<Connection> result, int redials);
+    }
+
+    private final TcpTransport transport;
+    private final AddressBook addresses;
+    private final Upgrade upgrade;
+
+    Dialer(TcpTransport transport, AddressBook addresses, Upgrade upgrade) {
+        this.transport = transport;
+        this.addresses = addresses;
+        this.upgrade = upgrade;
+    }
+
+    /** As {@link Host#dial(Multiaddr)}. */
+    Future<Connection> dial(Multiaddr addr) {
+        // One event loop per dial, for its futures and its connection (taking a loop per future pinned every
+        // dialed connection to the same loop).
+        EventLoop loop = transport.workerGroup().next();
+        Promise<Connection> promise = loop.newPromise();
+        PeerId expected;
+        try {
+            expected = addr.peerId();
+            addr.toSocketAddress();
+        } catch (RuntimeException e) {
+            return promise.setFailure(e);
+        }
+        attempt(addr, expected, promise, 0, transport.config().portReuse(), 0, loop);
+        return promise;
+    }
+
+    /**
+     * One dial attempt. After a failed simultaneous open on a dial from a listen port, redials (from an
+     * ephemeral port) go to {@code addr} first, then, each time one is refused, to the next of the peer's
+     * known addresses ({@code target} indexes them).
+     */
+    private void attempt(Multiaddr addr, PeerId expected, Promise<Connection> promise, int redials,
+            boolean portReuse, int target, EventLoop loop) {
+        Promise<Connection> attemptResult = loop.newPromise();
+        Channel[] dialed = new Channel[1];
+        Multiaddr current = target == 0 ? addr : addresses.candidates(addr, expected).get(target);
+        transport.dial(current, new ChannelInitializer<Channel>() {
+            @Override
+            protected void initChannel(Channel ch) {
+                dialed[0] = ch;
+                upgrade.upgrade(ch, expected, attemptResult, redials);
+            }
+        }, portReuse, loop).addListener(f -> {
+            if (!f.isSuccess()) {
+                attemptResult.tryFailure(f.cause());
+            }
+        });
+        attemptResult.addListener(f -> {
+            if (f.isSuccess()) {
+                promise.trySuccess((Connection) f.getNow());
+                return;
+            }
+            Throwable cause = f.cause();
+            if (redials >= Host.MAX_REDIALS) {
+                promise.tryFailure(cause);
+            } else if ((redials == 0 && dialedFromListenPort(dialed[0]) || redials > 0) && isCollision(cause)) {
+                // A simultaneous open the remote could not resolve (or a redial the remote dropped while it was
+                // still tearing the collision down): back off, doubling, and redial from an ephemeral port.
+                long ceiling = Math.min(Host.REDIAL_MAX_BACKOFF_MILLIS, Host.REDIAL_BASE_MILLIS << redials);
+                long backoff = ThreadLocalRandom.current().nextLong(ceiling / 2, ceiling + 1);
+                log.debug("dial {} failed ({}); redial in {} ms from an ephemeral port", current, cause.getMessage(),
+                        backoff);
+                loop.schedule(() -> attempt(addr, expected, promise, redials + 1, false, target, loop),
+                        backoff, TimeUnit.MILLISECONDS);
+            } else if (redials > 0 && cause instanceof TcpDialException
+                    && target + 1 < addresses.candidates(addr, expected).size()) {
+                // A redial target that refuses: the address was a dial port, not a listen port; try the next.
+                log.debug("redial to {} failed ({}); trying the peer's next address", current, cause.getMessage());
+                attempt(addr, expected, promise, redials + 1, false, target + 1, loop);
+            } else {
+                promise.tryFailure(cause);
+            }
+        });
+    }
+
+    private static boolean dialedFromListenPort(Channel ch) {
+        return ch != null && Boolean.TRUE.equals(ch.attr(ConnectionAttributes.DIALED_FROM_LISTEN_PORT).get());
+    }
+
+    /** A failure in the security stages that is not a peer ID mismatch: how a stock peer's collision ends. */
+    static boolean isCollision(Throwable cause) {
+        if (!(cause instanceof UpgradeException u)
+                || (u.stage() != UpgradeStage.SECURITY_NEGOTIATION && u.stage() != UpgradeStage.SECURITY_HANDSHAKE)) {
+            return false;
+        }
+        for (Throwable t = cause; t != null; t = t.getCause()) {
+            if (t instanceof PeerIdMismatchException) {
+                return false;
+            }
+        }
+        return true;
+    }
+}

@@ -1,0 +1,64 @@
+package io.crossdial.host;
+
+import io.crossdial.multistream.MultistreamListenerHandler;
+import io.netty.channel.ChannelHandler;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Supplier;
+
+/**
+ * Serves the host's protocols on inbound streams: each new stream gets a multistream listener over the
+ * registered protocol IDs, and the agreed protocol's {@link StreamHandlerFactory} installs its handler.
+ * Immutable once built, hence thread-safe.
+ */
+final class InboundProtocolRouter {
+    private final Map<String, StreamHandlerFactory> protocols;
+    private final List<String> ids;
+    private final long negotiationTimeoutMillis;
+
+    /**
+     * @param protocols protocol ID to handler factory, in the order {@code ls} and identify report them
+     * @param negotiationTimeoutMillis the multistream round's timeout on each stream, ms
+     */
+    InboundProtocolRouter(Map<String, StreamHandlerFactory> protocols, long negotiationTimeoutMillis) {
+        this.protocols = new LinkedHashMap<>(protocols);
+        this.ids = List.copyOf(this.protocols.keySet());
+        this.negotiationTimeoutMillis = negotiationTimeoutMillis;
+    }
+
+    /** @return the protocol IDs served, in registration order */
+    List<String> protocolIds() {
+        return ids;
+    }
+
+    /**
+     * @param connection the connection whose inbound streams this handler is given to; read when a stream's
+     *     protocol is agreed (the connection object exists only once the upgrade is done)
+     * @return the inbound stream handler for the muxer: sharable, one per connection
+     */
+    ChannelHandler forConnection(Supplier<Connection> connection) {
+        return new StreamInitializer(connection);
+    }
+
+    @ChannelHandler.Sharable
+    private final class StreamInitializer extends ChannelInboundHandlerAdapter {
+        private final Supplier<Connection> connection;
+
+        StreamInitializer(Supplier<Connection> connection) {
+            this.connection = connection;
+        }
+
+        @Override
+        public void handlerAdded(ChannelHandlerContext ctx) {
+            ctx.pipeline().addLast(QuietTail.INSTANCE);
+            ctx.pipeline().replace(this, null, new MultistreamListenerHandler(ids,
+                    negotiationTimeoutMillis, (mctx, protocolId) -> {
+                        StreamHandlerFactory factory = protocols.get(protocolId);
+                        mctx.pipeline().addAfter(mctx.name(), null, factory.create(connection.get()));
+                    }));
+        }
+    }
+}
