@@ -36,13 +36,25 @@ final class DemoCommand implements Callable<Integer> {
     @Option(names = "--loopback", description = "Use the loopback test mode even where the lab is available")
     boolean loopback;
 
+    @Option(names = "--nat", description = "In the lab, put each peer behind its own NAT (needs nft and"
+            + " conntrack); the peers dial each other's public address")
+    boolean nat;
+
     @Override
     public Integer call() {
         start = System.nanoTime();
         System.out.println("crossdial demo: two peers, one TCP connection, both of them the dialer");
-        java.util.Optional<String> unavailable = io.crossdial.lab.NetnsLab.unavailableReason();
+        if (nat && loopback) {
+            System.err.println("crossdial: error: --nat needs the network-namespace lab, not --loopback");
+            return 2;
+        }
+        java.util.Optional<String> unavailable = io.crossdial.cli.lab.LabDemo.unavailableReason(nat);
         if (!loopback && unavailable.isEmpty()) {
-            return io.crossdial.cli.lab.LabDemo.run(echoBytes);
+            return io.crossdial.cli.lab.LabDemo.run(echoBytes, nat);
+        }
+        if (nat) {
+            System.err.println("crossdial: error: --nat: " + unavailable.get());
+            return 1;
         }
         System.out.println("mode: loopback test mode (" + (loopback ? "--loopback" : "no network-namespace lab: "
                 + unavailable.get()) + ")");

@@ -10,7 +10,9 @@ import java.util.Map;
 /**
  * The lab half of {@code crossdial demo}: one real simultaneous open between two crossdial peer processes in
  * the network-namespace lab ({@link SimopenLab}), told as a timeline built from the peers' {@code dialed}
- * events (wall-clock instants, 0 = the moment both dials were sent). Output on stdout, a few lines.
+ * events (wall-clock instants, 0 = the moment both dials were sent). Output on stdout, a few lines. With
+ * {@code nat} each peer sits behind its own NAT ({@link NetnsLab.Topology#NAT}) and the timeline ends with
+ * both NATs' conntrack entries and an ephemeral-port connect that NAT B drops.
  */
 public final class LabDemo {
     private LabDemo() {}
@@ -18,26 +20,50 @@ public final class LabDemo {
     private record Entry(long atUs, String text) {}
 
     /**
-     * Runs the demo round and prints its timeline.
+     * Runs the demo round, routed, and prints its timeline.
      *
      * @param echoBytes how many random bytes each side echoes
      * @return the exit code: 0 if the round gave one usable connection that passed ping and echo, else 1
      */
     public static int run(int echoBytes) {
+        return run(echoBytes, false);
+    }
+
+    /**
+     * Runs the demo round and prints its timeline.
+     *
+     * @param echoBytes how many random bytes each side echoes
+     * @param nat whether each peer sits behind its own NAT
+     * @return the exit code: 0 if the round gave one usable connection that passed ping and echo (and, behind
+     *     NATs, one conntrack entry per NAT and the ephemeral redial dropped), else 1
+     */
+    public static int run(int echoBytes, boolean nat) {
         PrintStream out = System.out;
         long startNanos = System.nanoTime();
-        out.println("mode: network-namespace lab (real crossed SYNs): A at 198.18.1.2 and B at 198.18.2.2 in"
-                + " their own namespaces, a router between them");
+        NetnsLab.Topology topology = nat ? NetnsLab.Topology.NAT : NetnsLab.Topology.ROUTED;
+        if (nat) {
+            out.println("mode: network-namespace lab behind NATs (real crossed SYNs): A at 198.19.1.2 behind NAT A"
+                    + " (public 198.18.1.2), B at 198.19.2.2 behind NAT B (public 198.18.2.2), a router between"
+                    + " the NATs; each NAT keeps ports and drops unsolicited inbound packets");
+        } else {
+            out.println("mode: network-namespace lab (real crossed SYNs): A at 198.18.1.2 and B at 198.18.2.2 in"
+                    + " their own namespaces, a router between them");
+        }
         out.flush();
         SimopenLab.Config config = new SimopenLab.Config(SimopenLab.Against.CROSSDIAL, null,
-                SimopenLab.jarPeerCommand(), 20_000, echoBytes, line -> System.err.println("crossdial lab: " + line));
+                SimopenLab.jarPeerCommand(), 20_000, echoBytes, line -> System.err.println("crossdial lab: " + line))
+                .withTopology(topology);
         SimopenLab.Round round;
         String idA;
         String idB;
+        NetnsLab.PeerNamespace sideA;
+        NetnsLab.PeerNamespace sideB;
         try (SimopenLab lab = SimopenLab.open(config)) {
             round = lab.simultaneousOpen(1);
             idA = lab.peerIdA();
             idB = lab.peerIdB();
+            sideA = lab.lab().peerA();
+            sideB = lab.lab().peerB();
         } catch (RuntimeException e) {
             System.err.println("crossdial: error: demo round failed: " + e.getMessage());
             return 1;
@@ -49,9 +75,17 @@ public final class LabDemo {
                 shortId(idB), p);
         List<Entry> entries = new ArrayList<>();
         long t0 = round.dialsSentAtUs();
-        entries.add(new Entry(t0, "A dials B and B dials A, each from its listen port " + p
-                + "; the links are down: both first SYNs are lost"));
-        entries.add(new Entry(round.linksUpAtUs(), "links up: the retransmitted SYNs cross"));
+        if (nat) {
+            entries.add(new Entry(t0, "A dials B's public address " + sideB.publicHost() + ":" + p + " and B dials A's "
+                    + sideA.publicHost() + ":" + p + ", each from its listen port " + p + "; each first SYN passes"
+                    + " its own NAT (which maps it, port kept) and dies on the down link behind it"));
+            entries.add(new Entry(round.linksUpAtUs(), "links up: the retransmitted SYNs cross between the NATs; each"
+                    + " NAT lets the other's SYN in as the reply to its own mapping"));
+        } else {
+            entries.add(new Entry(t0, "A dials B and B dials A, each from its listen port " + p
+                    + "; the links are down: both first SYNs are lost"));
+            entries.add(new Entry(round.linksUpAtUs(), "links up: the retransmitted SYNs cross"));
+        }
         if (!LabJson.flag(a, "ok") || !LabJson.flag(b, "ok")) {
             print(out, t0, entries);
             out.println("FAILED: A: " + describeFailure(a) + "; B: " + describeFailure(b));
@@ -59,7 +93,11 @@ public final class LabDemo {
         }
         Long estA = asLong(a.get("tcpEstablishedAtUs"));
         Long estB = asLong(b.get("tcpEstablishedAtUs"));
-        String tuple = "198.18.1.2:" + a.get("localPort") + " <-> 198.18.2.2:" + a.get("remotePort");
+        String tuple = nat
+                ? sideA.host() + ":" + a.get("localPort") + " -> " + sideB.publicHost() + ":" + a.get("remotePort")
+                        + " (A) / " + sideB.host() + ":" + b.get("localPort") + " -> " + sideA.publicHost() + ":"
+                        + b.get("remotePort") + " (B)"
+                : sideA.host() + ":" + a.get("localPort") + " <-> " + sideB.host() + ":" + a.get("remotePort");
         long established = estA != null && estB != null ? Math.min(estA, estB)
                 : estA != null ? estA : estB != null ? estB : asLong(a.get("usableAtUs"));
         entries.add(new Entry(established, "TCP connected on " + tuple + " in both namespaces, no accept (A accepted "
@@ -86,9 +124,17 @@ public final class LabDemo {
                             echoBytes, num(a, "echoMs"), num(b, "echoMs"))));
         }
         print(out, t0, entries);
-        boolean passed = round.row().passed() && !"SAME ROLES".equals(round.row().note());
-        out.printf("%s: one TCP connection, both peers dialers, opposite roles; lab removed (%.1f s in all)%n",
-                passed ? "done" : "FAILED (" + round.row().note() + ")", (System.nanoTime() - startNanos) / 1e9);
+        if (round.nat() != null) {
+            out.println("after the checks:");
+            for (String line : round.nat().describe(sideA.host(), sideB.publicHost())) {
+                out.println("  " + line);
+            }
+        }
+        boolean passed = round.row().passed() && !round.row().note().contains("SAME ROLES");
+        out.printf("%s: one TCP connection, both peers dialers, opposite roles%s; lab removed (%.1f s in all)%n",
+                passed ? "done" : "FAILED (" + round.row().note() + ")",
+                nat ? ", through two NATs, each holding one conntrack entry for it" : "",
+                (System.nanoTime() - startNanos) / 1e9);
         return passed ? 0 : 1;
     }
 
@@ -137,5 +183,13 @@ public final class LabDemo {
     /** @return whether the lab can run here (see {@link NetnsLab#unavailableReason()}) */
     public static boolean available() {
         return NetnsLab.unavailableReason().isEmpty();
+    }
+
+    /**
+     * @param nat whether each peer is to sit behind a NAT
+     * @return why such a lab cannot run here, empty if it can ({@link NetnsLab#unavailableReason(NetnsLab.Topology)})
+     */
+    public static java.util.Optional<String> unavailableReason(boolean nat) {
+        return NetnsLab.unavailableReason(nat ? NetnsLab.Topology.NAT : NetnsLab.Topology.ROUTED);
     }
 }
