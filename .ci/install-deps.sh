@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what crossdial's build and interop tests need, and only what is missing.
 # Idempotent; meant to run as root on a Debian machine (CI runs it with CI=true).
-#   - iproute2 (ip, for the network-namespace lab), nodejs + npm (js-libp2p test peer), maven
+#   - iproute2 (ip, for the network-namespace lab), nftables + conntrack (nft and conntrack, for the lab's
+#     NAT topology), nodejs + npm (js-libp2p test peer), maven
 #   - the js test peer's npm packages, exactly as pinned in interop-tests/js/package-lock.json
 set -euo pipefail
 
@@ -9,10 +10,13 @@ root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 log() { echo "install-deps: $*"; }
 
 have() { command -v "$1" >/dev/null 2>&1; }
-have_ip() { have ip || [ -x /usr/sbin/ip ] || [ -x /sbin/ip ]; }
+# ip, nft and conntrack live in /usr/sbin, which a non-login root shell may not have in PATH
+have_sbin() { have "$1" || [ -x "/usr/sbin/$1" ] || [ -x "/sbin/$1" ]; }
 
 missing=()
-have_ip || missing+=(iproute2)
+have_sbin ip || missing+=(iproute2)
+have_sbin nft || missing+=(nftables)
+have_sbin conntrack || missing+=(conntrack)
 have node || missing+=(nodejs)
 have npm || missing+=(npm)
 have mvn || missing+=(maven)
@@ -27,7 +31,7 @@ if [ "${#missing[@]}" -gt 0 ]; then
   apt-get update -qq
   apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 else
-  log "iproute2, node, npm and maven already present"
+  log "iproute2, nftables, conntrack, node, npm and maven already present"
 fi
 
 node_major="$(node -p 'process.versions.node.split(".")[0]')"
