@@ -231,8 +231,10 @@ public final class NetnsLab implements AutoCloseable {
             buildNatSide(peerA, MAC_PA_INSIDE, MAC_IA, MAC_PA, MAC_RA);
             buildNatSide(peerB, MAC_PB_INSIDE, MAC_IB, MAC_PB, MAC_RB);
         }
-        for (String ns : namespaces()) {
-            ip("-n", ns, "link", "set", "dev", "lo", "up");
+        // loopback only where peers run: the router and NAT namespaces keep it down (a wildcard listener in the
+        // router namespace lists only the router's own addresses)
+        for (PeerNamespace p : List.of(peerA, peerB)) {
+            ip("-n", p.namespace, "link", "set", "dev", "lo", "up");
         }
         enableForwarding(r);
     }
