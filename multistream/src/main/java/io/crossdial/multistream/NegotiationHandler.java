@@ -1,5 +1,6 @@
 package io.crossdial.multistream;
 
+import io.crossdial.core.spi.StageTimer;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
@@ -7,8 +8,6 @@ import io.netty.channel.socket.ChannelInputShutdownEvent;
 import io.netty.handler.codec.ByteToMessageDecoder;
 import java.util.List;
 import java.util.Objects;
-import java.util.concurrent.ScheduledFuture;
-import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -26,17 +25,13 @@ abstract class NegotiationHandler extends ByteToMessageDecoder {
     private static final Logger LOG = LoggerFactory.getLogger(NegotiationHandler.class);
 
     private final String role;
-    private final long timeoutMillis;
+    private final StageTimer timeout;
     private final NegotiationListener listener;
-    private ScheduledFuture<?> timeout;
     private boolean started;
 
     NegotiationHandler(String role, long timeoutMillis, NegotiationListener listener) {
-        if (timeoutMillis <= 0) {
-            throw new IllegalArgumentException("timeoutMillis must be positive: " + timeoutMillis);
-        }
+        this.timeout = new StageTimer(timeoutMillis, "timeoutMillis");
         this.role = role;
-        this.timeoutMillis = timeoutMillis;
         this.listener = Objects.requireNonNull(listener, "listener");
     }
 
@@ -77,10 +72,8 @@ abstract class NegotiationHandler extends ByteToMessageDecoder {
             return;
         }
         started = true;
-        timeout = ctx.executor().schedule(() -> fail(ctx, new MultistreamException(
-                MultistreamException.Reason.TIMEOUT,
-                role + " negotiation timed out after " + timeoutMillis + " ms (" + stateName() + ")")),
-                timeoutMillis, TimeUnit.MILLISECONDS);
+        timeout.start(ctx, () -> fail(ctx, new MultistreamException(MultistreamException.Reason.TIMEOUT,
+                role + " negotiation timed out after " + timeout.timeoutMillis() + " ms (" + stateName() + ")")));
         start(ctx);
     }
 
@@ -118,7 +111,7 @@ abstract class NegotiationHandler extends ByteToMessageDecoder {
 
     @Override
     protected void handlerRemoved0(ChannelHandlerContext ctx) {
-        cancelTimeout();
+        timeout.cancel();
     }
 
     /** Writes and flushes {@code buf} (taking ownership); a failed write fails the negotiation. */
@@ -146,7 +139,7 @@ abstract class NegotiationHandler extends ByteToMessageDecoder {
     /** Negotiation succeeded: tell the listener, then remove this handler (which forwards leftover bytes). */
     final void succeed(ChannelHandlerContext ctx, String protocolId) {
         enterDone();
-        cancelTimeout();
+        timeout.cancel();
         LOG.debug("{} {} negotiated {}", ctx.channel(), role, protocolId);
         try {
             listener.onNegotiated(ctx, protocolId);
@@ -167,7 +160,7 @@ abstract class NegotiationHandler extends ByteToMessageDecoder {
 
     private void report(ChannelHandlerContext ctx, MultistreamException cause) {
         enterFailed();
-        cancelTimeout();
+        timeout.cancel();
         // Drop what was read but not handled, so closing the channel forwards nothing to the next handler.
         ByteBuf unread = internalBuffer();
         unread.skipBytes(unread.readableBytes());
@@ -179,12 +172,5 @@ abstract class NegotiationHandler extends ByteToMessageDecoder {
         }
         ctx.fireExceptionCaught(cause);
         ctx.close();
-    }
-
-    private void cancelTimeout() {
-        if (timeout != null) {
-            timeout.cancel(false);
-            timeout = null;
-        }
     }
 }

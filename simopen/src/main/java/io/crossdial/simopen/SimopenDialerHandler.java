@@ -2,6 +2,7 @@ package io.crossdial.simopen;
 
 import io.crossdial.core.spi.ConnectionAttributes;
 import io.crossdial.core.spi.Role;
+import io.crossdial.core.spi.StageTimer;
 import io.crossdial.core.spi.UrgentDataChannel;
 import io.crossdial.multistream.Message;
 import io.crossdial.multistream.MultistreamDialerHandler;
@@ -19,8 +20,6 @@ import io.netty.handler.codec.ByteToMessageDecoder;
 import java.io.IOException;
 import java.util.List;
 import java.util.Objects;
-import java.util.concurrent.ScheduledFuture;
-import java.util.concurrent.TimeUnit;
 import java.util.function.LongSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -79,7 +78,7 @@ public final class SimopenDialerHandler extends ByteToMessageDecoder {
     private int discarded;
     private long startNanos;
     private long answerNanos = -1;
-    private ScheduledFuture<?> timeout;
+    private final StageTimer timeout;
 
     /**
      * @param mode {@link SimopenMode#POISON_BYTE} or {@link SimopenMode#SPEC}
@@ -101,9 +100,7 @@ public final class SimopenDialerHandler extends ByteToMessageDecoder {
         if (protocols.isEmpty()) {
             throw new IllegalArgumentException("at least one protocol is required");
         }
-        if (timeoutMillis <= 0) {
-            throw new IllegalArgumentException("timeoutMillis must be > 0: " + timeoutMillis);
-        }
+        this.timeout = new StageTimer(timeoutMillis, "timeoutMillis");
         this.mode = Objects.requireNonNull(mode);
         this.protocols = List.copyOf(protocols);
         this.timeoutMillis = timeoutMillis;
@@ -133,9 +130,8 @@ public final class SimopenDialerHandler extends ByteToMessageDecoder {
         }
         startNanos = System.nanoTime();
         state = State.AWAIT_FIRST_BYTE;
-        timeout = ctx.executor().schedule(() -> fail(ctx, new SimopenException(
-                "role resolution timed out after " + timeoutMillis + " ms (" + state + ")")),
-                timeoutMillis, TimeUnit.MILLISECONDS);
+        timeout.start(ctx, () -> fail(ctx, new SimopenException(
+                "role resolution timed out after " + timeoutMillis + " ms (" + state + ")")));
         if (mode == SimopenMode.POISON_BYTE && ctx.channel() instanceof UrgentDataChannel urgent) {
             try {
                 urgent.sendUrgentByte(SimultaneousConnect.POISON_BYTE);
@@ -319,7 +315,7 @@ public final class SimopenDialerHandler extends ByteToMessageDecoder {
             throw new SimopenException("role resolution listener failed after " + result, e);
         }
         state = State.DONE;
-        cancelTimeout();
+        timeout.cancel();
         ChannelHandler next;
         if (detection == Detection.NONE) {
             next = new MultistreamDialerHandler(protocols, MultistreamDialerHandler.Start.AWAIT_FIRST_ANSWER,
@@ -358,7 +354,7 @@ public final class SimopenDialerHandler extends ByteToMessageDecoder {
 
     @Override
     protected void handlerRemoved0(ChannelHandlerContext ctx) {
-        cancelTimeout();
+        timeout.cancel();
     }
 
     private void fail(ChannelHandlerContext ctx, RuntimeException cause) {
@@ -366,15 +362,8 @@ public final class SimopenDialerHandler extends ByteToMessageDecoder {
             return;
         }
         state = State.FAILED;
-        cancelTimeout();
+        timeout.cancel();
         ctx.fireExceptionCaught(cause);
         ctx.close();
-    }
-
-    private void cancelTimeout() {
-        if (timeout != null) {
-            timeout.cancel(false);
-            timeout = null;
-        }
     }
 }

@@ -1,13 +1,12 @@
 package io.crossdial.simopen;
 
 import io.crossdial.core.spi.Role;
+import io.crossdial.core.spi.StageTimer;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.ByteToMessageDecoder;
 import java.util.List;
 import java.util.Objects;
-import java.util.concurrent.ScheduledFuture;
-import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -54,10 +53,10 @@ public final class StockDialerProbe extends ByteToMessageDecoder {
     }
 
     private final long holdMillis;
+    private final StageTimer hold;
     private final Decision decision;
     private long startNanos;
     private boolean decided;
-    private ScheduledFuture<?> timer;
 
     /**
      * @param holdMillis how long to wait for the remote's first handshake message, ms, >= 0
@@ -69,6 +68,7 @@ public final class StockDialerProbe extends ByteToMessageDecoder {
             throw new IllegalArgumentException("holdMillis must be >= 0: " + holdMillis);
         }
         this.holdMillis = holdMillis;
+        this.hold = holdMillis == 0 ? null : new StageTimer(holdMillis, "holdMillis");
         this.decision = Objects.requireNonNull(decision);
     }
 
@@ -81,7 +81,7 @@ public final class StockDialerProbe extends ByteToMessageDecoder {
         } else {
             LOG.debug("{} holding the security handshake up to {} ms for a stock dialer's first message",
                     ctx.channel(), holdMillis);
-            timer = ctx.executor().schedule(() -> decide(ctx, Role.INITIATOR), holdMillis, TimeUnit.MILLISECONDS);
+            hold.start(ctx, () -> decide(ctx, Role.INITIATOR));
         }
     }
 
@@ -121,9 +121,8 @@ public final class StockDialerProbe extends ByteToMessageDecoder {
     }
 
     private void cancelTimer() {
-        if (timer != null) {
-            timer.cancel(false);
-            timer = null;
+        if (hold != null) {
+            hold.cancel();
         }
     }
 }

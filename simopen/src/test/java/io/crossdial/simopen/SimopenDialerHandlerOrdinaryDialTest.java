@@ -196,17 +196,16 @@ class SimopenDialerHandlerOrdinaryDialTest {
         ch.attr(io.crossdial.core.spi.ConnectionAttributes.CONNECT_NANOS).set(1_000_000_000L);
         ch.register();
         readAllOutboundHex(ch);
-        long sent = System.nanoTime();
         Thread.sleep(20);
         read(HEADER_HEX.substring(0, 2));
-        long firstByte = System.nanoTime();
         Thread.sleep(20);
         read(HEADER_HEX.substring(2) + NOISE_HEX);
         SimopenResult r = resolutions.results.get(0);
         assertEquals(1_000_000_000L, r.connectNanos());
-        assertTrue(r.answerNanos() >= 20_000_000L && r.answerNanos() <= firstByte - sent + 1_000_000,
-                "from our write to the first byte, not to the whole answer: " + r.answerNanos());
-        assertTrue(r.elapsedNanos() >= 40_000_000L, "elapsed runs to the whole answer: " + r.elapsedNanos());
+        assertTrue(r.answerNanos() >= 20_000_000L, "at least the first sleep: " + r.answerNanos());
+        assertTrue(r.elapsedNanos() - r.answerNanos() >= 20_000_000L,
+                "the answer time stops at the first byte, before the second sleep: elapsed " + r.elapsedNanos()
+                        + " ns, answer " + r.answerNanos() + " ns");
     }
 
     @Test

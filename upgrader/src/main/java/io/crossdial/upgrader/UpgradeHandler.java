@@ -8,6 +8,7 @@ import io.crossdial.core.spi.Role;
 import io.crossdial.core.spi.SecureSession;
 import io.crossdial.core.spi.SecurityContext;
 import io.crossdial.core.spi.SecurityTransport;
+import io.crossdial.core.spi.StageTimer;
 import io.crossdial.core.spi.StreamMuxer;
 import io.crossdial.multistream.MultistreamDialerHandler;
 import io.crossdial.multistream.MultistreamListenerHandler;
@@ -24,10 +25,8 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.Promise;
-import io.netty.util.concurrent.ScheduledFuture;
 import java.nio.channels.ClosedChannelException;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 
 /**
  * Drives one connection through the upgrade stages. Sits at the tail of the pipeline; each stage's handler is
@@ -52,7 +51,7 @@ final class UpgradeHandler extends ChannelInboundHandlerAdapter {
     private UpgradeStage stage = UpgradeStage.SECURITY_NEGOTIATION;
     private boolean started;
     private SecureSession secure;
-    private ScheduledFuture<?> timeout;
+    private final StageTimer timeout;
 
     UpgradeHandler(UpgraderConfig config, Role role, PeerId expectedRemotePeer,
             ChannelHandler inboundStreamHandler, Promise<UpgradedConnection> promise) {
@@ -61,14 +60,13 @@ final class UpgradeHandler extends ChannelInboundHandlerAdapter {
         this.expectedRemotePeer = expectedRemotePeer;
         this.inboundStreamHandler = inboundStreamHandler;
         this.promise = promise;
+        this.timeout = new StageTimer(config.upgradeTimeoutMillis(), "upgradeTimeoutMillis");
     }
 
     @Override
     public void handlerAdded(ChannelHandlerContext ctx) {
-        long millis = config.upgradeTimeoutMillis();
-        timeout = ctx.executor().schedule(
-                () -> fail(ctx, new UpgradeException(stage, "upgrade timed out after " + millis + " ms", null)),
-                millis, TimeUnit.MILLISECONDS);
+        timeout.start(ctx, () -> fail(ctx, new UpgradeException(stage,
+                "upgrade timed out after " + timeout.timeoutMillis() + " ms", null)));
         if (ctx.channel().isActive()) {
             start(ctx);
         }
@@ -76,7 +74,7 @@ final class UpgradeHandler extends ChannelInboundHandlerAdapter {
 
     @Override
     public void handlerRemoved(ChannelHandlerContext ctx) {
-        cancelTimeout();
+        timeout.cancel();
     }
 
     @Override
@@ -178,7 +176,7 @@ final class UpgradeHandler extends ChannelInboundHandlerAdapter {
         stage = UpgradeStage.DONE;
         MuxedSession session = muxer.install(ctx.pipeline(), NAME,
                 new MuxerContext(role, inboundStreamHandler, config.maxInboundStreams()));
-        cancelTimeout();
+        timeout.cancel();
         if (promise.trySuccess(new UpgradedConnection(ctx.channel(), role, secure, session, simopen))) {
             ctx.pipeline().remove(this);
         }
@@ -204,7 +202,7 @@ final class UpgradeHandler extends ChannelInboundHandlerAdapter {
     }
 
     private void fail(ChannelHandlerContext ctx, Throwable cause) {
-        cancelTimeout();
+        timeout.cancel();
         UpgradeException failure = cause instanceof UpgradeException u ? u
                 : new UpgradeException(stage, describe(cause), cause);
         promise.tryFailure(failure);
@@ -216,12 +214,5 @@ final class UpgradeHandler extends ChannelInboundHandlerAdapter {
             return cause.getMessage();
         }
         return cause.getClass().getSimpleName() + (cause.getMessage() == null ? "" : ": " + cause.getMessage());
-    }
-
-    private void cancelTimeout() {
-        if (timeout != null) {
-            timeout.cancel(false);
-            timeout = null;
-        }
     }
 }

@@ -10,6 +10,7 @@ import io.crossdial.core.crypto.PublicKey;
 import io.crossdial.core.spi.Role;
 import io.crossdial.core.spi.SecureSession;
 import io.crossdial.core.spi.SecurityContext;
+import io.crossdial.core.spi.StageTimer;
 import io.crossdial.security.noise.pb.NoiseProtos.NoiseExtensions;
 import io.crossdial.security.noise.pb.NoiseProtos.NoiseHandshakePayload;
 import io.netty.buffer.ByteBuf;
@@ -22,12 +23,10 @@ import io.netty.channel.CoalescingBufferQueue;
 import io.netty.handler.codec.ByteToMessageDecoder;
 import io.netty.handler.codec.UnsupportedMessageTypeException;
 import io.netty.util.ReferenceCountUtil;
-import io.netty.util.concurrent.ScheduledFuture;
 import java.nio.channels.ClosedChannelException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -110,7 +109,7 @@ final class NoiseHandler extends ChannelDuplexHandler {
     private CipherState sendCipher;
     private CipherState receiveCipher;
     private ByteBuf cumulation;
-    private ScheduledFuture<?> timeout;
+    private final StageTimer timeout;
     /** The signed static keypair; given by the transport, or generated in {@link #begin}. */
     private StaticIdentity staticIdentity;
     private NoiseException failure;
@@ -140,6 +139,7 @@ final class NoiseHandler extends ChannelDuplexHandler {
         this.context = context;
         this.maxFrameBytes = maxFrameBytes;
         this.staticIdentity = staticIdentity;
+        this.timeout = new StageTimer(context.handshakeTimeoutMillis(), "handshakeTimeoutMillis");
     }
 
     /** @return the current state (for tests) */
@@ -169,9 +169,8 @@ final class NoiseHandler extends ChannelDuplexHandler {
 
     private void begin(ChannelHandlerContext ctx) {
         state = State.HANDSHAKING;
-        long millis = context.handshakeTimeoutMillis();
-        timeout = ctx.executor().schedule(() -> fail(ctx, new NoiseException("noise: handshake timed out after "
-                + millis + " ms (" + messagesProcessed() + " of 3 messages exchanged)")), millis, TimeUnit.MILLISECONDS);
+        timeout.start(ctx, () -> fail(ctx, new NoiseException("noise: handshake timed out after "
+                + timeout.timeoutMillis() + " ms (" + messagesProcessed() + " of 3 messages exchanged)")));
         try {
             if (staticIdentity == null) {
                 staticIdentity = StaticIdentity.generate(context.localKey());
@@ -318,7 +317,7 @@ final class NoiseHandler extends ChannelDuplexHandler {
         handshake = null;
         state = State.TRANSPORT;
         gathered = new CoalescingBufferQueue(ctx.channel(), 4, true);
-        cancelTimeout();
+        timeout.cancel();
         List<String> local = context.muxerProtocols();
         String earlyMuxer = context.role() == Role.INITIATOR
                 ? selectMuxer(local, remote.muxers())
@@ -487,7 +486,7 @@ final class NoiseHandler extends ChannelDuplexHandler {
 
     @Override
     public void handlerRemoved(ChannelHandlerContext ctx) {
-        cancelTimeout();
+        timeout.cancel();
         releaseCumulation();
         handshake = null;
         NoiseException cause = failure != null ? failure : new NoiseException("noise: handler removed");
@@ -501,7 +500,7 @@ final class NoiseHandler extends ChannelDuplexHandler {
         }
         state = State.FAILED;
         failure = cause;
-        cancelTimeout();
+        timeout.cancel();
         releaseCumulation();
         handshake = null;
         sendCipher = null;
@@ -546,13 +545,6 @@ final class NoiseHandler extends ChannelDuplexHandler {
             ByteBuf c = cumulation;
             cumulation = null;
             c.release();
-        }
-    }
-
-    private void cancelTimeout() {
-        if (timeout != null) {
-            timeout.cancel(false);
-            timeout = null;
         }
     }
 
