@@ -91,6 +91,46 @@ class NetnsNatTest {
     }
 
     @Test
+    void natLabNamesFitTheKernelLimitStayInTheBenchmarkingRangeAndCloseRemovesAllFiveNamespaces() {
+        LabTesting.assumeLabAvailable();
+        String reason = NetnsLab.unavailableReason(NetnsLab.Topology.NAT).orElse(null);
+        assumeTrue(reason == null, () -> "NAT lab unavailable: " + reason);
+        NetnsLab lab = NetnsLab.create("natnames", NetnsLab.Topology.NAT);
+        List<String> namespaces = lab.namespaces();
+        try {
+            assertEquals(List.of(lab.peerA().namespace(), lab.peerA().nat().namespace(), lab.routerNamespace(),
+                    lab.peerB().nat().namespace(), lab.peerB().namespace()), namespaces);
+            for (NetnsLab.PeerNamespace side : List.of(lab.peerA(), lab.peerB())) {
+                for (String name : List.of(side.interfaceName(), side.routerInterfaceName(),
+                        side.nat().insideInterfaceName(), side.nat().outsideInterfaceName())) {
+                    assertTrue(name.length() <= 15, name);
+                }
+                // 198.18.0.0/15: 198.18.x.x (public side) and 198.19.x.x (inside)
+                assertTrue(side.host().startsWith("198.19."), side.host());
+                assertTrue(side.publicHost().startsWith("198.18."), side.publicHost());
+            }
+            assertTrue(NetnsLab.listNamespaces().containsAll(namespaces));
+        } finally {
+            lab.close();
+        }
+        List<String> left = NetnsLab.listNamespaces();
+        for (String ns : namespaces) {
+            assertFalse(left.contains(ns), ns + " left behind: " + left);
+        }
+    }
+
+    @Test
+    void routedLabHasNoNats() {
+        LabTesting.assumeLabAvailable();
+        try (NetnsLab lab = NetnsLab.create("nonat")) {
+            assertEquals(NetnsLab.Topology.ROUTED, lab.topology());
+            assertEquals(lab.peerA().host(), lab.peerA().publicHost());
+            assertEquals(null, lab.peerA().nat());
+            org.junit.jupiter.api.Assertions.assertThrows(IllegalStateException.class, () -> lab.conntrack(lab.peerA()));
+        }
+    }
+
+    @Test
     void parsesConntrackLines() {
         NetnsLab.ConntrackEntry e = NetnsLab.ConntrackEntry.parse("tcp      6 431999 ESTABLISHED src=198.19.1.2"
                 + " dst=198.18.2.2 sport=20001 dport=20002 src=198.18.2.2 dst=198.18.1.2 sport=20002 dport=20001"
