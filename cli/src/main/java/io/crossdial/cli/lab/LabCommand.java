@@ -123,6 +123,11 @@ public final class LabCommand implements Runnable {
                         + NetnsLab.MAX_PROBE_TIMEOUT.toMillis() + "]: " + probeTimeoutMillis);
                 return 2;
             }
+            if (ordinary && nat) {
+                System.err.println("crossdial: error: --ordinary cannot run with --nat: NAT B drops every connection"
+                        + " it did not see B start, so an ordinary dial never reaches B");
+                return 2;
+            }
             if (ordinary && peer != SimopenLab.Against.CROSSDIAL) {
                 System.err.println("crossdial: error: --ordinary runs against crossdial only");
                 return 2;

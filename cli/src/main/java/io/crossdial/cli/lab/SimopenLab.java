@@ -519,11 +519,15 @@ public final class SimopenLab implements AutoCloseable {
      *
      * @param round the round number, from 1
      * @return the outcome; {@code b} is B's {@code connections} answer
+     * @throws IllegalStateException against js, or behind NATs (NAT B drops unsolicited connections)
      * @throws LabException if a peer fails or does not answer in time
      */
     public Round ordinaryDial(int round) {
         if (config.against() != Against.CROSSDIAL) {
             throw new IllegalStateException("ordinary dials run against crossdial only");
+        }
+        if (lab.topology() != NetnsLab.Topology.ROUTED) {
+            throw new IllegalStateException("ordinary dials need the routed lab: NAT B drops unsolicited connections");
         }
         int port = config.basePort() + round;
         lab.linksUp();
