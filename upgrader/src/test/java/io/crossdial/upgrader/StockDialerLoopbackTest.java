@@ -155,6 +155,7 @@ class StockDialerLoopbackTest {
             assertEquals(UpgradeStage.SECURITY_HANDSHAKE, e.stage());
             assertInstanceOf(NoiseException.class, e.getCause());
             assertTrue(e.getMessage().contains("timed out"), e.getMessage());
+            assertEquals(NoiseException.Reason.TIMEOUT, ((NoiseException) e.getCause()).reason());
             assertEquals(-1, readSkippingToEof(s.getInputStream()), "A closed the connection");
         }
     }
@@ -169,6 +170,8 @@ class StockDialerLoopbackTest {
             UpgradeException e = assertInstanceOf(UpgradeException.class, awaitFailure(waitFor(aSide)));
             assertEquals(UpgradeStage.SECURITY_HANDSHAKE, e.stage());
             assertInstanceOf(NoiseException.class, e.getCause());
+            assertEquals(NoiseException.Reason.MALFORMED_MESSAGE, ((NoiseException) e.getCause()).reason(),
+                    e.getMessage());
             assertEquals(-1, readSkippingToEof(s.getInputStream()), "A closed the connection");
         }
     }

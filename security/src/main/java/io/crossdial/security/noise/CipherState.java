@@ -1,5 +1,6 @@
 package io.crossdial.security.noise;
 
+import io.crossdial.security.noise.NoiseException.Reason;
 import io.netty.buffer.ByteBuf;
 import io.netty.util.concurrent.FastThreadLocal;
 import java.nio.ByteBuffer;
@@ -130,7 +131,7 @@ final class CipherState {
             nonce++;
             return out;
         } catch (GeneralSecurityException e) {
-            throw new NoiseException("noise: encryption failed", e);
+            throw new NoiseException(Reason.LOCAL_FAILURE, "noise: encryption failed", e);
         }
     }
 
@@ -149,7 +150,8 @@ final class CipherState {
             return ciphertext.clone();
         }
         if (ciphertext.length < TAG_BYTES) {
-            throw new NoiseException("noise: ciphertext of " + ciphertext.length + " bytes is shorter than the tag");
+            throw new NoiseException(Reason.MALFORMED_MESSAGE,
+                    "noise: ciphertext of " + ciphertext.length + " bytes is shorter than the tag");
         }
         Cipher cipher = init(Cipher.DECRYPT_MODE, ad);
         try {
@@ -158,10 +160,10 @@ final class CipherState {
             return out;
         } catch (AEADBadTagException e) {
             discardCipher();
-            throw new NoiseException("noise: decryption failed (bad authentication tag)", e);
+            throw new NoiseException(Reason.DECRYPTION_FAILED, "noise: decryption failed (bad authentication tag)", e);
         } catch (GeneralSecurityException e) {
             discardCipher();
-            throw new NoiseException("noise: decryption failed", e);
+            throw new NoiseException(Reason.DECRYPTION_FAILED, "noise: decryption failed", e);
         }
     }
 
@@ -196,7 +198,7 @@ final class CipherState {
                 nonce++;
             } catch (GeneralSecurityException e) {
                 discardCipher();
-                throw new NoiseException("noise: encryption failed", e);
+                throw new NoiseException(Reason.LOCAL_FAILURE, "noise: encryption failed", e);
             }
             return;
         }
@@ -216,7 +218,7 @@ final class CipherState {
             nonce++;
         } catch (GeneralSecurityException e) {
             discardCipher();
-            throw new NoiseException("noise: encryption failed", e);
+            throw new NoiseException(Reason.LOCAL_FAILURE, "noise: encryption failed", e);
         }
     }
 
@@ -231,7 +233,8 @@ final class CipherState {
         requireKey();
         int length = in.readableBytes();
         if (length < TAG_BYTES) {
-            throw new NoiseException("noise: transport message of " + length + " bytes is shorter than the 16-byte tag");
+            throw new NoiseException(Reason.MALFORMED_MESSAGE,
+                    "noise: transport message of " + length + " bytes is shorter than the 16-byte tag");
         }
         Cipher cipher = init(Cipher.DECRYPT_MODE, NO_AD);
         if (out.hasArray()) {
@@ -254,11 +257,12 @@ final class CipherState {
                 nonce++;
             } catch (AEADBadTagException e) {
                 discardCipher();
-                throw new NoiseException("noise: transport message " + Long.toUnsignedString(nonce)
+                throw new NoiseException(Reason.DECRYPTION_FAILED,
+                        "noise: transport message " + Long.toUnsignedString(nonce)
                         + " failed authentication", e);
             } catch (GeneralSecurityException e) {
                 discardCipher();
-                throw new NoiseException("noise: decryption failed", e);
+                throw new NoiseException(Reason.DECRYPTION_FAILED, "noise: decryption failed", e);
             }
             return;
         }
@@ -270,11 +274,12 @@ final class CipherState {
             nonce++;
         } catch (AEADBadTagException e) {
             discardCipher();
-            throw new NoiseException("noise: transport message " + Long.toUnsignedString(nonce)
+            throw new NoiseException(Reason.DECRYPTION_FAILED,
+                    "noise: transport message " + Long.toUnsignedString(nonce)
                     + " failed authentication", e);
         } catch (GeneralSecurityException e) {
             discardCipher();
-            throw new NoiseException("noise: decryption failed", e);
+            throw new NoiseException(Reason.DECRYPTION_FAILED, "noise: decryption failed", e);
         }
     }
 
@@ -294,7 +299,8 @@ final class CipherState {
     /** @return this thread's cipher, initialised for the current nonce, with {@code ad} as associated data */
     private Cipher init(int mode, byte[] ad) {
         if (nonce == MAX_NONCE) {
-            throw new NoiseException("noise: nonce exhausted (2^64-1 messages in one direction)");
+            throw new NoiseException(Reason.NONCE_EXHAUSTED,
+                    "noise: nonce exhausted (2^64-1 messages in one direction)");
         }
         Cipher[] ciphers = CIPHERS.get();
         int slot = mode == Cipher.ENCRYPT_MODE ? 0 : 1;
@@ -312,7 +318,7 @@ final class CipherState {
                 cipher.init(mode, key, iv);
             }
         } catch (GeneralSecurityException e) {
-            throw new NoiseException("noise: cipher initialisation failed", e);
+            throw new NoiseException(Reason.LOCAL_FAILURE, "noise: cipher initialisation failed", e);
         }
         if (ad.length > 0) {
             cipher.updateAAD(ad);

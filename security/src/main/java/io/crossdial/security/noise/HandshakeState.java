@@ -1,5 +1,6 @@
 package io.crossdial.security.noise;
 
+import io.crossdial.security.noise.NoiseException.Reason;
 import java.security.SecureRandom;
 import java.util.Arrays;
 import org.bouncycastle.math.ec.rfc7748.X25519;
@@ -232,7 +233,8 @@ final class HandshakeState {
         try {
             remoteStatic = symmetric.decryptAndHash(slice(message, offset, length));
         } catch (NoiseException e) {
-            throw new NoiseException("noise: message " + stage + ": static key failed authentication", e);
+            throw new NoiseException(Reason.DECRYPTION_FAILED,
+                    "noise: message " + stage + ": static key failed authentication", e);
         }
         return offset + length;
     }
@@ -242,13 +244,15 @@ final class HandshakeState {
         try {
             return symmetric.decryptAndHash(slice(message, offset, message.length - offset));
         } catch (NoiseException e) {
-            throw new NoiseException("noise: message " + stage + ": payload failed authentication", e);
+            throw new NoiseException(Reason.DECRYPTION_FAILED,
+                    "noise: message " + stage + ": payload failed authentication", e);
         }
     }
 
     private static void requireBytes(byte[] message, int offset, int needed, int stage, String what) {
         if (message.length - offset < needed) {
-            throw new NoiseException("noise: message " + stage + " too short: " + message.length
+            throw new NoiseException(Reason.MALFORMED_MESSAGE,
+                    "noise: message " + stage + " too short: " + message.length
                     + " bytes, no room for the " + needed + "-byte " + what);
         }
     }
@@ -256,7 +260,8 @@ final class HandshakeState {
     private static byte[] dh(byte[] privateKey, byte[] publicKey) {
         byte[] shared = new byte[DH_BYTES];
         if (!X25519.calculateAgreement(privateKey, 0, publicKey, 0, shared, 0)) {
-            throw new NoiseException("noise: remote X25519 key is of low order (all-zero shared secret)");
+            throw new NoiseException(Reason.WEAK_KEY,
+                    "noise: remote X25519 key is of low order (all-zero shared secret)");
         }
         return shared;
     }

@@ -1,5 +1,6 @@
 package io.crossdial.security.noise;
 
+import io.crossdial.security.noise.NoiseException.Reason;
 import io.netty.buffer.ByteBuf;
 
 /**
@@ -43,7 +44,8 @@ final class NoiseFrames {
         }
         int length = in.getUnsignedShort(in.readerIndex());
         if (length > maxFrameBytes) {
-            throw new NoiseException("noise: frame of " + length + " bytes exceeds the limit of " + maxFrameBytes);
+            throw new NoiseException(Reason.FRAME_TOO_LONG,
+                    "noise: frame of " + length + " bytes exceeds the limit of " + maxFrameBytes);
         }
         if (in.readableBytes() < LENGTH_BYTES + length) {
             return null;

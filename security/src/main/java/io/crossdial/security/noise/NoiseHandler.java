@@ -1,5 +1,6 @@
 package io.crossdial.security.noise;
 
+import io.crossdial.security.noise.NoiseException.Reason;
 import com.google.protobuf.ByteString;
 import com.google.protobuf.InvalidProtocolBufferException;
 import io.crossdial.core.CrossdialException;
@@ -169,7 +170,7 @@ final class NoiseHandler extends ChannelDuplexHandler {
 
     private void begin(ChannelHandlerContext ctx) {
         state = State.HANDSHAKING;
-        timeout.start(ctx, () -> fail(ctx, new NoiseException("noise: handshake timed out after "
+        timeout.start(ctx, () -> fail(ctx, new NoiseException(Reason.TIMEOUT, "noise: handshake timed out after "
                 + timeout.timeoutMillis() + " ms (" + messagesProcessed() + " of 3 messages exchanged)")));
         try {
             if (staticIdentity == null) {
@@ -256,14 +257,16 @@ final class NoiseHandler extends ChannelDuplexHandler {
         int stage = handshake.messagesProcessed() + 1;
         byte[] message = handshake.writeMessage(payload);
         if (message.length > NoiseFrames.MAX_MESSAGE_BYTES) {
-            throw new NoiseException("noise: message " + stage + " would be " + message.length + " bytes, over 65535");
+            throw new NoiseException(Reason.LOCAL_FAILURE,
+                    "noise: message " + stage + " would be " + message.length + " bytes, over 65535");
         }
         ByteBuf frame = ctx.alloc().buffer(NoiseFrames.LENGTH_BYTES + message.length);
         NoiseFrames.writeLength(frame, message.length);
         frame.writeBytes(message);
         ctx.writeAndFlush(frame).addListener(f -> {
             if (!f.isSuccess()) {
-                fail(ctx, new NoiseException("noise: writing message " + stage + " failed: " + f.cause(), f.cause()));
+                fail(ctx, new NoiseException(Reason.LOCAL_FAILURE,
+                        "noise: writing message " + stage + " failed: " + f.cause(), f.cause()));
             }
         });
     }
@@ -283,10 +286,12 @@ final class NoiseHandler extends ChannelDuplexHandler {
         try {
             payload = NoiseHandshakePayload.parseFrom(payloadBytes);
         } catch (InvalidProtocolBufferException e) {
-            throw new NoiseException("noise: message " + stage + ": malformed handshake payload", e);
+            throw new NoiseException(Reason.MALFORMED_MESSAGE,
+                    "noise: message " + stage + ": malformed handshake payload", e);
         }
         if (payload.getIdentityKey().isEmpty()) {
-            throw new NoiseException("noise: message " + stage + ": handshake payload carries no identity key");
+            throw new NoiseException(Reason.MALFORMED_MESSAGE,
+                    "noise: message " + stage + ": handshake payload carries no identity key");
         }
         PublicKey key;
         PeerId peer;
@@ -294,17 +299,19 @@ final class NoiseHandler extends ChannelDuplexHandler {
             key = Keys.unmarshalPublicKey(payload.getIdentityKey().toByteArray());
             peer = PeerId.fromPublicKey(key);
         } catch (CrossdialException e) {
-            throw new NoiseException("noise: message " + stage + ": bad identity key: " + e.getMessage(), e);
+            throw new NoiseException(Reason.MALFORMED_MESSAGE,
+                    "noise: message " + stage + ": bad identity key: " + e.getMessage(), e);
         }
         byte[] signed = concat(STATIC_KEY_SIGNATURE_PREFIX, handshake.remoteStaticPublicKey());
         if (!key.verify(signed, payload.getIdentitySig().toByteArray())) {
-            throw new NoiseException("noise: message " + stage + ": identity signature of peer " + peer
+            throw new NoiseException(Reason.BAD_SIGNATURE,
+                    "noise: message " + stage + ": identity signature of peer " + peer
                     + " does not match its Noise static key");
         }
         PeerId expected = context.expectedRemotePeer();
         if (expected != null && !expected.equals(peer)) {
             PeerIdMismatchException mismatch = new PeerIdMismatchException("noise: ", expected, peer);
-            throw new NoiseException(mismatch.getMessage(), mismatch);
+            throw new NoiseException(Reason.PEER_ID_MISMATCH, mismatch.getMessage(), mismatch);
         }
         List<String> muxers = payload.hasExtensions() ? payload.getExtensions().getStreamMuxersList() : List.of();
         return new RemoteIdentity(key, peer, muxers);
@@ -350,7 +357,8 @@ final class NoiseHandler extends ChannelDuplexHandler {
     private void onTransportMessage(ChannelHandlerContext ctx, ByteBuf frame) {
         int length = frame.readableBytes();
         if (length < CipherState.TAG_BYTES) {
-            throw new NoiseException("noise: transport message of " + length + " bytes is shorter than the 16-byte tag");
+            throw new NoiseException(Reason.MALFORMED_MESSAGE,
+                    "noise: transport message of " + length + " bytes is shorter than the 16-byte tag");
         }
         // heap: CipherState decrypts heap buffers in place without the JDK's per-message temporary array
         ByteBuf plaintext = ctx.alloc().heapBuffer(length);
@@ -461,7 +469,7 @@ final class NoiseHandler extends ChannelDuplexHandler {
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
         if (state == State.NEW || state == State.HANDSHAKING) {
-            fail(ctx, new NoiseException("noise: connection closed during the handshake ("
+            fail(ctx, new NoiseException(Reason.CONNECTION_CLOSED, "noise: connection closed during the handshake ("
                     + messagesProcessed() + " of 3 messages exchanged)"));
         } else {
             releaseCumulation();
@@ -476,9 +484,9 @@ final class NoiseHandler extends ChannelDuplexHandler {
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
         switch (state) {
-            case NEW, HANDSHAKING -> fail(ctx, cause instanceof NoiseException ne
-                    ? ne
-                    : new NoiseException("noise: handshake failed: " + cause, cause));
+            case NEW, HANDSHAKING -> fail(ctx, cause instanceof NoiseException ne ? ne
+                    : new NoiseException(cause instanceof java.io.IOException ? Reason.IO_ERROR : Reason.LOCAL_FAILURE,
+                            "noise: handshake failed: " + cause, cause));
             case FAILED -> LOG.debug("noise: exception after failure on {}", ctx.channel(), cause);
             default -> ctx.fireExceptionCaught(cause);
         }
@@ -489,7 +497,8 @@ final class NoiseHandler extends ChannelDuplexHandler {
         timeout.cancel();
         releaseCumulation();
         handshake = null;
-        NoiseException cause = failure != null ? failure : new NoiseException("noise: handler removed");
+        NoiseException cause = failure != null ? failure : new NoiseException(Reason.LOCAL_FAILURE,
+                "noise: handler removed");
         failPendingWrites(cause);
         failGathered(cause);
     }
@@ -516,7 +525,7 @@ final class NoiseHandler extends ChannelDuplexHandler {
             return ne;
         }
         String stage = state == State.TRANSPORT ? "transport" : "handshake message " + (messagesProcessed() + 1);
-        return new NoiseException("noise: " + stage + " failed: " + e, e);
+        return new NoiseException(Reason.LOCAL_FAILURE, "noise: " + stage + " failed: " + e, e);
     }
 
     private int messagesProcessed() {

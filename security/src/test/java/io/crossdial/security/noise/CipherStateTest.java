@@ -84,6 +84,7 @@ class CipherStateTest {
         byte[] ciphertext = keyed().encryptWithAd(NO_AD, "payload".getBytes());
         ciphertext[3] ^= 1;
         NoiseException e = assertThrows(NoiseException.class, () -> keyed().decryptWithAd(NO_AD, ciphertext));
+        assertEquals(NoiseException.Reason.DECRYPTION_FAILED, e.reason());
         assertTrue(e.getMessage().startsWith("noise: "));
     }
 
@@ -107,6 +108,7 @@ class CipherStateTest {
         byte[] last = state.encryptWithAd(NO_AD, new byte[] {7});
         assertEquals(CipherState.MAX_NONCE, state.nonce());
         NoiseException e = assertThrows(NoiseException.class, () -> state.encryptWithAd(NO_AD, new byte[] {8}));
+        assertEquals(NoiseException.Reason.NONCE_EXHAUSTED, e.reason());
         assertTrue(e.getMessage().contains("nonce exhausted"));
 
         CipherState receiver = keyed();

@@ -218,6 +218,7 @@ class NoiseHandlerTest {
 
         NoiseException e = i.recorder().onlyNoiseException();
         assertEquals("noise: peer ID mismatch: expected " + expected + ", remote is " + r.peer(), e.getMessage());
+        assertEquals(NoiseException.Reason.PEER_ID_MISMATCH, e.reason());
         assertTrue(i.recorder().sessions.isEmpty());
         assertFalse(i.channel().isOpen());
         assertTrue(r.recorder().sessions.isEmpty(), "responder never got message 3");
@@ -259,6 +260,7 @@ class NoiseHandlerTest {
         pump(i.channel(), r.channel());
         NoiseException e = i.recorder().onlyNoiseException();
         assertTrue(e.getMessage().startsWith("noise: message 2: identity signature of peer "), e.getMessage());
+        assertEquals(NoiseException.Reason.BAD_SIGNATURE, e.reason());
         assertFalse(i.channel().isOpen());
     }
 
@@ -275,6 +277,7 @@ class NoiseHandlerTest {
 
         NoiseException e = r.recorder().onlyNoiseException();
         assertTrue(e.getMessage().startsWith("noise: transport message 0 failed authentication"), e.getMessage());
+        assertEquals(NoiseException.Reason.DECRYPTION_FAILED, e.reason());
         assertFalse(r.channel().isOpen());
         assertEquals(0, r.recorder().reads);
     }
@@ -289,6 +292,7 @@ class NoiseHandlerTest {
         i.channel().writeInbound(m2);
         NoiseException e = i.recorder().onlyNoiseException();
         assertTrue(e.getMessage().startsWith("noise: message 2: static key failed authentication"), e.getMessage());
+        assertEquals(NoiseException.Reason.DECRYPTION_FAILED, e.reason());
         assertFalse(i.channel().isOpen());
     }
 
@@ -299,6 +303,7 @@ class NoiseHandlerTest {
         pump(i.channel(), r.channel());
         r.channel().writeInbound(handOut(Unpooled.buffer().writeShort(15).writeZero(15)));
         assertTrue(r.recorder().onlyNoiseException().getMessage().contains("shorter than the 16-byte tag"));
+        assertEquals(NoiseException.Reason.MALFORMED_MESSAGE, r.recorder().onlyNoiseException().reason());
         assertFalse(r.channel().isOpen());
     }
 
@@ -308,6 +313,7 @@ class NoiseHandlerTest {
         r.channel().writeInbound(handOut(Unpooled.buffer().writeShort(1025).writeZero(10)));
         assertEquals("noise: frame of 1025 bytes exceeds the limit of 1024",
                 r.recorder().onlyNoiseException().getMessage());
+        assertEquals(NoiseException.Reason.FRAME_TOO_LONG, r.recorder().onlyNoiseException().reason());
         assertFalse(r.channel().isOpen());
     }
 
@@ -316,6 +322,7 @@ class NoiseHandlerTest {
         Side r = responder(List.of());
         r.channel().writeInbound(handOut(Unpooled.buffer().writeShort(10).writeZero(10)));
         assertTrue(r.recorder().onlyNoiseException().getMessage().startsWith("noise: message 1 too short"));
+        assertEquals(NoiseException.Reason.MALFORMED_MESSAGE, r.recorder().onlyNoiseException().reason());
         assertFalse(r.channel().isOpen());
     }
 
@@ -326,6 +333,7 @@ class NoiseHandlerTest {
         r.channel().close();
         assertEquals("noise: connection closed during the handshake (0 of 3 messages exchanged)",
                 r.recorder().onlyNoiseException().getMessage());
+        assertEquals(NoiseException.Reason.CONNECTION_CLOSED, r.recorder().onlyNoiseException().reason());
 
         Side i = initiator(null, List.of());
         drain(i.channel()).forEach(ByteBuf::release);
@@ -347,6 +355,7 @@ class NoiseHandlerTest {
         i.channel().runScheduledPendingTasks();
         assertEquals("noise: handshake timed out after 10000 ms (1 of 3 messages exchanged)",
                 i.recorder().onlyNoiseException().getMessage());
+        assertEquals(NoiseException.Reason.TIMEOUT, i.recorder().onlyNoiseException().reason());
         assertFalse(i.channel().isOpen());
     }
 
