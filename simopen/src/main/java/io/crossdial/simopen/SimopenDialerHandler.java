@@ -130,7 +130,7 @@ public final class SimopenDialerHandler extends ByteToMessageDecoder {
         }
         startNanos = System.nanoTime();
         state = State.AWAIT_FIRST_BYTE;
-        timeout.start(ctx, () -> fail(ctx, new SimopenException(
+        timeout.start(ctx, () -> fail(ctx, new SimopenException(SimopenException.Reason.TIMEOUT,
                 "role resolution timed out after " + timeoutMillis + " ms (" + state + ")")));
         if (mode == SimopenMode.POISON_BYTE && ctx.channel() instanceof UrgentDataChannel urgent) {
             try {
@@ -185,7 +185,8 @@ public final class SimopenDialerHandler extends ByteToMessageDecoder {
                     }
                     LOG.debug("{} << {}", ctx.channel(), m);
                     if (!(m instanceof Message.Header)) {
-                        throw new SimopenException("expected the header " + MultistreamSelect.PROTOCOL_ID
+                        throw new SimopenException(SimopenException.Reason.UNEXPECTED_MESSAGE,
+                                "expected the header " + MultistreamSelect.PROTOCOL_ID
                                 + ", got " + m);
                     }
                     if (detection == Detection.POISON_BYTE) {
@@ -223,7 +224,8 @@ public final class SimopenDialerHandler extends ByteToMessageDecoder {
                     } else if (m instanceof Message.Protocol && ++discarded <= SimultaneousConnect.MAX_DISCARDED_MESSAGES) {
                         LOG.debug("{} << {} (pipelined proposal, dropped)", ctx.channel(), m);
                     } else {
-                        throw new SimopenException("expected select:<n>, got " + m);
+                        throw new SimopenException(SimopenException.Reason.UNEXPECTED_MESSAGE,
+                                "expected select:<n>, got " + m);
                     }
                 }
                 case AWAIT_ROLE -> {
@@ -234,7 +236,8 @@ public final class SimopenDialerHandler extends ByteToMessageDecoder {
                     String expected = role == Role.INITIATOR ? SimultaneousConnect.RESPONDER
                             : SimultaneousConnect.INITIATOR;
                     if (!(m instanceof Message.Other o) || !o.text().equals(expected)) {
-                        throw new SimopenException("we are " + role.name().toLowerCase() + " (select:"
+                        throw new SimopenException(SimopenException.Reason.ROLE_CONFLICT,
+                                "we are " + role.name().toLowerCase() + " (select:"
                                 + Long.toUnsignedString(localNonce) + " vs select:"
                                 + Long.toUnsignedString(remoteNonce) + "), expected '" + expected + "', got " + m);
                     }
@@ -272,17 +275,20 @@ public final class SimopenDialerHandler extends ByteToMessageDecoder {
     private void onSelect(ChannelHandlerContext ctx, String text) {
         String digits = text.substring(SimultaneousConnect.SELECT_PREFIX.length());
         if (digits.isEmpty() || digits.length() > 20 || !digits.chars().allMatch(c -> c >= '0' && c <= '9')) {
-            throw new SimopenException("malformed '" + text + "': expected select:<unsigned 64-bit decimal>");
+            throw new SimopenException(SimopenException.Reason.MALFORMED_SELECT,
+                    "malformed '" + text + "': expected select:<unsigned 64-bit decimal>");
         }
         try {
             remoteNonce = Long.parseUnsignedLong(digits);
         } catch (NumberFormatException e) {
-            throw new SimopenException("malformed '" + text + "': number out of range", e);
+            throw new SimopenException(SimopenException.Reason.MALFORMED_SELECT,
+                    "malformed '" + text + "': number out of range", e);
         }
         int cmp = Long.compareUnsigned(localNonce, remoteNonce);
         if (cmp == 0) {
             if (rounds >= SimultaneousConnect.MAX_SELECT_ROUNDS) {
-                throw new SimopenException("equal select: numbers " + rounds + " times");
+                throw new SimopenException(SimopenException.Reason.TOO_MANY_TIES,
+                        "equal select: numbers " + rounds + " times");
             }
             ByteBuf out = ctx.alloc().buffer();
             appendSelect(out);
@@ -312,7 +318,8 @@ public final class SimopenDialerHandler extends ByteToMessageDecoder {
             resolution.onResolved(ctx, result);
         } catch (RuntimeException e) {
             // A local failure: fail (and close) like any other, rather than stay open in DONE.
-            throw new SimopenException("role resolution listener failed after " + result, e);
+            throw new SimopenException(SimopenException.Reason.LOCAL_FAILURE,
+                    "role resolution listener failed after " + result, e);
         }
         state = State.DONE;
         timeout.cancel();
@@ -333,21 +340,24 @@ public final class SimopenDialerHandler extends ByteToMessageDecoder {
     private void send(ChannelHandlerContext ctx, ByteBuf buf) {
         ctx.writeAndFlush(buf).addListener((ChannelFutureListener) f -> {
             if (!f.isSuccess()) {
-                fail(ctx, new SimopenException("write failed during role resolution", f.cause()));
+                fail(ctx, new SimopenException(SimopenException.Reason.LOCAL_FAILURE,
+                        "write failed during role resolution", f.cause()));
             }
         });
     }
 
     @Override
     public void channelInactive(ChannelHandlerContext ctx) throws Exception {
-        fail(ctx, new SimopenException("connection closed during role resolution (" + state + ")"));
+        fail(ctx, new SimopenException(SimopenException.Reason.CONNECTION_CLOSED,
+                "connection closed during role resolution (" + state + ")"));
         super.channelInactive(ctx);
     }
 
     @Override
     public void userEventTriggered(ChannelHandlerContext ctx, Object evt) throws Exception {
         if (evt instanceof ChannelInputShutdownEvent) {
-            fail(ctx, new SimopenException("input closed during role resolution (" + state + ")"));
+            fail(ctx, new SimopenException(SimopenException.Reason.CONNECTION_CLOSED,
+                    "input closed during role resolution (" + state + ")"));
         }
         super.userEventTriggered(ctx, evt);
     }

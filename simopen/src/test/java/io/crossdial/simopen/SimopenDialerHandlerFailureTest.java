@@ -1,5 +1,6 @@
 package io.crossdial.simopen;
 
+import io.crossdial.simopen.SimopenException.Reason;
 import static io.crossdial.simopen.SimopenTestSupport.HEADER_HEX;
 import static io.crossdial.simopen.SimopenTestSupport.INITIATOR_HEX;
 import static io.crossdial.simopen.SimopenTestSupport.NA_HEX;
@@ -90,9 +91,10 @@ class SimopenDialerHandlerFailureTest {
         return e;
     }
 
-    private SimopenException assertSimopenFailure(String message) {
+    private SimopenException assertSimopenFailure(SimopenException.Reason reason, String message) {
         SimopenException e = assertFailed(SimopenException.class);
         assertEquals("simultaneous open: " + message, e.getMessage());
+        assertEquals(reason, e.reason(), message);
         return e;
     }
 
@@ -102,14 +104,14 @@ class SimopenDialerHandlerFailureTest {
     void failsWhenTheFirstMessageIsNotTheHeader() {
         dial(SimopenMode.POISON_BYTE, nonces());
         read(NOISE_HEX + NOISE_HEX);
-        assertSimopenFailure("expected the header /multistream/1.0.0, got protocol /noise");
+        assertSimopenFailure(Reason.UNEXPECTED_MESSAGE, "expected the header /multistream/1.0.0, got protocol /noise");
     }
 
     @Test
     void failsWhenTheMessageAfterThePoisonByteIsNotTheHeader() {
         dial(SimopenMode.POISON_BYTE, nonces());
         read(POISON_HEX + NA_HEX);
-        assertSimopenFailure("expected the header /multistream/1.0.0, got na");
+        assertSimopenFailure(Reason.UNEXPECTED_MESSAGE, "expected the header /multistream/1.0.0, got na");
     }
 
     @Test
@@ -126,7 +128,8 @@ class SimopenDialerHandlerFailureTest {
         read(POISON_HEX + HEADER_HEX + NOISE_HEX + selectHex(3));
         assertEquals(List.of(SC_HEX + selectHex(9), INITIATOR_HEX + NOISE_HEX), readAllOutboundHex(ch));
         read(INITIATOR_HEX + NOISE_HEX);
-        assertSimopenFailure("we are initiator (select:9 vs select:3), expected 'responder', got other \"initiator\"");
+        assertSimopenFailure(Reason.ROLE_CONFLICT,
+                "we are initiator (select:9 vs select:3), expected 'responder', got other \"initiator\"");
     }
 
     @Test
@@ -135,7 +138,8 @@ class SimopenDialerHandlerFailureTest {
         read(POISON_HEX + HEADER_HEX + NOISE_HEX + selectHex(9));
         assertEquals(List.of(SC_HEX + selectHex(3), RESPONDER_HEX), readAllOutboundHex(ch));
         read(RESPONDER_HEX);
-        assertSimopenFailure("we are responder (select:3 vs select:9), expected 'initiator', got other \"responder\"");
+        assertSimopenFailure(Reason.ROLE_CONFLICT,
+                "we are responder (select:3 vs select:9), expected 'initiator', got other \"responder\"");
     }
 
     @Test
@@ -144,7 +148,8 @@ class SimopenDialerHandlerFailureTest {
         read(POISON_HEX + HEADER_HEX + NOISE_HEX + selectHex(9));
         readAllOutboundHex(ch);
         read(NOISE_HEX);
-        assertSimopenFailure("we are responder (select:3 vs select:9), expected 'initiator', got protocol /noise");
+        assertSimopenFailure(Reason.ROLE_CONFLICT,
+                "we are responder (select:3 vs select:9), expected 'initiator', got protocol /noise");
     }
 
     @Test
@@ -153,7 +158,8 @@ class SimopenDialerHandlerFailureTest {
         read(POISON_HEX + HEADER_HEX + selectHex(9));
         readAllOutboundHex(ch);
         read(selectHex(9));
-        assertSimopenFailure("we are responder (select:3 vs select:9), expected 'initiator', got other \"select:9\"");
+        assertSimopenFailure(Reason.ROLE_CONFLICT,
+                "we are responder (select:3 vs select:9), expected 'initiator', got other \"select:9\"");
     }
 
     @Test
@@ -163,7 +169,7 @@ class SimopenDialerHandlerFailureTest {
         assertEquals(List.of(SC_HEX + selectHex(9)), readAllOutboundHex(ch));
         assertTrue(tail.exceptions.isEmpty(), "four proposals are dropped");
         read(TLS_HEX + selectHex(3));
-        assertSimopenFailure("expected select:<n>, got protocol /tls/1.0.0");
+        assertSimopenFailure(Reason.UNEXPECTED_MESSAGE, "expected select:<n>, got protocol /tls/1.0.0");
     }
 
     @ParameterizedTest
@@ -184,7 +190,8 @@ class SimopenDialerHandlerFailureTest {
         dial(SimopenMode.POISON_BYTE, nonces(9));
         read(POISON_HEX + HEADER_HEX + frameHex(text));
         assertEquals(List.of(SC_HEX + selectHex(9)), readAllOutboundHex(ch).subList(0, 1));
-        assertSimopenFailure("malformed '" + text + "': expected select:<unsigned 64-bit decimal>");
+        assertSimopenFailure(Reason.MALFORMED_SELECT,
+                "malformed '" + text + "': expected select:<unsigned 64-bit decimal>");
     }
 
     @Test
@@ -192,7 +199,8 @@ class SimopenDialerHandlerFailureTest {
         dial(SimopenMode.POISON_BYTE, nonces(9));
         read(POISON_HEX + HEADER_HEX + frameHex("select:18446744073709551616"));
         readAllOutboundHex(ch);
-        SimopenException e = assertSimopenFailure("malformed 'select:18446744073709551616': number out of range");
+        SimopenException e = assertSimopenFailure(Reason.MALFORMED_SELECT,
+                "malformed 'select:18446744073709551616': number out of range");
         assertInstanceOf(NumberFormatException.class, e.getCause());
     }
 
@@ -201,7 +209,7 @@ class SimopenDialerHandlerFailureTest {
         dial(SimopenMode.POISON_BYTE, nonces(9));
         read(POISON_HEX + HEADER_HEX + frameHex("select:99999999999999999999"));
         readAllOutboundHex(ch);
-        assertSimopenFailure("malformed 'select:99999999999999999999': number out of range");
+        assertSimopenFailure(Reason.MALFORMED_SELECT, "malformed 'select:99999999999999999999': number out of range");
     }
 
     @Test
@@ -217,7 +225,7 @@ class SimopenDialerHandlerFailureTest {
             assertTrue(tail.exceptions.isEmpty());
         }
         read(selectHex(7));
-        assertSimopenFailure("equal select: numbers 8 times");
+        assertSimopenFailure(Reason.TOO_MANY_TIES, "equal select: numbers 8 times");
     }
 
     // ---- malformed and oversized frames ----
@@ -304,7 +312,7 @@ class SimopenDialerHandlerFailureTest {
     void failsOnEndOfInput(String state, String input) {
         enter(input);
         ch.close();
-        assertSimopenFailure("connection closed during role resolution (" + state + ")");
+        assertSimopenFailure(Reason.CONNECTION_CLOSED, "connection closed during role resolution (" + state + ")");
     }
 
     @ParameterizedTest(name = "{0} after {1}")
@@ -312,7 +320,7 @@ class SimopenDialerHandlerFailureTest {
     void failsOnInputShutdown(String state, String input) {
         enter(input);
         ch.pipeline().fireUserEventTriggered(ChannelInputShutdownEvent.INSTANCE);
-        assertSimopenFailure("input closed during role resolution (" + state + ")");
+        assertSimopenFailure(Reason.CONNECTION_CLOSED, "input closed during role resolution (" + state + ")");
     }
 
     @ParameterizedTest(name = "{0} after {1}")
@@ -325,7 +333,7 @@ class SimopenDialerHandlerFailureTest {
         assertTrue(ch.isOpen());
         ch.advanceTimeBy(TIMEOUT_MILLIS / 2, TimeUnit.MILLISECONDS);
         ch.runScheduledPendingTasks();
-        assertSimopenFailure("role resolution timed out after 10000 ms (" + state + ")");
+        assertSimopenFailure(Reason.TIMEOUT, "role resolution timed out after 10000 ms (" + state + ")");
     }
 
     @Test
@@ -354,7 +362,7 @@ class SimopenDialerHandlerFailureTest {
         ch.pipeline().addBefore("tail", "simopen", new SimopenDialerHandler(SimopenMode.POISON_BYTE,
                 List.of("/noise"), TIMEOUT_MILLIS, nonces(), resolutions, negotiations));
         ch.runPendingTasks();
-        SimopenException e = assertSimopenFailure("write failed during role resolution");
+        SimopenException e = assertSimopenFailure(Reason.LOCAL_FAILURE, "write failed during role resolution");
         assertInstanceOf(IOException.class, e.getCause());
     }
 }
