@@ -90,6 +90,10 @@ public final class LabCommand implements Runnable {
                 + " ephemeral-port connect after each round waits for an answer; default 2000")
         long probeTimeoutMillis = SimopenLab.DEFAULT_PROBE_TIMEOUT.toMillis();
 
+        @Option(names = "--security", paramLabel = "NAME", description = "The only security transport both peers"
+                + " offer: noise (default) or tls")
+        String security = "noise";
+
         @Option(names = "--warmup", paramLabel = "N", description = "Unreported rounds to run first (the peers'"
                 + " JIT warm-up; they use the ports after the reported rounds'); default 0")
         int warmup;
@@ -153,7 +157,7 @@ public final class LabCommand implements Runnable {
             boolean allPassed = true;
             SimopenLab.Config config = new SimopenLab.Config(peer, dir, SimopenLab.jarPeerCommand(), basePort,
                     echoBytes, line -> System.err.println("crossdial lab: " + line), topology,
-                    java.time.Duration.ofMillis(probeTimeoutMillis));
+                    java.time.Duration.ofMillis(probeTimeoutMillis), security);
             progress.println(title + ": starting the lab and both peers");
             try (SimopenLab lab = SimopenLab.open(config)) {
                 for (int w = 1; w <= warmup; w++) {

@@ -95,6 +95,10 @@ public final class LabPeerCommand implements Callable<Integer> {
     @Option(names = "--simopen", paramLabel = "MODE", description = "poison (default), spec or off")
     String simopen = "poison";
 
+    @Option(names = "--security", paramLabel = "NAME", description = "noise (default) or tls: the only security"
+            + " transport offered")
+    String security = "noise";
+
     private final PrintStream out = System.out;
     private final ExecutorService work = Executors.newCachedThreadPool(r -> {
         Thread t = new Thread(r, "lab-peer-work");
@@ -162,6 +166,14 @@ public final class LabPeerCommand implements Callable<Integer> {
         }
     }
 
+    private io.crossdial.core.spi.SecurityTransport securityTransport() {
+        return switch (security) {
+            case "noise" -> new NoiseSecurityTransport();
+            case "tls" -> new io.crossdial.security.tls.TlsSecurityTransport();
+            default -> throw new IllegalArgumentException("--security must be noise or tls: " + security);
+        };
+    }
+
     private void listen(int port) {
         if (port < 0 || port > 65535) {
             throw new IllegalArgumentException("port out of range: " + port);
@@ -171,7 +183,7 @@ public final class LabPeerCommand implements Callable<Integer> {
         Host h = Host.builder()
                 .identity(identity)
                 .listen(Multiaddr.fromString("/ip4/" + ip + "/tcp/" + port))
-                .security(new NoiseSecurityTransport())
+                .security(securityTransport())
                 .muxer(new YamuxStreamMuxer())
                 .simopenMode(mode)
                 .transportConfig(TcpTransportConfig.defaults().withPortReuse(true))

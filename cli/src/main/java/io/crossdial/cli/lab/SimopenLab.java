@@ -88,9 +88,10 @@ public final class SimopenLab implements AutoCloseable {
      * @param log told one line per step worth showing (may be a no-op)
      * @param topology routed, or each peer behind its own NAT
      * @param probeTimeout how long the ephemeral-port connect behind NATs waits for an answer
+     * @param security the only security transport both peers offer: {@code noise} or {@code tls}
      */
     public record Config(Against against, Path jsDir, List<String> crossdialPeer, int basePort, int echoBytes,
-            Consumer<String> log, NetnsLab.Topology topology, Duration probeTimeout) {
+            Consumer<String> log, NetnsLab.Topology topology, Duration probeTimeout, String security) {
         /**
          * A routed lab ({@link NetnsLab.Topology#ROUTED}).
          *
@@ -104,7 +105,7 @@ public final class SimopenLab implements AutoCloseable {
         public Config(Against against, Path jsDir, List<String> crossdialPeer, int basePort, int echoBytes,
                 Consumer<String> log) {
             this(against, jsDir, crossdialPeer, basePort, echoBytes, log, NetnsLab.Topology.ROUTED,
-                    DEFAULT_PROBE_TIMEOUT);
+                    DEFAULT_PROBE_TIMEOUT, "noise");
         }
 
         /** Checks the values. */
@@ -114,6 +115,9 @@ public final class SimopenLab implements AutoCloseable {
             Objects.requireNonNull(log, "log");
             Objects.requireNonNull(topology, "topology");
             Objects.requireNonNull(probeTimeout, "probeTimeout");
+            if (!"noise".equals(security) && !"tls".equals(security)) {
+                throw new IllegalArgumentException("security must be noise or tls: " + security);
+            }
             if (probeTimeout.isNegative() || probeTimeout.isZero()
                     || probeTimeout.compareTo(NetnsLab.MAX_PROBE_TIMEOUT) > 0) {
                 throw new IllegalArgumentException("probeTimeout must be in (0, " + NetnsLab.MAX_PROBE_TIMEOUT + "]: "
@@ -136,7 +140,15 @@ public final class SimopenLab implements AutoCloseable {
          * @return this configuration with another topology
          */
         public Config withTopology(NetnsLab.Topology value) {
-            return new Config(against, jsDir, crossdialPeer, basePort, echoBytes, log, value, probeTimeout);
+            return new Config(against, jsDir, crossdialPeer, basePort, echoBytes, log, value, probeTimeout, security);
+        }
+
+        /**
+         * @param value {@code noise} or {@code tls}
+         * @return this configuration with another security transport
+         */
+        public Config withSecurity(String value) {
+            return new Config(against, jsDir, crossdialPeer, basePort, echoBytes, log, topology, probeTimeout, value);
         }
     }
 
@@ -378,7 +390,7 @@ public final class SimopenLab implements AutoCloseable {
                 throw new LabException("no js peer at " + script);
             }
             List<String> argv = List.of(findOnPath("node"), script.toString(), "serve", "--host",
-                    lab.peerB().host(), "--port", Integer.toString(config.basePort()));
+                    lab.peerB().host(), "--port", Integer.toString(config.basePort()), "--security", config.security());
             b = start("B", lab.peerB(), argv, config.jsDir());
             Map<String, Object> listening = b.awaitEvent("listening", START_TIMEOUT);
             peerIdB = String.valueOf(listening.get("peerId"));
@@ -397,7 +409,7 @@ public final class SimopenLab implements AutoCloseable {
 
     private List<String> crossdialArgv(NetnsLab.PeerNamespace side) {
         List<String> argv = new ArrayList<>(config.crossdialPeer());
-        argv.addAll(List.of("lab-peer", "--ip", side.host()));
+        argv.addAll(List.of("lab-peer", "--ip", side.host(), "--security", config.security()));
         return argv;
     }
 
@@ -605,15 +617,16 @@ public final class SimopenLab implements AutoCloseable {
         if (eb != null) {
             String err = LabJson.string(eb, "error");
             notes.add(okJs ? "js dial :" + portOf(LabJson.string(eb, "localAddr")) + "->:"
-                    + portOf(LabJson.string(eb, "remoteAddr")) + " ok" + (eb.get("pingRttMs") instanceof List<?> l
+                    + portOf(LabJson.string(eb, "remoteAddr")) + " ok over " + eb.get("encryption")
+                    + (eb.get("pingRttMs") instanceof List<?> l
                             ? ", ping x" + l.size() : "") + ", echo " + eb.get("echoBytes") + " B"
                     : "js dial :" + q + "->:" + port + " failed: " + (err == null ? "?" : err.replaceFirst("^dial: ", "")));
         } else {
             notes.add(bNote);
         }
         if (okA) {
-            notes.add("A " + LabJson.string(ea, "role") + ", usable :" + ea.get("localPort") + "->:"
-                    + ea.get("remotePort") + ", accepted " + acceptedA);
+            notes.add("A " + LabJson.string(ea, "role") + " over " + LabJson.string(ea, "security") + ", usable :"
+                    + ea.get("localPort") + "->:" + ea.get("remotePort") + ", accepted " + acceptedA);
         }
         addError(notes, "A", ea);
         // one connection: A from P to js's Q, js from Q to A's P, nobody accepted (js does not listen on Q)

@@ -93,7 +93,7 @@ class NatSimopenLabTest {
     private static SimopenLab.Config config(SimopenLab.Against against, Path jsDir) {
         return new SimopenLab.Config(against, jsDir, SimopenLab.classPathPeerCommand(), 20_000,
                 SimopenLabTest.ECHO_BYTES, line -> System.err.println("lab: " + line), NetnsLab.Topology.NAT,
-                PROBE_TIMEOUT);
+                PROBE_TIMEOUT, "noise");
     }
 
     /** Skips (or in CI fails) when no NAT lab can be built here. */
