@@ -68,6 +68,18 @@ class SimopenLabTest {
     }
 
     @Test
+    void aJsTlsDialerIsResolvedInBandWithCrossdialAsTheTlsServer() {
+        requireLab();
+        Path jsDir = requireJsPeer();
+        try (SimopenLab lab = SimopenLab.open(config(SimopenLab.Against.JS, jsDir).withSecurity("tls"))) {
+            SimopenLab.Round r = lab.simultaneousOpen(1);
+            assertJsRoundOnOneFourTuple(r, lab);
+            assertEquals("/tls/1.0.0", r.a().get("security"), r.a().toString());
+            assertEquals("/tls/1.0.0", r.b().get("encryption"), r.b().toString());
+        }
+    }
+
+    @Test
     void ordinaryDialInTheLabHasNoSimopenExchange() {
         requireLab();
         try (SimopenLab lab = SimopenLab.open(config(SimopenLab.Against.CROSSDIAL, null))) {
