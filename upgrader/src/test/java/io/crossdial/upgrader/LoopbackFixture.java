@@ -100,6 +100,19 @@ final class LoopbackFixture implements AutoCloseable {
         return out;
     }
 
+    /** The accepted side's future is set on the event loop shortly after the dial connects: waits for it. */
+    static <T> CompletableFuture<T> waitFor(java.util.concurrent.atomic.AtomicReference<CompletableFuture<T>> ref)
+            throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(WAIT_MILLIS);
+        while (ref.get() == null && System.nanoTime() < deadline) {
+            Thread.sleep(5);
+        }
+        if (ref.get() == null) {
+            throw new AssertionError("no connection accepted within " + WAIT_MILLIS + " ms");
+        }
+        return ref.get();
+    }
+
     /** Waits at most {@link #WAIT_MILLIS} for a successful result. */
     static <T> T await(CompletableFuture<T> f) throws Exception {
         try {

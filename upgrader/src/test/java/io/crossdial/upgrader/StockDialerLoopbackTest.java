@@ -4,6 +4,7 @@ import static io.crossdial.upgrader.LoopbackFixture.await;
 import static io.crossdial.upgrader.LoopbackFixture.awaitFailure;
 import static io.crossdial.upgrader.LoopbackFixture.peerId;
 import static io.crossdial.upgrader.LoopbackFixture.upgrade;
+import static io.crossdial.upgrader.LoopbackFixture.waitFor;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
@@ -205,17 +206,5 @@ class StockDialerLoopbackTest {
             // drop whatever A still sent before closing
         }
         return b;
-    }
-
-    private static <T> CompletableFuture<T> waitFor(AtomicReference<CompletableFuture<T>> ref)
-            throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(LoopbackFixture.WAIT_MILLIS);
-        while (ref.get() == null && System.nanoTime() < deadline) {
-            Thread.sleep(5);
-        }
-        if (ref.get() == null) {
-            throw new AssertionError("no connection accepted within " + LoopbackFixture.WAIT_MILLIS + " ms");
-        }
-        return ref.get();
     }
 }

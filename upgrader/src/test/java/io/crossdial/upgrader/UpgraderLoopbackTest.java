@@ -4,6 +4,7 @@ import static io.crossdial.upgrader.LoopbackFixture.await;
 import static io.crossdial.upgrader.LoopbackFixture.awaitFailure;
 import static io.crossdial.upgrader.LoopbackFixture.peerId;
 import static io.crossdial.upgrader.LoopbackFixture.upgrade;
+import static io.crossdial.upgrader.LoopbackFixture.waitFor;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -389,18 +390,5 @@ class UpgraderLoopbackTest {
 
     private static <T> T onLoop(Channel ch, java.util.concurrent.Callable<T> task) throws Exception {
         return ch.eventLoop().submit(task).get(LoopbackFixture.WAIT_MILLIS, TimeUnit.MILLISECONDS);
-    }
-
-    /** The accepted side's future is set on the event loop shortly after the dial connects. */
-    private static <T> CompletableFuture<T> waitFor(AtomicReference<CompletableFuture<T>> ref)
-            throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(LoopbackFixture.WAIT_MILLIS);
-        while (ref.get() == null && System.nanoTime() < deadline) {
-            Thread.sleep(5);
-        }
-        if (ref.get() == null) {
-            throw new AssertionError("no connection accepted within " + LoopbackFixture.WAIT_MILLIS + " ms");
-        }
-        return ref.get();
     }
 }
