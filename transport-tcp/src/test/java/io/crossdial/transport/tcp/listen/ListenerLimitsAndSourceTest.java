@@ -77,6 +77,9 @@ class ListenerLimitsAndSourceTest {
                 clients.add(Sockets.connect(listener.localAddress()));
             }
             Sockets.await(() -> rejections.size() == 1, "one rejection");
+            // The fourth is refused on the accept loop; the three before it reach the child handler later, when
+            // their connection loops register them. No client is left to be accepted after the refusal.
+            Sockets.await(() -> accepted.size() >= 3, "the three accepted connections' child handlers");
             assertEquals(3, accepted.size());
             assertEquals(3, server.openConnections());
             ConnectionLimitException e = assertInstanceOf(ConnectionLimitException.class, rejections.get(0)[1]);
