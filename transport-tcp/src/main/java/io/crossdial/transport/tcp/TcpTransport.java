@@ -18,7 +18,6 @@ import io.netty.util.concurrent.EventExecutor;
 import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.Promise;
 import java.io.IOException;
-import java.net.BindException;
 import java.net.Inet6Address;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -584,7 +583,7 @@ public final class TcpTransport implements AutoCloseable {
                 connect(address, remote, null, handler, promise, loop);
             } else {
                 promise.tryFailure(new TcpDialException(
-                        "cannot connect to " + address + ": " + reason(done.cause()), done.cause()));
+                        "cannot connect to " + address + ": " + SocketError.describe(done.cause()), done.cause()));
             }
         });
     }
@@ -660,20 +659,16 @@ public final class TcpTransport implements AutoCloseable {
         }
     }
 
+    /** The kernel refused the 4-tuple from the listen port (EADDRINUSE, EADDRNOTAVAIL): worth a second try. */
     private static boolean isLocalAddressConflict(Throwable cause) {
-        if (cause instanceof BindException) {
-            return true;
-        }
-        String message = cause == null ? null : cause.getMessage();
-        return message != null && (message.contains("Address already in use")
-                || message.contains("Cannot assign requested address"));
+        SocketError error = SocketError.of(cause);
+        return error == SocketError.ADDRESS_IN_USE || error == SocketError.ADDRESS_NOT_AVAILABLE;
     }
 
     /**
      * Turns a failed bind into a {@link TcpBindException} whose one-line message names the address, the
-     * errno's meaning and the fix: EACCES ({@code Permission denied}), EADDRINUSE ({@code Address already in
-     * use}), EADDRNOTAVAIL ({@code Cannot assign requested address}); anything else is
-     * {@link TcpBindException.Reason#OTHER} with the JDK's message.
+     * errno's meaning and the fix: EACCES, EADDRINUSE, EADDRNOTAVAIL as {@link SocketError} tells them; anything
+     * else is {@link TcpBindException.Reason#OTHER} with the JDK's message.
      *
      * @param address the multiaddr that was bound
      * @param socketAddress its socket address
@@ -681,33 +676,33 @@ public final class TcpTransport implements AutoCloseable {
      * @return the typed exception
      */
     static TcpBindException bindFailure(Multiaddr address, InetSocketAddress socketAddress, Throwable cause) {
-        String message = cause == null || cause.getMessage() == null ? "" : cause.getMessage();
         int port = socketAddress.getPort();
         String ip = socketAddress.getAddress().getHostAddress();
         String prefix = "cannot listen on " + address + ": ";
-        if (message.contains("Permission denied")) {
-            int firstUnprivileged = unprivilegedPortStart();
-            if (port < firstUnprivileged) {
+        switch (SocketError.of(cause)) {
+            case PERMISSION_DENIED: {
+                int firstUnprivileged = unprivilegedPortStart();
+                if (port < firstUnprivileged) {
+                    return new TcpBindException(TcpBindException.Reason.PERMISSION_DENIED, prefix
+                            + "permission denied for port " + port + " (ports below " + firstUnprivileged
+                            + " need root or CAP_NET_BIND_SERVICE); choose a port >= " + firstUnprivileged
+                            + " or grant the capability", cause);
+                }
                 return new TcpBindException(TcpBindException.Reason.PERMISSION_DENIED, prefix
-                        + "permission denied for port " + port + " (ports below " + firstUnprivileged
-                        + " need root or CAP_NET_BIND_SERVICE); choose a port >= " + firstUnprivileged
-                        + " or grant the capability", cause);
+                        + "permission denied for port " + port + " on " + ip
+                        + " (a security policy such as SELinux forbids it); choose another port or allow it", cause);
             }
-            return new TcpBindException(TcpBindException.Reason.PERMISSION_DENIED, prefix
-                    + "permission denied for port " + port + " on " + ip
-                    + " (a security policy such as SELinux forbids it); choose another port or allow it", cause);
+            case ADDRESS_IN_USE:
+                return new TcpBindException(TcpBindException.Reason.ADDRESS_IN_USE, prefix + "port " + port
+                        + " on " + ip + " is already in use by another program (or one of another user)"
+                        + "; stop it or choose another port", cause);
+            case ADDRESS_NOT_AVAILABLE:
+                return new TcpBindException(TcpBindException.Reason.ADDRESS_NOT_AVAILABLE, prefix + "address " + ip
+                        + " is not assigned to any interface of this host; use one of its addresses or "
+                        + (socketAddress.getAddress() instanceof Inet6Address ? "::" : "0.0.0.0"), cause);
+            default:
+                return new TcpBindException(TcpBindException.Reason.OTHER, prefix + SocketError.describe(cause), cause);
         }
-        if (message.contains("Address already in use")) {
-            return new TcpBindException(TcpBindException.Reason.ADDRESS_IN_USE, prefix + "port " + port
-                    + " on " + ip + " is already in use by another program (or one of another user)"
-                    + "; stop it or choose another port", cause);
-        }
-        if (message.contains("Cannot assign requested address")) {
-            return new TcpBindException(TcpBindException.Reason.ADDRESS_NOT_AVAILABLE, prefix + "address " + ip
-                    + " is not assigned to any interface of this host; use one of its addresses or "
-                    + (socketAddress.getAddress() instanceof Inet6Address ? "::" : "0.0.0.0"), cause);
-        }
-        return new TcpBindException(TcpBindException.Reason.OTHER, prefix + reason(cause), cause);
     }
 
     /** {@code net.ipv4.ip_unprivileged_port_start}, 1024 when unreadable. */
@@ -718,26 +713,6 @@ public final class TcpTransport implements AutoCloseable {
         } catch (NumberFormatException e) {
             return 1024;
         }
-    }
-
-    private static String reason(Throwable cause) {
-        if (cause == null) {
-            return "unknown error";
-        }
-        if (cause instanceof io.netty.channel.ConnectTimeoutException) {
-            return "connect timed out";
-        }
-        if (cause instanceof java.net.UnknownHostException) {
-            return "unknown host " + cause.getMessage();
-        }
-        String m = cause.getMessage();
-        if (m != null && m.startsWith("Connection refused")) {
-            return "connection refused";
-        }
-        if (cause instanceof SocketException || cause instanceof IOException) {
-            return m == null ? cause.getClass().getSimpleName() : m;
-        }
-        return cause.getClass().getSimpleName() + (m == null ? "" : ": " + m);
     }
 
     /**
