@@ -1,5 +1,6 @@
 package io.crossdial.transport.tcp;
 
+import io.netty.util.AttributeKey;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -15,6 +16,9 @@ import java.util.concurrent.atomic.AtomicInteger;
  * count and then reads {@code paused}; both are volatile, so one of them sees the other.
  */
 final class HandshakeGate {
+    /** The handshake slot of an accepted connection, released by {@link TcpTransport#handshakeFinished}. */
+    static final AttributeKey<Slot> SLOT = AttributeKey.valueOf("crossdial.handshakeSlot");
+
     private final int limit;
     private final AtomicInteger inProgress = new AtomicInteger();
     private final AtomicInteger peak = new AtomicInteger();

@@ -65,20 +65,20 @@ final class OobNioServerSocketChannel extends NioServerSocketChannel {
             ch.close();
             return 0;
         }
-        ConnectionLimitException refused = shard.transport.tryOpenConnection();
+        ConnectionLimitException refused = shard.connections.tryOpen();
         if (refused != null) {
             slot.release();
             shard.rejected.incrementAndGet();
             SocketAddress remote = ch.getRemoteAddress();
             ch.close();
-            shard.transport.inboundRejected(remote, refused);
+            shard.connections.inboundRejected(remote, refused);
             return 0;
         }
         shard.accepted.incrementAndGet();
-        child.attr(TcpTransport.HANDSHAKE_SLOT).set(slot);
+        child.attr(HandshakeGate.SLOT).set(slot);
         child.closeFuture().addListener(f -> {
             slot.release();
-            shard.transport.connectionClosed();
+            shard.connections.closed();
         });
         buf.add(child);
         return 1;

@@ -11,17 +11,17 @@ import java.util.concurrent.atomic.AtomicLong;
 final class Shard {
     final int index;
     final HandshakeGate gate;
-    final TcpTransport transport;
+    final ConnectionCounter connections;
     final EventLoop eventLoop;
     final AtomicLong accepted = new AtomicLong();
     final AtomicLong rejected = new AtomicLong();
     volatile boolean paused;
     volatile OobNioServerSocketChannel channel;
 
-    Shard(int index, HandshakeGate gate, TcpTransport transport, EventLoop eventLoop) {
+    Shard(int index, HandshakeGate gate, ConnectionCounter connections, EventLoop eventLoop) {
         this.index = index;
         this.gate = gate;
-        this.transport = transport;
+        this.connections = connections;
         this.eventLoop = eventLoop;
     }
 

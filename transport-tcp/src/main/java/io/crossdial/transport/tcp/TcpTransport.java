@@ -3,44 +3,31 @@ package io.crossdial.transport.tcp;
 import io.crossdial.core.multiaddr.Multiaddr;
 import io.crossdial.core.spi.ConnectionAttributes;
 import io.netty.bootstrap.Bootstrap;
-import io.netty.bootstrap.ServerBootstrap;
-import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
-import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelOption;
-import io.netty.channel.EventLoop;
-import io.netty.channel.EventLoopGroup;
-import io.netty.channel.nio.NioEventLoopGroup;
 import io.netty.channel.socket.nio.NioChannelOption;
-import io.netty.util.AttributeKey;
-import io.netty.util.concurrent.DefaultThreadFactory;
-import io.netty.util.concurrent.EventExecutor;
-import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.Promise;
 import java.io.IOException;
 import java.net.Inet6Address;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.SocketAddress;
-import java.net.SocketException;
 import java.net.StandardProtocolFamily;
 import java.net.StandardSocketOptions;
 import java.nio.channels.DatagramChannel;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandler;
+import io.netty.channel.EventLoop;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.nio.NioEventLoopGroup;
+import io.netty.util.concurrent.DefaultThreadFactory;
+import io.netty.util.concurrent.EventExecutor;
+import io.netty.util.concurrent.Future;
+import java.net.SocketAddress;
 import java.util.ArrayList;
-import java.util.HashSet;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
-import java.util.Set;
-import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BiConsumer;
 import java.util.function.Consumer;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * The TCP transport: listens on and dials {@code /ip4|ip6|dns|dns4|dns6/.../tcp/PORT} multiaddrs with
@@ -70,33 +57,30 @@ import org.slf4j.LoggerFactory;
 public final class TcpTransport implements AutoCloseable {
     /** How long binding one listen socket may take, in ms. */
     public static final long BIND_TIMEOUT_MILLIS = 10_000;
-    /** The handshake slot of an accepted connection. */
-    static final AttributeKey<HandshakeGate.Slot> HANDSHAKE_SLOT = AttributeKey.valueOf("crossdial.handshakeSlot");
 
-    private static final Logger log = LoggerFactory.getLogger(TcpTransport.class);
-
+    // This class owns the event loops and hands the work to package-private parts: ListenerSet (the multi-home
+    // plan, the interface poll, the live listeners) with a WildcardListener per wildcard, ShardedBinder (one
+    // address and port as SO_REUSEPORT shards; bind errors), ConnectionCounter (the connection limit, both
+    // directions) and SocketError (what a failed bind or connect was). Dials and their source address are
+    // still below.
     private final TcpTransportConfig config;
     private final EventLoopGroup bossGroup;
-    private final List<EventLoop> bossLoops = new ArrayList<>();
     private final EventLoopGroup workerGroup;
-    private final List<TcpListener> listeners = new CopyOnWriteArrayList<>();
-    private final List<WildcardGroup> wildcardGroups = new CopyOnWriteArrayList<>();
-    private final AtomicInteger openConnections = new AtomicInteger();
-    private final ScheduledExecutorService control;
-    private volatile InterfaceAddresses interfaceAddresses = InterfaceAddresses.system();
-    private volatile Consumer<ListenerEvent> listenerEvents = e -> {};
-    private volatile BiConsumer<SocketAddress, Throwable> inboundRejections = (a, e) -> {};
-    private boolean watching;
+    private final ConnectionCounter connections;
+    private final ListenerSet listeners;
 
     /** @param config validated settings */
     public TcpTransport(TcpTransportConfig config) {
         this.config = config;
         this.bossGroup = new NioEventLoopGroup(config.shards(), new DefaultThreadFactory("crossdial-accept", true));
+        List<EventLoop> bossLoops = new ArrayList<>();
         for (EventExecutor e : bossGroup) {
             bossLoops.add((EventLoop) e);
         }
         this.workerGroup = new NioEventLoopGroup(config.workerThreads(), new DefaultThreadFactory("crossdial-io", true));
-        this.control = Executors.newSingleThreadScheduledExecutor(new DefaultThreadFactory("crossdial-listen", true));
+        this.connections = new ConnectionCounter(config.maxConnections());
+        this.listeners = new ListenerSet(new ShardedBinder(config, bossLoops, workerGroup, connections),
+                config.interfacePollMillis());
     }
 
     /** @return the settings */
@@ -111,12 +95,12 @@ public final class TcpTransport implements AutoCloseable {
 
     /** @return the listeners bound so far and not closed */
     public List<TcpListener> listeners() {
-        return List.copyOf(listeners);
+        return List.copyOf(listeners.live());
     }
 
     /** @return TCP connections open now, both directions (what {@link TcpTransportConfig#maxConnections()} limits) */
     public int openConnections() {
-        return openConnections.get();
+        return connections.open();
     }
 
     /**
@@ -126,7 +110,7 @@ public final class TcpTransport implements AutoCloseable {
      * @param source the enumeration
      */
     public void interfaceAddresses(InterfaceAddresses source) {
-        this.interfaceAddresses = source;
+        listeners.interfaceAddresses(source);
     }
 
     /**
@@ -134,7 +118,7 @@ public final class TcpTransport implements AutoCloseable {
      *     wildcard's listener is added or removed as interfaces change, or an address could not be bound
      */
     public void onListenerEvent(Consumer<ListenerEvent> listener) {
-        this.listenerEvents = listener;
+        listeners.onListenerEvent(listener);
     }
 
     /**
@@ -143,7 +127,7 @@ public final class TcpTransport implements AutoCloseable {
      *     {@link TcpTransportConfig#maxConnections()} connections are open
      */
     public void onInboundRejected(BiConsumer<SocketAddress, Throwable> listener) {
-        this.inboundRejections = listener;
+        connections.onInboundRejected(listener);
     }
 
     /**
@@ -154,7 +138,7 @@ public final class TcpTransport implements AutoCloseable {
      * @param accepted an accepted channel
      */
     public static void handshakeFinished(Channel accepted) {
-        HandshakeGate.Slot slot = accepted.attr(HANDSHAKE_SLOT).get();
+        HandshakeGate.Slot slot = accepted.attr(HandshakeGate.SLOT).get();
         if (slot != null) {
             slot.release();
         }
@@ -168,21 +152,7 @@ public final class TcpTransport implements AutoCloseable {
      * @return completes with the listener, or fails with {@link TcpBindException} naming the address and the fix
      */
     public Future<TcpListener> listen(Multiaddr address, ChannelHandler childHandler) {
-        Promise<TcpListener> promise = bossGroup.next().newPromise();
-        InetSocketAddress socketAddress;
-        try {
-            socketAddress = resolvedListenAddress(address);
-        } catch (RuntimeException e) {
-            return promise.setFailure(e);
-        }
-        control.execute(() -> {
-            try {
-                promise.trySuccess(bindOne(address, socketAddress, address, childHandler));
-            } catch (RuntimeException e) {
-                promise.tryFailure(e);
-            }
-        });
-        return promise;
+        return listeners.listen(address, childHandler, bossGroup.next().newPromise());
     }
 
     /**
@@ -198,39 +168,7 @@ public final class TcpTransport implements AutoCloseable {
      * @throws IllegalStateException when called on one of the transport's event loops
      */
     public List<TcpListener> listenAll(List<Multiaddr> addresses, ChannelHandler childHandler) {
-        List<Multiaddr> explicit = new ArrayList<>();
-        List<Multiaddr> wildcards = new ArrayList<>();
-        for (Multiaddr a : addresses) {
-            (resolvedListenAddress(a).getAddress().isAnyLocalAddress() ? wildcards : explicit).add(a);
-        }
-        List<TcpListener> bound = new ArrayList<>();
-        List<WildcardGroup> groups = new ArrayList<>();
-        Set<String> explicitKeys = new HashSet<>();
-        try {
-            for (Multiaddr a : explicit) {
-                InetSocketAddress sa = resolvedListenAddress(a);
-                bound.add(bindOne(a, sa, a, childHandler));
-                explicitKeys.add(sa.getAddress().getHostAddress() + "|" + sa.getPort());
-            }
-            for (Multiaddr a : wildcards) {
-                WildcardGroup g = new WildcardGroup(a, resolvedListenAddress(a), childHandler, explicitKeys);
-                groups.add(g);
-                bound.addAll(g.bindInitial());
-            }
-        } catch (RuntimeException e) {
-            for (TcpListener l : bound) {
-                listeners.remove(l);
-                l.close().awaitUninterruptibly(BIND_TIMEOUT_MILLIS, TimeUnit.MILLISECONDS);
-            }
-            throw e;
-        }
-        if (bound.isEmpty()) {
-            throw new TcpBindException(TcpBindException.Reason.ADDRESS_NOT_AVAILABLE, "cannot listen on "
-                    + addresses + ": no interface has an address of the requested family", null);
-        }
-        wildcardGroups.addAll(groups);
-        startWatching();
-        return bound;
+        return listeners.listenAll(addresses, childHandler);
     }
 
     /**
@@ -241,256 +179,7 @@ public final class TcpTransport implements AutoCloseable {
      * @throws IllegalStateException when called on one of the transport's event loops
      */
     public void refreshInterfaces() {
-        synchronized (wildcardGroups) {
-            for (WildcardGroup g : wildcardGroups) {
-                g.refresh();
-            }
-        }
-    }
-
-    private synchronized void startWatching() {
-        long period = config.interfacePollMillis();
-        if (watching || period == 0 || wildcardGroups.isEmpty()) {
-            return;
-        }
-        watching = true;
-        control.scheduleWithFixedDelay(() -> {
-            try {
-                refreshInterfaces();
-            } catch (RuntimeException e) {
-                log.warn("interface refresh failed", e);
-            }
-        }, period, period, TimeUnit.MILLISECONDS);
-    }
-
-    private void emit(ListenerEvent event) {
-        try {
-            listenerEvents.accept(event);
-        } catch (RuntimeException e) {
-            log.warn("listener event consumer failed", e);
-        }
-    }
-
-    /** One wildcard listen address and the per-address listeners it expanded to. Guarded by wildcardGroups. */
-    private final class WildcardGroup {
-        final Multiaddr requested;
-        final boolean v6;
-        final ChannelHandler handler;
-        final Set<String> explicitKeys;
-        final int requestedPort;
-        int port;
-        TcpListener wildcardFallback;
-        final Map<InetAddress, TcpListener> byAddress = new LinkedHashMap<>();
-        final Set<InetAddress> reportedFailures = new HashSet<>();
-
-        WildcardGroup(Multiaddr requested, InetSocketAddress wildcard, ChannelHandler handler, Set<String> explicitKeys) {
-            this.requested = requested;
-            this.v6 = wildcard.getAddress() instanceof Inet6Address;
-            this.handler = handler;
-            this.explicitKeys = explicitKeys;
-            this.requestedPort = wildcard.getPort();
-            this.port = wildcard.getPort();
-        }
-
-        /** @return this family's addresses, without those bound explicitly; null when enumeration fails */
-        List<InetAddress> enumerate() {
-            List<InetAddress> all;
-            try {
-                all = interfaceAddresses.addresses();
-            } catch (SocketException | RuntimeException e) {
-                log.debug("cannot enumerate interfaces: {}", e.toString());
-                return null;
-            }
-            List<InetAddress> out = new ArrayList<>();
-            for (InetAddress ip : all) {
-                if ((ip instanceof Inet6Address) == v6 && !ip.isAnyLocalAddress()
-                        && !explicitKeys.contains(ip.getHostAddress() + "|" + requestedPort)) {
-                    out.add(ip);
-                }
-            }
-            return out;
-        }
-
-        List<TcpListener> bindInitial() {
-            List<InetAddress> ips = enumerate();
-            if (ips == null) {
-                InetSocketAddress wildcard = resolvedListenAddress(requested);
-                wildcardFallback = bindOne(requested, wildcard, requested, handler);
-                return List.of(wildcardFallback);
-            }
-            List<TcpListener> out = new ArrayList<>();
-            TcpBindException first = null;
-            for (InetAddress ip : ips) {
-                try {
-                    out.add(bindAddress(ip));
-                } catch (TcpBindException e) {
-                    first = first == null ? e : first;
-                    reportedFailures.add(ip);
-                    emit(new ListenerEvent(ListenerEvent.Kind.FAILED, addressOf(ip), requested, e));
-                }
-            }
-            if (out.isEmpty() && first != null) {
-                throw first;
-            }
-            if (ips.isEmpty()) {
-                emit(new ListenerEvent(ListenerEvent.Kind.FAILED, requested, requested, new TcpBindException(
-                        TcpBindException.Reason.ADDRESS_NOT_AVAILABLE, "cannot listen on " + requested
-                                + ": no interface that is up has an " + (v6 ? "IPv6" : "IPv4")
-                                + " address yet; waiting for one", null)));
-            }
-            return out;
-        }
-
-        Multiaddr addressOf(InetAddress ip) {
-            return Multiaddr.fromSocketAddress(new InetSocketAddress(ip, port));
-        }
-
-        TcpListener bindAddress(InetAddress ip) {
-            InetSocketAddress sa = new InetSocketAddress(ip, port);
-            TcpListener l = bindOne(Multiaddr.fromSocketAddress(sa), sa, requested, handler);
-            if (port == 0) {
-                port = l.localAddress().getPort();
-            }
-            byAddress.put(ip, l);
-            return l;
-        }
-
-        void refresh() {
-            if (wildcardFallback != null) {
-                return;
-            }
-            List<InetAddress> ips = enumerate();
-            if (ips == null) {
-                return;
-            }
-            for (InetAddress ip : ips) {
-                if (byAddress.containsKey(ip)) {
-                    continue;
-                }
-                try {
-                    TcpListener l = bindAddress(ip);
-                    reportedFailures.remove(ip);
-                    emit(new ListenerEvent(ListenerEvent.Kind.ADDED, l.multiaddr(), requested, null));
-                } catch (TcpBindException e) {
-                    if (reportedFailures.add(ip)) {
-                        emit(new ListenerEvent(ListenerEvent.Kind.FAILED, addressOf(ip), requested, e));
-                    }
-                }
-            }
-            Set<InetAddress> current = new HashSet<>(ips);
-            for (InetAddress ip : List.copyOf(byAddress.keySet())) {
-                if (!current.contains(ip)) {
-                    TcpListener l = byAddress.remove(ip);
-                    listeners.remove(l);
-                    l.close();
-                    emit(new ListenerEvent(ListenerEvent.Kind.REMOVED, l.multiaddr(), requested, null));
-                }
-            }
-            reportedFailures.retainAll(current);
-        }
-    }
-
-    private static InetSocketAddress resolvedListenAddress(Multiaddr address) {
-        InetSocketAddress socketAddress = address.toSocketAddress();
-        if (socketAddress.isUnresolved()) {
-            throw new TcpBindException(TcpBindException.Reason.ADDRESS_NOT_AVAILABLE,
-                    "cannot listen on " + address + ": listen addresses must be IP addresses, not DNS names", null);
-        }
-        return socketAddress;
-    }
-
-    /** Binds the shards of one address and port, blocking; closes what it bound on failure. */
-    private TcpListener bindOne(Multiaddr shown, InetSocketAddress address, Multiaddr requested,
-            ChannelHandler childHandler) {
-        for (EventLoop loop : bossLoops) {
-            if (loop.inEventLoop()) {
-                throw new IllegalStateException("binding blocks: do not call it on an accept event loop");
-            }
-        }
-        if (isWorkerThread()) {
-            throw new IllegalStateException("binding blocks: do not call it on a connection event loop");
-        }
-        HandshakeGate gate = new HandshakeGate(config.effectiveMaxHandshakes());
-        List<Shard> shards = new ArrayList<>();
-        InetSocketAddress target = address;
-        try {
-            for (int i = 0; i < config.shards(); i++) {
-                Shard shard = new Shard(i, gate, this, bossLoops.get(i % bossLoops.size()));
-                ServerBootstrap bootstrap = new ServerBootstrap()
-                        .group(shard.eventLoop, workerGroup)
-                        .channelFactory(() -> new OobNioServerSocketChannel(shard))
-                        .option(ChannelOption.SO_BACKLOG, config.acceptQueueLength())
-                        .option(ChannelOption.SO_REUSEADDR, true)
-                        .option(NioChannelOption.of(StandardSocketOptions.SO_REUSEPORT), true)
-                        .childOption(ChannelOption.TCP_NODELAY, true)
-                        .childOption(ChannelOption.ALLOW_HALF_CLOSURE, false)
-                        .childHandler(childHandler);
-                ChannelFuture f = bootstrap.bind(target);
-                if (!f.awaitUninterruptibly(BIND_TIMEOUT_MILLIS, TimeUnit.MILLISECONDS)) {
-                    f.channel().close();
-                    throw new TcpBindException(TcpBindException.Reason.OTHER, "cannot listen on " + shown
-                            + ": bind did not finish within " + BIND_TIMEOUT_MILLIS + " ms", null);
-                }
-                if (!f.isSuccess()) {
-                    throw bindFailure(shown, target, f.cause());
-                }
-                gate.add(shard);
-                shards.add(shard);
-                if (i == 0) {
-                    target = (InetSocketAddress) f.channel().localAddress();
-                }
-            }
-        } catch (RuntimeException e) {
-            for (Shard s : shards) {
-                s.channel.close();
-            }
-            throw e;
-        }
-        TcpListener listener = new TcpListener(shards, gate, requested);
-        listeners.add(listener);
-        listener.closeFuture().addListener(c -> listeners.remove(listener));
-        return listener;
-    }
-
-    private boolean isWorkerThread() {
-        for (EventExecutor e : workerGroup) {
-            if (e.inEventLoop()) {
-                return true;
-            }
-        }
-        return false;
-    }
-
-    /** Reserves one connection under the connection limit; null when reserved, the exception when full. */
-    ConnectionLimitException tryOpenConnection() {
-        int max = config.maxConnections();
-        if (max == 0) {
-            openConnections.incrementAndGet();
-            return null;
-        }
-        while (true) {
-            int n = openConnections.get();
-            if (n >= max) {
-                return new ConnectionLimitException(ConnectionLimitException.Limit.MAX_CONNECTIONS, max,
-                        "connection limit reached: " + n + " connections open (max-connections " + max + ")");
-            }
-            if (openConnections.compareAndSet(n, n + 1)) {
-                return null;
-            }
-        }
-    }
-
-    void connectionClosed() {
-        openConnections.decrementAndGet();
-    }
-
-    void inboundRejected(SocketAddress remote, ConnectionLimitException cause) {
-        log.debug("inbound connection from {} refused: {}", remote, cause.getMessage());
-        try {
-            inboundRejections.accept(remote, cause);
-        } catch (RuntimeException e) {
-            log.warn("inbound rejection listener failed", e);
-        }
+        listeners.refresh();
     }
 
     /**
@@ -544,16 +233,16 @@ public final class TcpTransport implements AutoCloseable {
         } catch (RuntimeException e) {
             return promise.setFailure(e);
         }
-        ConnectionLimitException full = tryOpenConnection();
+        ConnectionLimitException full = connections.tryOpen();
         if (full != null) {
             return promise.setFailure(new ConnectionLimitException(full.limit(), full.value(),
                     "cannot dial " + address + ": " + full.getMessage()));
         }
         promise.addListener(f -> {
             if (f.isSuccess()) {
-                ((Channel) f.getNow()).closeFuture().addListener(c -> connectionClosed());
+                ((Channel) f.getNow()).closeFuture().addListener(c -> connections.closed());
             } else {
-                connectionClosed();
+                connections.closed();
             }
         });
         InetSocketAddress local = portReuse ? reuseAddressFor(remote) : null;
@@ -607,7 +296,7 @@ public final class TcpTransport implements AutoCloseable {
         AddressScope destinationScope = AddressScope.of(destination);
         List<TcpListener> candidates = new ArrayList<>();
         List<Integer> ranks = new ArrayList<>();
-        for (TcpListener listener : listeners) {
+        for (TcpListener listener : listeners.live()) {
             InetAddress ip = listener.localAddress().getAddress();
             if ((ip instanceof Inet6Address) != remoteV6 || !listener.isActive()) {
                 continue;
@@ -666,71 +355,15 @@ public final class TcpTransport implements AutoCloseable {
     }
 
     /**
-     * Turns a failed bind into a {@link TcpBindException} whose one-line message names the address, the
-     * errno's meaning and the fix: EACCES, EADDRINUSE, EADDRNOTAVAIL as {@link SocketError} tells them; anything
-     * else is {@link TcpBindException.Reason#OTHER} with the JDK's message.
-     *
-     * @param address the multiaddr that was bound
-     * @param socketAddress its socket address
-     * @param cause the JDK exception
-     * @return the typed exception
-     */
-    static TcpBindException bindFailure(Multiaddr address, InetSocketAddress socketAddress, Throwable cause) {
-        int port = socketAddress.getPort();
-        String ip = socketAddress.getAddress().getHostAddress();
-        String prefix = "cannot listen on " + address + ": ";
-        switch (SocketError.of(cause)) {
-            case PERMISSION_DENIED: {
-                int firstUnprivileged = unprivilegedPortStart();
-                if (port < firstUnprivileged) {
-                    return new TcpBindException(TcpBindException.Reason.PERMISSION_DENIED, prefix
-                            + "permission denied for port " + port + " (ports below " + firstUnprivileged
-                            + " need root or CAP_NET_BIND_SERVICE); choose a port >= " + firstUnprivileged
-                            + " or grant the capability", cause);
-                }
-                return new TcpBindException(TcpBindException.Reason.PERMISSION_DENIED, prefix
-                        + "permission denied for port " + port + " on " + ip
-                        + " (a security policy such as SELinux forbids it); choose another port or allow it", cause);
-            }
-            case ADDRESS_IN_USE:
-                return new TcpBindException(TcpBindException.Reason.ADDRESS_IN_USE, prefix + "port " + port
-                        + " on " + ip + " is already in use by another program (or one of another user)"
-                        + "; stop it or choose another port", cause);
-            case ADDRESS_NOT_AVAILABLE:
-                return new TcpBindException(TcpBindException.Reason.ADDRESS_NOT_AVAILABLE, prefix + "address " + ip
-                        + " is not assigned to any interface of this host; use one of its addresses or "
-                        + (socketAddress.getAddress() instanceof Inet6Address ? "::" : "0.0.0.0"), cause);
-            default:
-                return new TcpBindException(TcpBindException.Reason.OTHER, prefix + SocketError.describe(cause), cause);
-        }
-    }
-
-    /** {@code net.ipv4.ip_unprivileged_port_start}, 1024 when unreadable. */
-    private static int unprivilegedPortStart() {
-        String value = TcpListener.readSysctl("/proc/sys/net/ipv4/ip_unprivileged_port_start");
-        try {
-            return value == null ? 1024 : Integer.parseInt(value);
-        } catch (NumberFormatException e) {
-            return 1024;
-        }
-    }
-
-    /**
      * Closes every listener and shuts the event loops down (accept loops first), waiting at most 5 s for
      * each group unless called on one of them.
      */
     @Override
     public void close() {
-        control.shutdownNow();
+        listeners.close();
         // Accept loops stop first, so no accepted connection is handed to a terminated connection loop.
-        for (TcpListener listener : listeners) {
-            listener.close();
-        }
         bossGroup.shutdownGracefully(0, 2, TimeUnit.SECONDS);
-        boolean onOurLoop = isWorkerThread();
-        for (EventLoop loop : bossLoops) {
-            onOurLoop |= loop.inEventLoop();
-        }
+        boolean onOurLoop = ShardedBinder.inLoopOf(workerGroup) || ShardedBinder.inLoopOf(bossGroup);
         if (!onOurLoop) {
             bossGroup.terminationFuture().awaitUninterruptibly(5, TimeUnit.SECONDS);
         }
