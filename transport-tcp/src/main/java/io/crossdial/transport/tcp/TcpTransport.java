@@ -1,19 +1,6 @@
 package io.crossdial.transport.tcp;
 
 import io.crossdial.core.multiaddr.Multiaddr;
-import io.crossdial.core.spi.ConnectionAttributes;
-import io.netty.bootstrap.Bootstrap;
-import io.netty.channel.ChannelFuture;
-import io.netty.channel.ChannelOption;
-import io.netty.channel.socket.nio.NioChannelOption;
-import io.netty.util.concurrent.Promise;
-import java.io.IOException;
-import java.net.Inet6Address;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
-import java.net.StandardProtocolFamily;
-import java.net.StandardSocketOptions;
-import java.nio.channels.DatagramChannel;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.EventLoop;
@@ -61,13 +48,14 @@ public final class TcpTransport implements AutoCloseable {
     // This class owns the event loops and hands the work to package-private parts: ListenerSet (the multi-home
     // plan, the interface poll, the live listeners) with a WildcardListener per wildcard, ShardedBinder (one
     // address and port as SO_REUSEPORT shards; bind errors), ConnectionCounter (the connection limit, both
-    // directions) and SocketError (what a failed bind or connect was). Dials and their source address are
-    // still below.
+    // directions), TcpDialer (dials and the ephemeral-port retry), SourceAddressSelector (which listener a dial
+    // goes out from) and SocketError (what a failed bind or connect was, from the exception types NIO raises).
     private final TcpTransportConfig config;
     private final EventLoopGroup bossGroup;
     private final EventLoopGroup workerGroup;
     private final ConnectionCounter connections;
     private final ListenerSet listeners;
+    private final TcpDialer dialer;
 
     /** @param config validated settings */
     public TcpTransport(TcpTransportConfig config) {
@@ -81,6 +69,7 @@ public final class TcpTransport implements AutoCloseable {
         this.connections = new ConnectionCounter(config.maxConnections());
         this.listeners = new ListenerSet(new ShardedBinder(config, bossLoops, workerGroup, connections),
                 config.interfacePollMillis());
+        this.dialer = new TcpDialer(config, connections, new SourceAddressSelector(listeners.live()));
     }
 
     /** @return the settings */
@@ -222,136 +211,7 @@ public final class TcpTransport implements AutoCloseable {
      * @return completes with the connected channel, or fails as {@link #dial(Multiaddr, ChannelHandler, boolean)}
      */
     public Future<Channel> dial(Multiaddr address, ChannelHandler handler, boolean portReuse, EventLoop loop) {
-        Promise<Channel> promise = loop.newPromise();
-        if (handler instanceof io.netty.channel.ChannelHandlerAdapter adapter && !adapter.isSharable()) {
-            return promise.setFailure(new IllegalArgumentException("the dial handler must be @Sharable (or a"
-                    + " ChannelInitializer): a dial from a listen port may be retried on a second channel"));
-        }
-        InetSocketAddress remote;
-        try {
-            remote = address.toSocketAddress();
-        } catch (RuntimeException e) {
-            return promise.setFailure(e);
-        }
-        ConnectionLimitException full = connections.tryOpen();
-        if (full != null) {
-            return promise.setFailure(new ConnectionLimitException(full.limit(), full.value(),
-                    "cannot dial " + address + ": " + full.getMessage()));
-        }
-        promise.addListener(f -> {
-            if (f.isSuccess()) {
-                ((Channel) f.getNow()).closeFuture().addListener(c -> connections.closed());
-            } else {
-                connections.closed();
-            }
-        });
-        InetSocketAddress local = portReuse ? reuseAddressFor(remote) : null;
-        connect(address, remote, local, handler, promise, loop);
-        return promise;
-    }
-
-    private void connect(Multiaddr address, InetSocketAddress remote, InetSocketAddress local,
-            ChannelHandler handler, Promise<Channel> promise, EventLoop loop) {
-        Bootstrap bootstrap = new Bootstrap()
-                .group(loop)
-                .channelFactory(OobNioSocketChannel::new)
-                .option(ChannelOption.TCP_NODELAY, true)
-                .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) config.connectTimeoutMillis())
-                .handler(handler);
-        if (local != null) {
-            bootstrap.option(ChannelOption.SO_REUSEADDR, true)
-                    .option(NioChannelOption.of(StandardSocketOptions.SO_REUSEPORT), true)
-                    .attr(ConnectionAttributes.DIALED_FROM_LISTEN_PORT, Boolean.TRUE);
-        }
-        ChannelFuture f = local == null ? bootstrap.connect(remote) : bootstrap.connect(remote, local);
-        f.addListener((ChannelFuture done) -> {
-            if (done.isSuccess()) {
-                promise.trySuccess(done.channel());
-            } else if (local != null && isLocalAddressConflict(done.cause())) {
-                // The kernel refused the 4-tuple from the listen port: dial again from an ephemeral port.
-                connect(address, remote, null, handler, promise, loop);
-            } else {
-                promise.tryFailure(new TcpDialException(
-                        "cannot connect to " + address + ": " + SocketError.describe(done.cause()), done.cause()));
-            }
-        });
-    }
-
-    /**
-     * The listener address to dial {@code remote} from (specs/listeners.md, "Source selection"): among the
-     * active listeners of the destination's family whose {@link AddressScope} fits it (a wildcard listener
-     * fits any destination, last), the one on the address the kernel would route from; when the kernel routes
-     * from an address no listener is on, and no wildcard listener fits, none (an ephemeral port); else the
-     * best fit.
-     *
-     * @param remote the destination
-     * @return the local address to bind, or null to dial from an ephemeral port
-     */
-    InetSocketAddress reuseAddressFor(InetSocketAddress remote) {
-        InetAddress destination = remote.getAddress();
-        if (destination == null) {
-            return null; // DNS name: the family is known only after resolution; dial from an ephemeral port
-        }
-        boolean remoteV6 = destination instanceof Inet6Address;
-        AddressScope destinationScope = AddressScope.of(destination);
-        List<TcpListener> candidates = new ArrayList<>();
-        List<Integer> ranks = new ArrayList<>();
-        for (TcpListener listener : listeners.live()) {
-            InetAddress ip = listener.localAddress().getAddress();
-            if ((ip instanceof Inet6Address) != remoteV6 || !listener.isActive()) {
-                continue;
-            }
-            int rank = ip.isAnyLocalAddress() ? 3 : AddressScope.fit(AddressScope.of(ip), destinationScope);
-            if (rank >= 0) {
-                candidates.add(listener);
-                ranks.add(rank);
-            }
-        }
-        if (candidates.isEmpty()) {
-            return null;
-        }
-        InetAddress routed = routeSource(remote);
-        for (TcpListener l : candidates) {
-            if (l.localAddress().getAddress().equals(routed)) {
-                return l.localAddress();
-            }
-        }
-        if (routed != null && !routed.isLoopbackAddress() && ranks.stream().noneMatch(r -> r == 3)) {
-            // The kernel routes from an address none of our listeners is on (one not yet bound, say, while a
-            // wildcard's interface poll catches up): binding another address would send packets out with the
-            // wrong source. Dial from an ephemeral port on the routed address instead.
-            return null;
-        }
-        int best = 0;
-        for (int i = 1; i < candidates.size(); i++) {
-            if (ranks.get(i) < ranks.get(best)) {
-                best = i;
-            }
-        }
-        return candidates.get(best).localAddress();
-    }
-
-    /**
-     * The source address the kernel picks for a destination: a connected UDP socket (no packet is sent)
-     * reports it.
-     *
-     * @return the address, or null when there is no route
-     */
-    static InetAddress routeSource(InetSocketAddress remote) {
-        InetAddress dest = remote.getAddress();
-        try (DatagramChannel ch = DatagramChannel.open(
-                dest instanceof Inet6Address ? StandardProtocolFamily.INET6 : StandardProtocolFamily.INET)) {
-            ch.connect(new InetSocketAddress(dest, remote.getPort() == 0 ? 9 : remote.getPort()));
-            return ((InetSocketAddress) ch.getLocalAddress()).getAddress();
-        } catch (IOException | RuntimeException e) {
-            return null;
-        }
-    }
-
-    /** The kernel refused the 4-tuple from the listen port (EADDRINUSE, EADDRNOTAVAIL): worth a second try. */
-    private static boolean isLocalAddressConflict(Throwable cause) {
-        SocketError error = SocketError.of(cause);
-        return error == SocketError.ADDRESS_IN_USE || error == SocketError.ADDRESS_NOT_AVAILABLE;
+        return dialer.dial(address, handler, portReuse, loop);
     }
 
     /**
