@@ -14,8 +14,9 @@ import java.net.UnknownHostException;
  * <h2>Where the errno is</h2>
  * NIO exposes no errno ({@code io.netty.channel.unix.Errors.NativeIoException.expectedErr()} is the epoll and
  * kqueue transports'). The JDK turns a failed {@code bind}, {@code connect} or the {@code SO_ERROR} of a
- * non-blocking connect ({@code Net.pollConnect}) into an exception in one function,
- * {@code handleSocketErrorWithMessage} in {@code src/java.base/unix/native/libnio/ch/Net.c}:
+ * non-blocking connect ({@code Net.pollConnect}) into an exception in one function of
+ * {@code src/java.base/unix/native/libnio/ch/Net.c}, {@code handleSocketError} (in newer JDKs
+ * {@code handleSocketErrorWithMessage}, same mapping):
  * <pre>
  *   errno                               exception                        kind here
  *   ECONNREFUSED, ETIMEDOUT, ENOTCONN   java.net.ConnectException        CONNECTION_REFUSED by text, else OTHER
@@ -115,9 +116,9 @@ enum SocketError {
     }
 
     /**
-     * The message of a {@code BindException} or {@code ConnectException} from {@code Net.c}, i.e.
-     * {@code strerror(errno)} (with JDKs that add context, "context: text"). Read only where the exception type
-     * does not already name the errno; see the class comment.
+     * The message of a {@code BindException} or {@code ConnectException} from {@code Net.c}:
+     * {@code strerror(errno)}, matched with {@code contains} because newer JDKs may put a context next to it. Read
+     * only where the exception type does not already name the errno; see the class comment.
      */
     private static String errnoText(Throwable jdk) {
         String message = jdk.getMessage();

@@ -29,6 +29,7 @@ import java.net.NetworkInterface;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.StandardSocketOptions;
+import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -364,6 +365,32 @@ class TcpTransportTest {
         assertEquals("cannot connect to /ip4/127.0.0.1/tcp/" + port + ": connection refused", e.getMessage());
         e = assertInstanceOf(TcpDialException.class, awaitFailure(t.dial(target, noop(), false)));
         assertEquals("cannot connect to /ip4/127.0.0.1/tcp/" + port + ": connection refused", e.getMessage());
+    }
+
+    @Test
+    void aDialThatGetsNoSynAckFailsWhenTheConnectTimeoutRunsOut() throws Exception {
+        ServerSocketChannel full = closeLater(ServerSocketChannel.open());
+        full.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 1);
+        // Nobody accepts: with the accept queue full Linux drops further SYNs, so this dial hears nothing.
+        for (int i = 0; i < 6; i++) {
+            SocketChannel filler = closeLater(SocketChannel.open());
+            filler.configureBlocking(false);
+            filler.connect(full.getLocalAddress());
+        }
+        Thread.sleep(100);
+        Multiaddr target = Multiaddr.fromSocketAddress((InetSocketAddress) full.getLocalAddress());
+        TcpTransport t = closeLater(new TcpTransport(new TcpTransportConfig(300, false, 1024, 1)));
+        long start = System.nanoTime();
+        TcpDialException e = assertInstanceOf(TcpDialException.class, awaitFailure(t.dial(target, noop())));
+        long tookMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+        assertEquals("cannot connect to " + target + ": connect timed out", e.getMessage());
+        assertTrue(tookMillis >= 250, "failed only when the 300 ms timeout ran out: " + tookMillis + " ms");
+        // The count is given back by a listener of the same future, which may run after await() returned.
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(WAIT_MILLIS);
+        while (t.openConnections() != 0 && System.nanoTime() < deadline) {
+            Thread.sleep(5);
+        }
+        assertEquals(0, t.openConnections(), "the failed dial gave its count back");
     }
 
     @Test
