@@ -118,6 +118,11 @@ async function createNode (values, { listen, dialOpts }) {
     transports: [tcp(dialOpts == null ? {} : { dialOpts })],
     connectionEncrypters: await securityFactories(listOption(values.security ?? 'noise', ['noise', 'tls'], 'security')),
     streamMuxers: await muxerFactories(listOption(values.muxer ?? 'yamux', ['yamux', 'mplex'], 'muxer')),
+    // libp2p's connection monitor pings every connection every 10 s over /ipfs/ping/1.0.0, whose service
+    // allows one outbound stream per connection: when its ping coincides with the peer's own (the dial's
+    // ping x3), the second fails with TooManyOutboundProtocolStreamsError (seen once in 100 lab rounds).
+    // The peer measures with its own pings, so the monitor is off.
+    connectionMonitor: { enabled: false },
     services: {
       ping: ping(),
       identify: identify()
