@@ -1,6 +1,7 @@
 /**
  * Building blocks shared by stream muxers: {@link io.crossdial.muxer.AbstractMuxedStreamChannel}, the
  * Netty child channel every muxed stream is, {@link io.crossdial.muxer.SessionSupport}, the steps every
- * session takes the same way, and the muxer exceptions.
+ * session takes the same way, {@link io.crossdial.muxer.DataFrameHolder}, the reference counting of
+ * data-carrying frames, and the muxer exceptions.
  */
 package io.crossdial.muxer;

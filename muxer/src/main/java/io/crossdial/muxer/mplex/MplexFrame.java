@@ -1,7 +1,7 @@
 package io.crossdial.muxer.mplex;
 
+import io.crossdial.muxer.DataFrameHolder;
 import io.netty.buffer.ByteBuf;
-import io.netty.buffer.ByteBufHolder;
 import io.netty.buffer.ByteBufUtil;
 
 /**
@@ -80,10 +80,10 @@ sealed interface MplexFrame permits MplexFrame.NewStream, MplexFrame.Message, Mp
     }
 
     /**
-     * MessageInitiator (2) or MessageReceiver (1): stream data. A {@link ByteBufHolder}: the frame owns
+     * MessageInitiator (2) or MessageReceiver (1): stream data. A {@link DataFrameHolder}: the frame owns
      * {@code content}.
      */
-    record Message(long streamId, boolean fromInitiator, ByteBuf content) implements MplexFrame, ByteBufHolder {
+    record Message(long streamId, boolean fromInitiator, ByteBuf content) implements MplexFrame, DataFrameHolder<Message> {
         /** Validates the fields. */
         public Message {
             checkStreamId(streamId);
@@ -98,62 +98,8 @@ sealed interface MplexFrame permits MplexFrame.NewStream, MplexFrame.Message, Mp
         }
 
         @Override
-        public Message copy() {
-            return replace(content.copy());
-        }
-
-        @Override
-        public Message duplicate() {
-            return replace(content.duplicate());
-        }
-
-        @Override
-        public Message retainedDuplicate() {
-            return replace(content.retainedDuplicate());
-        }
-
-        @Override
         public Message replace(ByteBuf newContent) {
             return new Message(streamId, fromInitiator, newContent);
-        }
-
-        @Override
-        public int refCnt() {
-            return content.refCnt();
-        }
-
-        @Override
-        public Message retain() {
-            content.retain();
-            return this;
-        }
-
-        @Override
-        public Message retain(int increment) {
-            content.retain(increment);
-            return this;
-        }
-
-        @Override
-        public Message touch() {
-            content.touch();
-            return this;
-        }
-
-        @Override
-        public Message touch(Object hint) {
-            content.touch(hint);
-            return this;
-        }
-
-        @Override
-        public boolean release() {
-            return content.release();
-        }
-
-        @Override
-        public boolean release(int decrement) {
-            return content.release(decrement);
         }
 
         @Override

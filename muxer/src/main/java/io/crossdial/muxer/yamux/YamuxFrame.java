@@ -1,7 +1,7 @@
 package io.crossdial.muxer.yamux;
 
+import io.crossdial.muxer.DataFrameHolder;
 import io.netty.buffer.ByteBuf;
-import io.netty.buffer.ByteBufHolder;
 import io.netty.buffer.Unpooled;
 
 /**
@@ -62,8 +62,8 @@ sealed interface YamuxFrame permits YamuxFrame.Data, YamuxFrame.WindowUpdate, Ya
     /** @return the Length field */
     long length();
 
-    /** Data frame: {@code content} follows the header. A {@link ByteBufHolder}: the frame owns content. */
-    record Data(long streamId, int flags, ByteBuf content) implements YamuxFrame, ByteBufHolder {
+    /** Data frame: {@code content} follows the header. A {@link DataFrameHolder}: the frame owns content. */
+    record Data(long streamId, int flags, ByteBuf content) implements YamuxFrame, DataFrameHolder<Data> {
         /** Validates the fields. */
         public Data {
             checkU32("streamId", streamId);
@@ -89,62 +89,8 @@ sealed interface YamuxFrame permits YamuxFrame.Data, YamuxFrame.WindowUpdate, Ya
         }
 
         @Override
-        public Data copy() {
-            return replace(content.copy());
-        }
-
-        @Override
-        public Data duplicate() {
-            return replace(content.duplicate());
-        }
-
-        @Override
-        public Data retainedDuplicate() {
-            return replace(content.retainedDuplicate());
-        }
-
-        @Override
         public Data replace(ByteBuf newContent) {
             return new Data(streamId, flags, newContent);
-        }
-
-        @Override
-        public int refCnt() {
-            return content.refCnt();
-        }
-
-        @Override
-        public Data retain() {
-            content.retain();
-            return this;
-        }
-
-        @Override
-        public Data retain(int increment) {
-            content.retain(increment);
-            return this;
-        }
-
-        @Override
-        public Data touch() {
-            content.touch();
-            return this;
-        }
-
-        @Override
-        public Data touch(Object hint) {
-            content.touch(hint);
-            return this;
-        }
-
-        @Override
-        public boolean release() {
-            return content.release();
-        }
-
-        @Override
-        public boolean release(int decrement) {
-            return content.release(decrement);
         }
 
         @Override
