@@ -19,7 +19,6 @@ import io.netty.channel.socket.ChannelOutputShutdownException;
 import io.netty.util.internal.StringUtil;
 import java.net.SocketAddress;
 import java.nio.channels.ClosedChannelException;
-import java.util.ArrayDeque;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 
@@ -60,6 +59,12 @@ import java.util.concurrent.TimeUnit;
  *   <li>{@link #parentClosed()} closes the channel without any frame.</li>
  * </ul>
  *
+ * <h2>State</h2>
+ * The stream's life is a {@link StreamState} (open, half-closed either way or both, reset, closed); what
+ * waits for the application and whether it still reads is the {@link InboundQueue}'s {@link
+ * InboundQueue.Mode}. A FIN or close requested while writes wait are held promises, sent from {@code
+ * afterFlush} once the writes are out.
+ *
  * <h2>Reference counting</h2>
  * {@link #dataReceived(ByteBuf)} takes ownership of its buffer; the channel passes it on to the pipeline
  * (which must release it) or releases it. {@link #writeDataFrame(ByteBuf)} hands the subclass a retained
@@ -76,30 +81,20 @@ public abstract class AbstractMuxedStreamChannel extends AbstractChannel impleme
     private final boolean outbound;
     private final StreamConfig config;
     private final long maxQueuedWriteBytes;
-    private final long maxQueuedReadBytes;
     private final long closeTimeoutMillis;
 
-    private final ArrayDeque<ByteBuf> inboundQueue = new ArrayDeque<>();
-    private long inboundQueueBytes;
+    private final InboundQueue inbound;
 
-    private boolean open = true;
+    private StreamState state = StreamState.OPEN;
+    /** The application asked for data (read() or AUTO_READ) and has not been given any since. */
     private boolean readRequested;
+    /** The read loop is running: a nested call returns at once. */
     private boolean delivering;
-    /** The remote half-closed its side. */
-    private boolean remoteFin;
-    /** The application saw EOF (events fired) or shut its input down itself. */
-    private boolean inputShutdown;
-    /** Received data is dropped and credited instead of queued. */
-    private boolean discardInput;
-    /** Our half-close was written. */
-    private boolean outputShutdown;
     /** shutdownOutput was requested and waits for pending writes. */
-    private ChannelPromise finPromise;
+    private ChannelPromise pendingFin;
     /** close was requested and waits for pending writes. */
-    private ChannelPromise gracefulClosePromise;
+    private ChannelPromise pendingClose;
     private ScheduledFuture<?> closeTimer;
-    /** A reset was sent or received, or the parent is gone: no more frames for this stream. */
-    private boolean noMoreFrames;
 
     /**
      * @param parent the connection channel
@@ -123,7 +118,7 @@ public abstract class AbstractMuxedStreamChannel extends AbstractChannel impleme
         this.streamId = streamId;
         this.outbound = outbound;
         this.maxQueuedWriteBytes = maxQueuedWriteBytes;
-        this.maxQueuedReadBytes = maxQueuedReadBytes;
+        this.inbound = new InboundQueue(maxQueuedReadBytes);
         this.closeTimeoutMillis = closeTimeoutMillis;
         this.config = new StreamConfig(this);
     }
@@ -163,6 +158,7 @@ public abstract class AbstractMuxedStreamChannel extends AbstractChannel impleme
 
     /**
      * The application consumed {@code bytes} received bytes (or they were dropped): credit to return.
+     * Called only while the stream is neither reset nor closed.
      *
      * @param bytes greater than 0
      */
@@ -182,9 +178,9 @@ public abstract class AbstractMuxedStreamChannel extends AbstractChannel impleme
      */
     protected final boolean dataReceived(ByteBuf data) {
         int bytes = data.readableBytes();
-        if (!open || discardInput || remoteFin) {
+        if (!state.canReceive() || !inbound.isReceiving()) {
             data.release();
-            if (open && bytes > 0) {
+            if (state.isLive() && bytes > 0) {
                 onBytesConsumed(bytes);
             }
             return true;
@@ -193,12 +189,10 @@ public abstract class AbstractMuxedStreamChannel extends AbstractChannel impleme
             data.release();
             return true;
         }
-        if (inboundQueueBytes + bytes > maxQueuedReadBytes) {
+        if (!inbound.offer(data)) {
             data.release();
             return false;
         }
-        inboundQueue.add(data);
-        inboundQueueBytes += bytes;
         if (readRequested) {
             readLoop();
         }
@@ -207,12 +201,12 @@ public abstract class AbstractMuxedStreamChannel extends AbstractChannel impleme
 
     /** The remote half-closed: EOF is delivered after the queued data. */
     protected final void remoteFinReceived() {
-        if (remoteFin || !open) {
+        if (!state.canReceive()) {
             return;
         }
-        remoteFin = true;
-        if (discardInput) {
-            inputShutdown = true;
+        state = state.finReceived();
+        if (!inbound.isReceiving()) {
+            inbound.shutDown();
             closeIfBothSidesDone();
         } else if (readRequested) {
             readLoop();
@@ -221,10 +215,10 @@ public abstract class AbstractMuxedStreamChannel extends AbstractChannel impleme
 
     /** The remote reset the stream: fail waiting writes, fire the cause and close. */
     protected final void remoteResetReceived() {
-        if (!open) {
+        if (!state.isOpen()) {
             return;
         }
-        noMoreFrames = true;
+        state = state.reset();
         StreamResetException cause = new StreamResetException(streamId, true);
         failPendingWrites(cause);
         pipeline().fireExceptionCaught(cause);
@@ -233,7 +227,7 @@ public abstract class AbstractMuxedStreamChannel extends AbstractChannel impleme
 
     /** The send window grew: write what waits and re-evaluate writability. */
     protected final void sendWindowChanged() {
-        if (!open) {
+        if (!state.isOpen()) {
             return;
         }
         ((StreamUnsafe) unsafe()).writePending();
@@ -250,16 +244,16 @@ public abstract class AbstractMuxedStreamChannel extends AbstractChannel impleme
 
     /** The connection is gone: close without sending anything. */
     protected final void parentClosed() {
-        if (!open) {
+        if (!state.isOpen()) {
             return;
         }
-        noMoreFrames = true;
+        state = state.reset();
         forceClose();
     }
 
-    /** @return true once the remote half-closed */
+    /** @return true once the remote half-closed, until the stream is reset or closed */
     protected final boolean isRemoteFinReceived() {
-        return remoteFin;
+        return state.isFinReceived();
     }
 
     // ---- MuxedStream ----
@@ -282,11 +276,11 @@ public abstract class AbstractMuxedStreamChannel extends AbstractChannel impleme
     }
 
     private void reset0(ChannelPromise promise) {
-        if (!open || noMoreFrames) {
+        if (!state.isLive()) {
             promise.setFailure(new ClosedChannelException());
             return;
         }
-        noMoreFrames = true;
+        state = state.reset();
         failPendingWrites(new StreamResetException(streamId, false));
         writeResetFrame(promise);
         flushFrames();
@@ -295,7 +289,7 @@ public abstract class AbstractMuxedStreamChannel extends AbstractChannel impleme
 
     @Override
     public boolean isInputShutdown() {
-        return inputShutdown || !open;
+        return inbound.isShutDown() || !state.isOpen();
     }
 
     @Override
@@ -309,11 +303,11 @@ public abstract class AbstractMuxedStreamChannel extends AbstractChannel impleme
     @Override
     public ChannelFuture shutdownInput(ChannelPromise promise) {
         runOnLoop(() -> {
-            if (!open) {
+            if (!state.isOpen()) {
                 promise.setFailure(new ClosedChannelException());
                 return;
             }
-            inputShutdown = true;
+            inbound.shutDown();
             discardInput();
             promise.setSuccess();
             closeIfBothSidesDone();
@@ -323,7 +317,7 @@ public abstract class AbstractMuxedStreamChannel extends AbstractChannel impleme
 
     @Override
     public boolean isOutputShutdown() {
-        return outputShutdown || !open;
+        return !state.canWrite();
     }
 
     @Override
@@ -339,12 +333,12 @@ public abstract class AbstractMuxedStreamChannel extends AbstractChannel impleme
     }
 
     private void shutdownOutput0(ChannelPromise promise) {
-        if (!open || noMoreFrames) {
+        if (!state.isLive()) {
             promise.setFailure(new ClosedChannelException());
-        } else if (outputShutdown) {
+        } else if (state.isFinSent()) {
             promise.setSuccess();
-        } else if (finPromise != null) {
-            finPromise.addListener(f -> {
+        } else if (pendingFin != null) {
+            pendingFin.addListener(f -> {
                 if (f.isSuccess()) {
                     promise.trySuccess();
                 } else {
@@ -352,7 +346,7 @@ public abstract class AbstractMuxedStreamChannel extends AbstractChannel impleme
                 }
             });
         } else {
-            finPromise = promise;
+            pendingFin = promise;
             unsafe().flush();
         }
     }
@@ -382,12 +376,12 @@ public abstract class AbstractMuxedStreamChannel extends AbstractChannel impleme
 
     @Override
     public boolean isOpen() {
-        return open;
+        return state.isOpen();
     }
 
     @Override
     public boolean isActive() {
-        return open;
+        return state.isOpen();
     }
 
     @Override
@@ -433,33 +427,27 @@ public abstract class AbstractMuxedStreamChannel extends AbstractChannel impleme
 
     @Override
     protected void doClose() {
-        if (!open) {
+        if (!state.isOpen()) {
             return;
         }
-        open = false;
+        boolean sendFin = state.canWrite();
+        state = state.closed();
         cancelCloseTimer();
-        releaseInboundQueue();
-        if (finPromise != null) {
-            ChannelPromise p = finPromise;
-            finPromise = null;
-            if (!noMoreFrames && !outputShutdown) {
-                outputShutdown = true;
-                writeFinFrame(p);
-                flushFrames();
-            } else {
-                p.tryFailure(new ClosedChannelException());
-            }
-        } else if (!noMoreFrames && !outputShutdown) {
-            outputShutdown = true;
-            writeFinFrame(null);
+        inbound.releaseAll();
+        ChannelPromise fin = pendingFin;
+        pendingFin = null;
+        if (sendFin) {
+            writeFinFrame(fin);
             flushFrames();
+        } else if (fin != null) {
+            fin.tryFailure(new ClosedChannelException());
         }
         onStreamClosed();
     }
 
     @Override
     protected void doBeginRead() {
-        if (!open) {
+        if (!state.isOpen()) {
             return;
         }
         readRequested = true;
@@ -472,7 +460,7 @@ public abstract class AbstractMuxedStreamChannel extends AbstractChannel impleme
             throw new UnsupportedOperationException(
                     "unsupported message type: " + StringUtil.simpleClassName(msg) + " (expected ByteBuf)");
         }
-        if (outputShutdown || finPromise != null || gracefulClosePromise != null || noMoreFrames) {
+        if (!state.canWrite() || pendingFin != null || pendingClose != null) {
             throw new ChannelOutputShutdownException("stream " + streamId + " output is shut down");
         }
         ChannelOutboundBuffer buffer = unsafe().outboundBuffer();
@@ -500,7 +488,7 @@ public abstract class AbstractMuxedStreamChannel extends AbstractChannel impleme
                 continue;
             }
             long window = sendWindow();
-            if (window <= 0 || noMoreFrames) {
+            if (window <= 0 || !state.isLive()) {
                 break;
             }
             int bytes = (int) Math.min(Math.min(readable, window), maxDataFrameBytes());
@@ -517,20 +505,20 @@ public abstract class AbstractMuxedStreamChannel extends AbstractChannel impleme
     /** Runs after every flush attempt, outside Netty's flush guard: sends a waiting FIN or close. */
     private void afterFlush() {
         ChannelOutboundBuffer buffer = unsafe().outboundBuffer();
-        if (!open || noMoreFrames || (buffer != null && !buffer.isEmpty())) {
+        if (!state.isLive() || (buffer != null && !buffer.isEmpty())) {
             return;
         }
-        if (finPromise != null) {
-            ChannelPromise p = finPromise;
-            finPromise = null;
-            outputShutdown = true;
+        if (pendingFin != null) {
+            ChannelPromise p = pendingFin;
+            pendingFin = null;
+            state = state.finSent();
             writeFinFrame(p);
             flushFrames();
             closeIfBothSidesDone();
         }
-        if (gracefulClosePromise != null && open) {
-            ChannelPromise p = gracefulClosePromise;
-            gracefulClosePromise = null;
+        if (pendingClose != null && state.isOpen()) {
+            ChannelPromise p = pendingClose;
+            pendingClose = null;
             ((StreamUnsafe) unsafe()).closeNow(p);
         }
     }
@@ -543,9 +531,9 @@ public abstract class AbstractMuxedStreamChannel extends AbstractChannel impleme
         }
         delivering = true;
         try {
-            while (readRequested && open) {
-                if (inboundQueue.isEmpty()) {
-                    if (remoteFin && !inputShutdown) {
+            while (readRequested && state.isOpen()) {
+                if (inbound.isEmpty()) {
+                    if (state.isFinReceived() && !inbound.isShutDown()) {
                         readRequested = false;
                         signalEof();
                     }
@@ -554,14 +542,12 @@ public abstract class AbstractMuxedStreamChannel extends AbstractChannel impleme
                 readRequested = false;
                 int maxMessages = maxMessagesPerRead();
                 int consumed = 0;
-                for (int i = 0; i < maxMessages && open && !inboundQueue.isEmpty(); i++) {
-                    ByteBuf data = inboundQueue.poll();
-                    int bytes = data.readableBytes();
-                    inboundQueueBytes -= bytes;
-                    consumed += bytes;
+                for (int i = 0; i < maxMessages && state.isOpen() && !inbound.isEmpty(); i++) {
+                    ByteBuf data = inbound.poll();
+                    consumed += data.readableBytes();
                     pipeline().fireChannelRead(data);
                 }
-                if (consumed > 0 && open) {
+                if (consumed > 0 && state.isLive()) {
                     onBytesConsumed(consumed);
                 }
                 pipeline().fireChannelReadComplete();
@@ -577,36 +563,27 @@ public abstract class AbstractMuxedStreamChannel extends AbstractChannel impleme
     }
 
     private void signalEof() {
-        inputShutdown = true;
+        inbound.shutDown();
         pipeline().fireUserEventTriggered(ChannelInputShutdownEvent.INSTANCE);
         pipeline().fireUserEventTriggered(ChannelInputShutdownReadComplete.INSTANCE);
         closeIfBothSidesDone();
     }
 
     private void closeIfBothSidesDone() {
-        if (open && outputShutdown && remoteFin && inputShutdown) {
+        if (state == StreamState.BOTH_CLOSED && inbound.isShutDown()) {
             unsafe().close(voidPromise());
         }
     }
 
+    /** The application no longer reads: drop what waits (returning its credit) and what comes. */
     private void discardInput() {
-        discardInput = true;
-        int bytes = (int) inboundQueueBytes;
-        releaseInboundQueue();
-        if (bytes > 0 && open) {
+        int bytes = (int) inbound.discard();
+        if (bytes > 0 && state.isLive()) {
             onBytesConsumed(bytes);
         }
-        if (remoteFin) {
-            inputShutdown = true;
+        if (state.isFinReceived()) {
+            inbound.shutDown();
         }
-    }
-
-    private void releaseInboundQueue() {
-        ByteBuf data;
-        while ((data = inboundQueue.poll()) != null) {
-            data.release();
-        }
-        inboundQueueBytes = 0;
     }
 
     private void failPendingWrites(Throwable cause) {
@@ -617,15 +594,15 @@ public abstract class AbstractMuxedStreamChannel extends AbstractChannel impleme
                 buffer.remove(cause);
             }
         }
-        if (finPromise != null) {
-            finPromise.tryFailure(cause);
-            finPromise = null;
+        if (pendingFin != null) {
+            pendingFin.tryFailure(cause);
+            pendingFin = null;
         }
     }
 
     private void forceClose() {
-        ChannelPromise p = gracefulClosePromise;
-        gracefulClosePromise = null;
+        ChannelPromise p = pendingClose;
+        pendingClose = null;
         ((StreamUnsafe) unsafe()).closeNow(p == null ? voidPromise() : p);
     }
 
@@ -659,15 +636,15 @@ public abstract class AbstractMuxedStreamChannel extends AbstractChannel impleme
 
         @Override
         public void close(ChannelPromise promise) {
-            if (!open || noMoreFrames || outputShutdown) {
-                if (open && !noMoreFrames) {
+            if (!state.canWrite()) {
+                if (state.isLive()) {
                     discardInput();
                 }
                 super.close(promise);
                 return;
             }
-            if (gracefulClosePromise != null) {
-                gracefulClosePromise.addListener(f -> promise.trySuccess());
+            if (pendingClose != null) {
+                pendingClose.addListener(f -> promise.trySuccess());
                 return;
             }
             discardInput();
@@ -676,7 +653,7 @@ public abstract class AbstractMuxedStreamChannel extends AbstractChannel impleme
                 buffer.addFlush();
                 flush0();
             }
-            if (!open) {
+            if (!state.isOpen()) {
                 promise.trySuccess();
                 return;
             }
@@ -685,11 +662,11 @@ public abstract class AbstractMuxedStreamChannel extends AbstractChannel impleme
                 super.close(promise);
                 return;
             }
-            gracefulClosePromise = promise;
+            pendingClose = promise;
             closeTimer = eventLoop().schedule(() -> {
                 closeTimer = null;
-                if (open && !noMoreFrames) {
-                    noMoreFrames = true;
+                if (state.isLive()) {
+                    state = state.reset();
                     failPendingWrites(new MuxerException("stream " + streamId
                             + " could not write its pending data within " + closeTimeoutMillis + " ms of close"));
                     writeResetFrame(newPromise());
