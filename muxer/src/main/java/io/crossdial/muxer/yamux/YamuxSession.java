@@ -236,13 +236,13 @@ final class YamuxSession implements MuxedSession {
         streams.remove(stream.streamId());
         streamCount = streams.size();
         if (stream.isOutbound()) {
-            if (!stream.ackReceived()) {
+            if (stream.awaitsAck()) {
                 unackedOutbound--;
                 drainPendingOpens();
             }
         } else {
             inboundStreams--;
-            if (stream.ackPending()) {
+            if (stream.owesAck()) {
                 unackedInbound--;
             }
         }

@@ -19,7 +19,8 @@ import io.netty.channel.ChannelPromise;
  * <h2>Flags</h2>
  * An outbound stream is announced at open with WindowUpdate(SYN, delta = window - 256 KiB). An inbound
  * stream is acknowledged with ACK on its first outbound frame (Data, WindowUpdate, FIN or RST), as the
- * spec asks: not implicitly, but when the application first writes or reads.
+ * spec asks: not implicitly, but when the application first writes or reads. {@link Handshake} tracks it;
+ * the half-closes and resets are the base class's {@code StreamState}.
  */
 final class YamuxStream extends AbstractMuxedStreamChannel {
     private final YamuxSession session;
@@ -29,8 +30,20 @@ final class YamuxStream extends AbstractMuxedStreamChannel {
     private long unconsumed;
     private int window;
     private long lastUpdateNanos;
-    private boolean ackToSend;
-    private boolean ackReceived;
+    private Handshake handshake;
+
+    /**
+     * The opening handshake, as hashicorp/yamux's {@code streamSYNSent}, {@code streamSYNReceived} and
+     * {@code streamEstablished}.
+     */
+    enum Handshake {
+        /** Outbound: our SYN is sent, the remote's ACK has not arrived; counts against the ACK backlog. */
+        SYN_SENT,
+        /** Inbound: the remote's SYN arrived, our ACK is not sent yet; counts against the ACK backlog. */
+        SYN_RECEIVED,
+        /** ACK sent or received. */
+        ESTABLISHED
+    }
 
     YamuxStream(YamuxSession session, long streamId, boolean outbound, YamuxConfig config) {
         super(session.connection(), streamId, outbound, config.maxStreamWriteBufferBytes(),
@@ -38,7 +51,7 @@ final class YamuxStream extends AbstractMuxedStreamChannel {
         this.session = session;
         this.config = config;
         this.window = config.initialWindowBytes();
-        this.ackToSend = !outbound;
+        this.handshake = outbound ? Handshake.SYN_SENT : Handshake.SYN_RECEIVED;
         this.lastUpdateNanos = System.nanoTime();
     }
 
@@ -49,21 +62,24 @@ final class YamuxStream extends AbstractMuxedStreamChannel {
         return new YamuxFrame.WindowUpdate(streamId(), YamuxFrame.FLAG_SYN, delta);
     }
 
-    boolean ackPending() {
-        return ackToSend;
+    /** @return true for an outbound stream the remote has not acknowledged yet */
+    boolean awaitsAck() {
+        return handshake == Handshake.SYN_SENT;
     }
 
-    boolean ackReceived() {
-        return ackReceived;
+    /** @return true for an inbound stream this side has not acknowledged yet */
+    boolean owesAck() {
+        return handshake == Handshake.SYN_RECEIVED;
     }
 
     long recvCredit() {
         return recvCredit;
     }
 
+    /** An ACK arrived: establishes an outbound stream; a repeated or misplaced ACK is ignored. */
     void onAck() {
-        if (isOutbound() && !ackReceived) {
-            ackReceived = true;
+        if (handshake == Handshake.SYN_SENT) {
+            handshake = Handshake.ESTABLISHED;
             session.outboundAcked();
         }
     }
@@ -100,9 +116,10 @@ final class YamuxStream extends AbstractMuxedStreamChannel {
         parentClosed();
     }
 
+    /** @return {@code FLAG_ACK} on the first outbound frame of an inbound stream, which it establishes; else 0 */
     private int takeAckFlag() {
-        if (ackToSend) {
-            ackToSend = false;
+        if (handshake == Handshake.SYN_RECEIVED) {
+            handshake = Handshake.ESTABLISHED;
             session.inboundAcked();
             return YamuxFrame.FLAG_ACK;
         }
@@ -132,10 +149,7 @@ final class YamuxStream extends AbstractMuxedStreamChannel {
 
     @Override
     protected void writeResetFrame(ChannelPromise promise) {
-        if (ackToSend) {
-            ackToSend = false;
-            session.inboundAcked();
-        }
+        takeAckFlag(); // the reset ends the handshake; its frame carries RST alone
         session.write(new YamuxFrame.WindowUpdate(streamId(), YamuxFrame.FLAG_RST, 0), promise);
     }
 
