@@ -1,37 +1,30 @@
 package io.crossdial.muxer.mplex;
 
-import io.crossdial.core.spi.MuxedSession;
 import io.crossdial.core.spi.MuxedStream;
 import io.crossdial.core.spi.MuxerContext;
-import io.crossdial.muxer.SessionSupport;
+import io.crossdial.muxer.AbstractMuxedSession;
+import io.crossdial.muxer.SessionState;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelConfig;
-import io.netty.channel.ChannelDuplexHandler;
-import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.ChannelPromise;
 import io.netty.handler.codec.ByteToMessageDecoder;
 import io.netty.util.ReferenceCountUtil;
-import io.netty.util.collection.LongObjectHashMap;
-import io.netty.util.collection.LongObjectMap;
-import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.Promise;
-import java.util.ArrayList;
 import java.util.LinkedHashSet;
-import java.util.List;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 
 /**
- * One mplex session over a connection: the two stream tables (streams this side opened, streams the
- * remote opened, each keyed by the opener's stream ID), stream numbering, the inbound stream limit and
- * the read backpressure described in {@link MplexStreamMuxer}. The protocol work happens in
- * {@link #handler()}, a pipeline handler that receives plaintext {@code ByteBuf}s, cuts them into frames
- * with {@link MplexFrameDecoder} and writes frames through {@link MplexFrameEncoder}.
+ * One mplex session over a connection: stream numbering and the read backpressure described in {@link
+ * MplexStreamMuxer}, on top of {@link AbstractMuxedSession} (the two stream tables, streams this side
+ * opened and streams the remote opened, each keyed by the opener's stream ID; the inbound stream limit;
+ * close plumbing: mplex has no goodbye frame). Its {@link #handler()} receives plaintext {@code ByteBuf}s,
+ * cuts them into frames with {@link MplexFrameDecoder} and writes frames through {@link
+ * MplexFrameEncoder}.
  *
- * <p>Thread-safety: the {@link MuxedSession} methods may be called from any thread; everything else runs
+ * <p>Thread-safety: the {@link io.crossdial.core.spi.MuxedSession} methods may be called from any thread; everything else runs
  * on the connection's event loop.
  *
  * <h2>Reference counting</h2>
@@ -39,20 +32,9 @@ import java.util.concurrent.TimeUnit;
  * Message contents are retained slices of it, handed to their stream (which passes them to its pipeline)
  * or released.
  */
-final class MplexSession implements MuxedSession {
-    private final Channel channel;
+final class MplexSession extends AbstractMuxedSession<MplexStream, MplexFrame> {
     private final MplexConfig config;
-    private final MuxerContext context;
-    private final int maxInboundStreams;
-    private final Handler handler = new Handler();
     private final MplexFrameDecoder decoder = new MplexFrameDecoder();
-    private ChannelHandlerContext ctx;
-
-    /** Streams this side opened, by stream ID. */
-    private final LongObjectMap<MplexStream> outbound = new LongObjectHashMap<>();
-    /** Streams the remote opened, by stream ID. */
-    private final LongObjectMap<MplexStream> inbound = new LongObjectHashMap<>();
-    private volatile int streamCount;
     private long nextStreamId;
 
     private ByteBuf cumulation;
@@ -63,22 +45,9 @@ final class MplexSession implements MuxedSession {
     private boolean decoding;
     private boolean decodeScheduled;
 
-    private boolean closing;
-    private boolean closed;
-    private boolean failed;
-    private boolean reading;
-    private boolean flushPending;
-
     MplexSession(Channel channel, MplexConfig config, MuxerContext context) {
-        this.channel = channel;
+        super(channel, context, config.maxInboundStreams());
         this.config = config;
-        this.context = context;
-        this.maxInboundStreams = Math.min(config.maxInboundStreams(), context.maxInboundStreams());
-    }
-
-    /** @return the pipeline handler of this session */
-    ChannelHandler handler() {
-        return handler;
     }
 
     @Override
@@ -86,39 +55,18 @@ final class MplexSession implements MuxedSession {
         return MplexStreamMuxer.PROTOCOL_ID;
     }
 
-    @Override
-    public Channel connection() {
-        return channel;
-    }
-
-    @Override
-    public int streamCount() {
-        return streamCount;
-    }
-
-    @Override
-    public Future<MuxedStream> openStream(ChannelHandler streamHandler) {
-        return SessionSupport.openOnLoop(channel, streamHandler, this::openNow);
-    }
-
-    /** Closes the connection; mplex has no goodbye frame. Open streams are closed without frames. */
-    @Override
-    public ChannelFuture close() {
-        channel.close();
-        return channel.closeFuture();
-    }
-
     /** @return true while the session has stopped reading for a slow stream reader */
     boolean isReadPaused() {
         return paused;
     }
 
-    private void openNow(ChannelHandler streamHandler, Promise<MuxedStream> promise) {
-        if (ctx == null) {
+    @Override
+    protected void open(ChannelHandler streamHandler, Promise<MuxedStream> promise) {
+        if (!isInstalled()) {
             promise.tryFailure(new MplexException("openStream: session not installed"));
             return;
         }
-        if (closing || closed || failed || !channel.isActive()) {
+        if (!acceptsStreams()) {
             promise.tryFailure(new MplexException("openStream: session is closed"));
             return;
         }
@@ -127,40 +75,19 @@ final class MplexSession implements MuxedSession {
             return;
         }
         long id = nextStreamId++;
-        MplexStream stream = new MplexStream(this, id, true, config);
-        stream.pipeline().addLast(streamHandler);
-        outbound.put(id, stream);
-        updateCount();
-        write(new MplexFrame.NewStream(id, Long.toString(id)), null);
-        ChannelFuture registered = channel.eventLoop().register(stream);
-        flush();
-        SessionSupport.completeOpen(registered, stream, promise);
+        registerOutbound(new MplexStream(this, id, true, config), streamHandler,
+                new MplexFrame.NewStream(id, Long.toString(id)), promise);
     }
 
     // ---- calls from streams ----
 
-    void write(MplexFrame frame, ChannelPromise promise) {
-        SessionSupport.writeFrame(ctx, closed, frame, promise);
-    }
-
-    void flush() {
-        if (ctx == null) {
-            return;
-        }
-        if (reading) {
-            flushPending = true;
-        } else {
-            ctx.flush();
-        }
-    }
-
     void streamBlocking(MplexStream stream) {
-        if (closed || !blocking.add(stream)) {
+        if (state() == SessionState.CLOSED || !blocking.add(stream)) {
             return;
         }
         long resetMillis = config.stalledReaderResetMillis();
         if (resetMillis > 0) {
-            stream.stallTimer = channel.eventLoop().schedule(() -> {
+            stream.stallTimer = connection().eventLoop().schedule(() -> {
                 stream.stallTimer = null;
                 if (stream.isOpen() && stream.isBlocking()) {
                     stream.pipeline().fireExceptionCaught(new MplexException("stream " + stream.streamId()
@@ -172,7 +99,7 @@ final class MplexSession implements MuxedSession {
         }
         if (!paused) {
             paused = true;
-            ChannelConfig channelConfig = channel.config();
+            ChannelConfig channelConfig = connection().config();
             if (channelConfig.isAutoRead()) {
                 autoReadTurnedOff = true;
                 channelConfig.setAutoRead(false);
@@ -188,47 +115,35 @@ final class MplexSession implements MuxedSession {
             stream.stallTimer.cancel(false);
             stream.stallTimer = null;
         }
-        if (blocking.isEmpty() && paused && !closed) {
+        if (blocking.isEmpty() && paused && state() != SessionState.CLOSED) {
             paused = false;
             if (autoReadTurnedOff) {
                 autoReadTurnedOff = false;
-                channel.config().setAutoRead(true);
+                connection().config().setAutoRead(true);
             }
             if (!decoding && !decodeScheduled && cumulation != null) {
                 decodeScheduled = true;
-                channel.eventLoop().execute(() -> {
+                connection().eventLoop().execute(() -> {
                     decodeScheduled = false;
-                    decodeAndFlush();
+                    batchingFlushes(this::decode);
                 });
             }
         }
     }
 
-    void streamClosed(MplexStream stream) {
-        LongObjectMap<MplexStream> table = stream.isOutbound() ? outbound : inbound;
-        if (table.get(stream.streamId()) == stream) {
-            table.remove(stream.streamId());
-            updateCount();
-        }
-    }
-
-    private void updateCount() {
-        streamCount = outbound.size() + inbound.size();
-    }
-
     // ---- inbound ----
 
-    private void decodeAndFlush() {
-        boolean wasReading = reading;
-        reading = true;
-        try {
-            decode();
-        } finally {
-            reading = wasReading;
+    @Override
+    protected void onRead(ChannelHandlerContext ctx, Object msg) {
+        if (!(msg instanceof ByteBuf buf) || !state().readsFrames()) {
+            ReferenceCountUtil.release(msg);
+            return;
         }
-        if (!reading && flushPending && ctx != null) {
-            flushPending = false;
-            ctx.flush();
+        cumulation = cumulation == null ? buf
+                : ByteToMessageDecoder.MERGE_CUMULATOR.cumulate(ctx.alloc(), cumulation, buf);
+        decode();
+        if (state() == SessionState.FAILED) {
+            releaseCumulation();
         }
     }
 
@@ -238,12 +153,12 @@ final class MplexSession implements MuxedSession {
         }
         decoding = true;
         try {
-            while (!paused && !failed && !closed && cumulation != null && cumulation.isReadable()) {
+            while (!paused && state().readsFrames() && cumulation != null && cumulation.isReadable()) {
                 MplexFrame frame;
                 try {
                     frame = decoder.decode(cumulation);
                 } catch (MplexException e) {
-                    fail(e);
+                    fail(e, null);
                     return;
                 }
                 if (frame == null) {
@@ -254,7 +169,7 @@ final class MplexSession implements MuxedSession {
         } finally {
             decoding = false;
             if (cumulation != null) {
-                if (!cumulation.isReadable() || failed || closed) {
+                if (!cumulation.isReadable() || !state().readsFrames()) {
                     cumulation.release();
                     cumulation = null;
                 } else if (cumulation.refCnt() == 1) {
@@ -270,7 +185,7 @@ final class MplexSession implements MuxedSession {
             onNewStream(open.streamId());
             return;
         }
-        MplexStream stream = (frame.fromInitiator() ? inbound : outbound).get(frame.streamId());
+        MplexStream stream = stream(frame.streamId(), !frame.fromInitiator());
         if (frame instanceof MplexFrame.Message message) {
             if (stream == null) {
                 message.release();
@@ -285,120 +200,41 @@ final class MplexSession implements MuxedSession {
     }
 
     private void onNewStream(long id) {
-        if (inbound.containsKey(id)) {
-            fail(new MplexException("NewStream for stream " + id + ", which the remote already opened"));
+        if (hasInbound(id)) {
+            fail(new MplexException("NewStream for stream " + id + ", which the remote already opened"), null);
             return;
         }
-        if (closing || inbound.size() >= maxInboundStreams) {
-            write(new MplexFrame.Reset(id, false), null);
-            flush();
+        if (!acceptsInbound()) {
+            refuseInbound(id);
             return;
         }
-        MplexStream stream = new MplexStream(this, id, false, config);
-        stream.pipeline().addLast(context.inboundStreamHandler());
-        inbound.put(id, stream);
-        updateCount();
-        ChannelFuture registered = channel.eventLoop().register(stream);
-        if (registered.cause() != null) {
-            stream.unsafe().closeForcibly();
-            streamClosed(stream);
-            write(new MplexFrame.Reset(id, false), null);
-            flush();
-        }
+        registerInbound(new MplexStream(this, id, false, config));
     }
 
-    private void fail(MplexException cause) {
-        if (failed) {
-            return;
-        }
-        failed = true;
+    @Override
+    protected MplexFrame refuseFrame(long id) {
+        return new MplexFrame.Reset(id, false);
+    }
+
+    @Override
+    protected void onFailed(Throwable cause) {
         releaseCumulation();
-        ctx.fireExceptionCaught(cause);
-        ctx.close();
+    }
+
+    @Override
+    protected void onClosed() {
+        releaseCumulation();
+    }
+
+    @Override
+    protected void parentWritabilityChanged(MplexStream stream, boolean writable) {
+        stream.onParentWritability(writable);
     }
 
     private void releaseCumulation() {
         if (cumulation != null && !decoding) {
             cumulation.release();
             cumulation = null;
-        }
-    }
-
-    private void shutdown() {
-        if (closed) {
-            return;
-        }
-        closed = true;
-        List<MplexStream> all = new ArrayList<>(outbound.values());
-        all.addAll(inbound.values());
-        for (MplexStream stream : all) {
-            stream.onParentClosed();
-        }
-        outbound.clear();
-        inbound.clear();
-        blocking.clear();
-        updateCount();
-        releaseCumulation();
-    }
-
-    /** The session's pipeline handler; consumes bytes, passes other events on. */
-    private final class Handler extends ChannelDuplexHandler {
-        @Override
-        public void handlerAdded(ChannelHandlerContext context) {
-            ctx = context;
-        }
-
-        @Override
-        public void handlerRemoved(ChannelHandlerContext context) {
-            shutdown();
-        }
-
-        @Override
-        public void channelInactive(ChannelHandlerContext context) {
-            shutdown();
-            context.fireChannelInactive();
-        }
-
-        @Override
-        public void channelRead(ChannelHandlerContext context, Object msg) {
-            if (!(msg instanceof ByteBuf buf) || failed || closed) {
-                ReferenceCountUtil.release(msg);
-                return;
-            }
-            cumulation = cumulation == null ? buf
-                    : ByteToMessageDecoder.MERGE_CUMULATOR.cumulate(context.alloc(), cumulation, buf);
-            reading = true;
-            decode();
-            if (failed) {
-                releaseCumulation();
-            }
-        }
-
-        @Override
-        public void channelReadComplete(ChannelHandlerContext context) {
-            reading = false;
-            if (flushPending) {
-                flushPending = false;
-                context.flush();
-            }
-            context.fireChannelReadComplete();
-        }
-
-        @Override
-        public void channelWritabilityChanged(ChannelHandlerContext context) {
-            boolean writable = context.channel().isWritable();
-            List<MplexStream> all = new ArrayList<>(outbound.values());
-            all.addAll(inbound.values());
-            for (MplexStream stream : all) {
-                stream.onParentWritability(writable);
-            }
-            context.fireChannelWritabilityChanged();
-        }
-
-        @Override
-        public void close(ChannelHandlerContext context, ChannelPromise promise) {
-            closing = true;
-            context.close(promise);
         }
     }
 }

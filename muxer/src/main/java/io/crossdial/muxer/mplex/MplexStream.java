@@ -61,10 +61,6 @@ final class MplexStream extends AbstractMuxedStreamChannel {
         }
     }
 
-    void onParentClosed() {
-        parentClosed();
-    }
-
     boolean isBlocking() {
         return blocking;
     }

@@ -3,7 +3,7 @@ package io.crossdial.muxer.mplex;
 import io.crossdial.core.spi.MuxedSession;
 import io.crossdial.core.spi.MuxerContext;
 import io.crossdial.core.spi.StreamMuxer;
-import io.crossdial.muxer.SessionSupport;
+import io.crossdial.muxer.AbstractMuxedSession;
 import io.netty.channel.ChannelPipeline;
 
 /**
@@ -64,8 +64,8 @@ public final class MplexStreamMuxer implements StreamMuxer {
     @Override
     public MuxedSession install(ChannelPipeline pipeline, String beforeName, MuxerContext context) {
         MplexSession session = new MplexSession(pipeline.channel(), config, context);
-        SessionSupport.addHandler(pipeline, beforeName, "mplex-encoder", new MplexFrameEncoder());
-        SessionSupport.addHandler(pipeline, beforeName, "mplex-session", session.handler());
+        AbstractMuxedSession.addHandler(pipeline, beforeName, "mplex-encoder", new MplexFrameEncoder());
+        AbstractMuxedSession.addHandler(pipeline, beforeName, "mplex-session", session.handler());
         return session;
     }
 }

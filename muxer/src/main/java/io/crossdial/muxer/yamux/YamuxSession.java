@@ -1,35 +1,29 @@
 package io.crossdial.muxer.yamux;
 
-import io.crossdial.core.spi.MuxedSession;
 import io.crossdial.core.spi.MuxedStream;
 import io.crossdial.core.spi.MuxerContext;
-import io.crossdial.muxer.SessionSupport;
 import io.crossdial.core.spi.Role;
+import io.crossdial.muxer.AbstractMuxedSession;
+import io.crossdial.muxer.SessionState;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
-import io.netty.channel.ChannelDuplexHandler;
-import io.netty.channel.ChannelFuture;
-import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.ChannelPromise;
 import io.netty.handler.codec.DecoderException;
 import io.netty.util.ReferenceCountUtil;
-import io.netty.util.collection.LongObjectHashMap;
-import io.netty.util.collection.LongObjectMap;
-import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.Promise;
 import java.util.ArrayDeque;
-import java.util.ArrayList;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 
 /**
- * One yamux session over a connection: stream table, stream IDs, ACK backlog, GoAway, Ping and keepalive.
- * The protocol work happens in {@link #handler()}, a pipeline handler that receives {@link YamuxFrame}s
- * from {@link YamuxFrameDecoder} and writes frames through {@link YamuxFrameEncoder}.
+ * One yamux session over a connection: stream IDs, the ACK backlog, GoAway, Ping and keepalive, on top
+ * of {@link AbstractMuxedSession} (stream table, inbound limit, close plumbing). Its {@link #handler()}
+ * receives {@link YamuxFrame}s from {@link YamuxFrameDecoder} and writes frames through {@link
+ * YamuxFrameEncoder}.
  *
- * <p>Thread-safety: the {@link MuxedSession} methods may be called from any thread; everything else runs
+ * <p>Thread-safety: the {@link io.crossdial.core.spi.MuxedSession} methods may be called from any thread; everything else runs
  * on the connection's event loop.
  *
  * <p>Rules: the initiator opens odd stream IDs, the responder even ones. A SYN for an open stream, a SYN
@@ -42,28 +36,16 @@ import java.util.concurrent.TimeUnit;
  * <h2>Reference counting</h2>
  * Data frames read are handed to their stream (which passes the content to its pipeline) or released.
  */
-final class YamuxSession implements MuxedSession {
-    private final Channel channel;
+final class YamuxSession extends AbstractMuxedSession<YamuxStream, YamuxFrame> {
     private final YamuxConfig config;
-    private final MuxerContext context;
-    private final int maxInboundStreams;
-    private final Handler handler = new Handler();
-    private ChannelHandlerContext ctx;
+    private final Role role;
 
-    private final LongObjectMap<YamuxStream> streams = new LongObjectHashMap<>();
-    private volatile int streamCount;
     private long nextStreamId;
-    private int inboundStreams;
     private int unackedInbound;
     private int unackedOutbound;
     private final ArrayDeque<PendingOpen> pendingOpens = new ArrayDeque<>();
-
-    private boolean goAwaySent;
+    /** The remote sent GoAway: no new outbound streams. */
     private boolean goAwayReceived;
-    private boolean closed;
-    private boolean failed;
-    private boolean reading;
-    private boolean flushPending;
 
     private ScheduledFuture<?> keepAliveTask;
     private ScheduledFuture<?> pingTimeoutTask;
@@ -73,42 +55,15 @@ final class YamuxSession implements MuxedSession {
     private long rttNanos;
 
     YamuxSession(Channel channel, YamuxConfig config, MuxerContext context) {
-        this.channel = channel;
+        super(channel, context, config.maxInboundStreams());
         this.config = config;
-        this.context = context;
-        this.maxInboundStreams = Math.min(config.maxInboundStreams(), context.maxInboundStreams());
-        this.nextStreamId = context.role() == Role.INITIATOR ? 1 : 2;
-    }
-
-    /** @return the pipeline handler of this session */
-    ChannelHandler handler() {
-        return handler;
+        this.role = context.role();
+        this.nextStreamId = role == Role.INITIATOR ? 1 : 2;
     }
 
     @Override
     public String protocolId() {
         return YamuxStreamMuxer.PROTOCOL_ID;
-    }
-
-    @Override
-    public Channel connection() {
-        return channel;
-    }
-
-    @Override
-    public int streamCount() {
-        return streamCount;
-    }
-
-    @Override
-    public Future<MuxedStream> openStream(ChannelHandler streamHandler) {
-        return SessionSupport.openOnLoop(channel, streamHandler, this::requestOpen);
-    }
-
-    @Override
-    public ChannelFuture close() {
-        channel.close();
-        return channel.closeFuture();
     }
 
     /** @return the last keepalive round-trip time in nanoseconds, 0 when not yet measured */
@@ -118,13 +73,14 @@ final class YamuxSession implements MuxedSession {
 
     // ---- stream opening ----
 
-    private void requestOpen(ChannelHandler streamHandler, Promise<MuxedStream> promise) {
+    @Override
+    protected void open(ChannelHandler streamHandler, Promise<MuxedStream> promise) {
         YamuxException refusal = openRefusal();
         if (refusal != null) {
             promise.tryFailure(refusal);
         } else if (unackedOutbound >= config.maxAckBacklog() || !pendingOpens.isEmpty()) {
             PendingOpen pending = new PendingOpen(streamHandler, promise);
-            pending.timeout = channel.eventLoop().schedule(() -> {
+            pending.timeout = connection().eventLoop().schedule(() -> {
                 if (pendingOpens.remove(pending)) {
                     promise.tryFailure(new YamuxException(YamuxException.INTERNAL_ERROR,
                             "openStream: " + unackedOutbound + " streams still unacknowledged after "
@@ -138,10 +94,10 @@ final class YamuxSession implements MuxedSession {
     }
 
     private YamuxException openRefusal() {
-        if (ctx == null) {
+        if (!isInstalled()) {
             return new YamuxException(YamuxException.INTERNAL_ERROR, "openStream: session not installed");
         }
-        if (closed || failed || goAwaySent || !channel.isActive()) {
+        if (!acceptsStreams()) {
             return new YamuxException(YamuxException.NORMAL, "openStream: session is closed");
         }
         if (goAwayReceived) {
@@ -162,14 +118,8 @@ final class YamuxSession implements MuxedSession {
         long id = nextStreamId;
         nextStreamId += 2;
         YamuxStream stream = new YamuxStream(this, id, true, config);
-        stream.pipeline().addLast(streamHandler);
-        streams.put(id, stream);
-        streamCount = streams.size();
         unackedOutbound++;
-        write(stream.synFrame(), null);
-        ChannelFuture registered = channel.eventLoop().register(stream);
-        flush();
-        SessionSupport.completeOpen(registered, stream, promise);
+        registerOutbound(stream, streamHandler, stream.synFrame(), promise);
     }
 
     private void drainPendingOpens() {
@@ -182,12 +132,8 @@ final class YamuxSession implements MuxedSession {
         }
     }
 
-    private void failPendingOpens(Throwable cause) {
-        failPendingOpens(() -> cause);
-    }
-
     /** Builds the exception only when an open is pending: a normal close has none, and a stack trace costs. */
-    private void failPendingOpens(java.util.function.Supplier<? extends Throwable> causes) {
+    private void failPendingOpens(Supplier<? extends Throwable> causes) {
         if (pendingOpens.isEmpty()) {
             return;
         }
@@ -200,21 +146,6 @@ final class YamuxSession implements MuxedSession {
     }
 
     // ---- calls from streams ----
-
-    void write(YamuxFrame frame, ChannelPromise promise) {
-        SessionSupport.writeFrame(ctx, closed, frame, promise);
-    }
-
-    void flush() {
-        if (ctx == null) {
-            return;
-        }
-        if (reading) {
-            flushPending = true;
-        } else {
-            ctx.flush();
-        }
-    }
 
     void inboundAcked() {
         unackedInbound--;
@@ -229,33 +160,27 @@ final class YamuxSession implements MuxedSession {
         stream.reset();
     }
 
-    void streamClosed(YamuxStream stream) {
-        if (streams.get(stream.streamId()) != stream) {
-            return;
-        }
-        streams.remove(stream.streamId());
-        streamCount = streams.size();
+    @Override
+    protected void onStreamRemoved(YamuxStream stream) {
         if (stream.isOutbound()) {
             if (stream.awaitsAck()) {
                 unackedOutbound--;
                 drainPendingOpens();
             }
-        } else {
-            inboundStreams--;
-            if (stream.owesAck()) {
-                unackedInbound--;
-            }
+        } else if (stream.owesAck()) {
+            unackedInbound--;
         }
     }
 
     // ---- inbound frames ----
 
-    private void onFrame(YamuxFrame frame) {
-        if (failed || closed) {
+    @Override
+    protected void onRead(ChannelHandlerContext ctx, Object msg) {
+        if (!(msg instanceof YamuxFrame frame)) {
+            ReferenceCountUtil.release(msg);
+        } else if (!state().readsFrames()) {
             ReferenceCountUtil.release(frame);
-            return;
-        }
-        if (frame instanceof YamuxFrame.Data data) {
+        } else if (frame instanceof YamuxFrame.Data data) {
             onStreamFrame(data.streamId(), data.flags(), 0, data.content());
         } else if (frame instanceof YamuxFrame.WindowUpdate update) {
             onStreamFrame(update.streamId(), update.flags(), update.delta(), null);
@@ -272,7 +197,7 @@ final class YamuxSession implements MuxedSession {
             protocolError("Data or WindowUpdate frame on stream 0");
             return;
         }
-        YamuxStream stream = streams.get(id);
+        YamuxStream stream = stream(id, isLocalStreamId(id));
         if ((flags & YamuxFrame.FLAG_SYN) != 0) {
             if (stream != null) {
                 ReferenceCountUtil.release(data);
@@ -316,30 +241,22 @@ final class YamuxSession implements MuxedSession {
     }
 
     private boolean isLocalStreamId(long id) {
-        return (id & 1) == (context.role() == Role.INITIATOR ? 1 : 0);
+        return (id & 1) == (role == Role.INITIATOR ? 1 : 0);
     }
 
     private YamuxStream acceptInbound(long id) {
-        if (goAwaySent || inboundStreams >= maxInboundStreams || unackedInbound >= config.maxAckBacklog()) {
-            write(new YamuxFrame.WindowUpdate(id, YamuxFrame.FLAG_RST, 0), null);
-            flush();
+        if (!acceptsInbound() || unackedInbound >= config.maxAckBacklog()) {
+            refuseInbound(id);
             return null;
         }
         YamuxStream stream = new YamuxStream(this, id, false, config);
-        stream.pipeline().addLast(context.inboundStreamHandler());
-        streams.put(id, stream);
-        streamCount = streams.size();
-        inboundStreams++;
         unackedInbound++;
-        ChannelFuture registered = channel.eventLoop().register(stream);
-        if (registered.cause() != null) {
-            stream.unsafe().closeForcibly();
-            streamClosed(stream);
-            write(new YamuxFrame.WindowUpdate(id, YamuxFrame.FLAG_RST, 0), null);
-            flush();
-            return null;
-        }
-        return stream.isOpen() ? stream : null;
+        return registerInbound(stream);
+    }
+
+    @Override
+    protected YamuxFrame refuseFrame(long id) {
+        return new YamuxFrame.WindowUpdate(id, YamuxFrame.FLAG_RST, 0);
     }
 
     private void onPing(YamuxFrame.Ping ping) {
@@ -360,52 +277,57 @@ final class YamuxSession implements MuxedSession {
         goAwayReceived = true;
         failPendingOpens(() -> new YamuxException(goAway.code(), "openStream: remote sent GoAway"));
         if (goAway.code() != YamuxException.NORMAL) {
-            failed = true;
-            goAwaySent = true;
-            ctx.fireExceptionCaught(new YamuxException(goAway.code(),
-                    "remote sent GoAway with error code " + goAway.code()));
-            ctx.close();
+            fail(new YamuxException(goAway.code(), "remote sent GoAway with error code " + goAway.code()), null);
         }
     }
 
     private void protocolError(String message) {
-        fail(new YamuxException(YamuxException.PROTOCOL_ERROR, message), true);
+        failWithGoAway(new YamuxException(YamuxException.PROTOCOL_ERROR, message));
     }
 
-    private void fail(YamuxException cause, boolean sendGoAway) {
-        if (failed) {
-            return;
-        }
-        failed = true;
-        failPendingOpens(cause);
-        boolean send = sendGoAway && !goAwaySent && channel.isActive();
-        goAwaySent = true;
-        if (send) {
-            ChannelFuture goAway = ctx.writeAndFlush(new YamuxFrame.GoAway(cause.errorCode()));
-            ctx.fireExceptionCaught(cause);
-            goAway.addListener(ChannelFutureListener.CLOSE);
+    private void failWithGoAway(YamuxException cause) {
+        fail(cause, new YamuxFrame.GoAway(cause.errorCode()));
+    }
+
+    @Override
+    protected void onFailed(Throwable cause) {
+        failPendingOpens(() -> cause);
+    }
+
+    @Override
+    protected void onException(ChannelHandlerContext ctx, Throwable cause) {
+        Throwable root = cause instanceof DecoderException && cause.getCause() != null ? cause.getCause() : cause;
+        if (root instanceof YamuxException yamux) {
+            failWithGoAway(yamux);
         } else {
             ctx.fireExceptionCaught(cause);
-            ctx.close();
         }
+    }
+
+    @Override
+    protected void onGoingAway(ChannelHandlerContext ctx) {
+        failPendingOpens(() -> new YamuxException(YamuxException.NORMAL, "openStream: session closed"));
+        ctx.write(new YamuxFrame.GoAway(YamuxException.NORMAL));
+        ctx.flush();
     }
 
     // ---- keepalive ----
 
-    private void startKeepAlive() {
-        if (config.keepAliveIntervalMillis() == 0 || keepAliveTask != null || closed) {
+    @Override
+    protected void onActive() {
+        if (config.keepAliveIntervalMillis() == 0 || keepAliveTask != null || state() == SessionState.CLOSED) {
             return;
         }
         long interval = config.keepAliveIntervalMillis();
-        keepAliveTask = channel.eventLoop().scheduleWithFixedDelay(
+        keepAliveTask = connection().eventLoop().scheduleWithFixedDelay(
                 this::keepAliveTick, interval, interval, TimeUnit.MILLISECONDS);
         // One Ping right away: its round-trip time is what lets stream windows grow (onBytesConsumed), which
         // would otherwise wait for the first keepalive tick, 30 s by default (bench, specs/benchmarks.md).
-        channel.eventLoop().execute(this::keepAliveTick);
+        connection().eventLoop().execute(this::keepAliveTick);
     }
 
     private void keepAliveTick() {
-        if (closed || failed || pingOutstanding) {
+        if (!state().readsFrames() || pingOutstanding) {
             return;
         }
         pingOpaque = (pingOpaque + 1) & YamuxFrame.MAX_U32;
@@ -413,20 +335,17 @@ final class YamuxSession implements MuxedSession {
         pingSentNanos = System.nanoTime();
         write(new YamuxFrame.Ping(YamuxFrame.FLAG_SYN, pingOpaque), null);
         flush();
-        pingTimeoutTask = channel.eventLoop().schedule(() -> {
+        pingTimeoutTask = connection().eventLoop().schedule(() -> {
             pingTimeoutTask = null;
-            if (pingOutstanding && !closed) {
+            if (pingOutstanding && state() != SessionState.CLOSED) {
                 fail(new YamuxException(YamuxException.INTERNAL_ERROR, "keepalive Ping not answered within "
-                        + config.keepAliveTimeoutMillis() + " ms"), false);
+                        + config.keepAliveTimeoutMillis() + " ms"), null);
             }
         }, config.keepAliveTimeoutMillis(), TimeUnit.MILLISECONDS);
     }
 
-    private void shutdown() {
-        if (closed) {
-            return;
-        }
-        closed = true;
+    @Override
+    protected void onClosed() {
         if (keepAliveTask != null) {
             keepAliveTask.cancel(false);
         }
@@ -434,11 +353,6 @@ final class YamuxSession implements MuxedSession {
             pingTimeoutTask.cancel(false);
         }
         failPendingOpens(() -> new YamuxException(YamuxException.NORMAL, "openStream: session closed"));
-        for (YamuxStream stream : new ArrayList<>(streams.values())) {
-            stream.onParentClosed();
-        }
-        streams.clear();
-        streamCount = 0;
     }
 
     private static final class PendingOpen {
@@ -449,84 +363,6 @@ final class YamuxSession implements MuxedSession {
         PendingOpen(ChannelHandler handler, Promise<MuxedStream> promise) {
             this.handler = handler;
             this.promise = promise;
-        }
-    }
-
-    /** The session's pipeline handler; consumes frames, passes other events on. */
-    private final class Handler extends ChannelDuplexHandler {
-        @Override
-        public void handlerAdded(ChannelHandlerContext context) {
-            ctx = context;
-            if (context.channel().isActive()) {
-                startKeepAlive();
-            }
-        }
-
-        @Override
-        public void handlerRemoved(ChannelHandlerContext context) {
-            shutdown();
-        }
-
-        @Override
-        public void channelActive(ChannelHandlerContext context) {
-            startKeepAlive();
-            context.fireChannelActive();
-        }
-
-        @Override
-        public void channelInactive(ChannelHandlerContext context) {
-            shutdown();
-            context.fireChannelInactive();
-        }
-
-        @Override
-        public void channelRead(ChannelHandlerContext context, Object msg) {
-            if (msg instanceof YamuxFrame frame) {
-                reading = true;
-                onFrame(frame);
-            } else {
-                ReferenceCountUtil.release(msg);
-            }
-        }
-
-        @Override
-        public void channelReadComplete(ChannelHandlerContext context) {
-            reading = false;
-            if (flushPending) {
-                flushPending = false;
-                context.flush();
-            }
-            context.fireChannelReadComplete();
-        }
-
-        @Override
-        public void channelWritabilityChanged(ChannelHandlerContext context) {
-            boolean writable = context.channel().isWritable();
-            for (YamuxStream stream : new ArrayList<>(streams.values())) {
-                stream.onParentWritability(writable);
-            }
-            context.fireChannelWritabilityChanged();
-        }
-
-        @Override
-        public void exceptionCaught(ChannelHandlerContext context, Throwable cause) {
-            Throwable root = cause instanceof DecoderException && cause.getCause() != null ? cause.getCause() : cause;
-            if (root instanceof YamuxException yamux) {
-                fail(yamux, true);
-            } else {
-                context.fireExceptionCaught(cause);
-            }
-        }
-
-        @Override
-        public void close(ChannelHandlerContext context, ChannelPromise promise) {
-            if (!goAwaySent && !failed && context.channel().isActive()) {
-                goAwaySent = true;
-                failPendingOpens(() -> new YamuxException(YamuxException.NORMAL, "openStream: session closed"));
-                context.write(new YamuxFrame.GoAway(YamuxException.NORMAL));
-                context.flush();
-            }
-            context.close(promise);
         }
     }
 }

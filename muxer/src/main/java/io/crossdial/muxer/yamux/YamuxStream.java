@@ -108,14 +108,6 @@ final class YamuxStream extends AbstractMuxedStreamChannel {
         remoteResetReceived();
     }
 
-    void onParentWritability(boolean writable) {
-        parentWritabilityChanged(writable);
-    }
-
-    void onParentClosed() {
-        parentClosed();
-    }
-
     /** @return {@code FLAG_ACK} on the first outbound frame of an inbound stream, which it establishes; else 0 */
     private int takeAckFlag() {
         if (handshake == Handshake.SYN_RECEIVED) {

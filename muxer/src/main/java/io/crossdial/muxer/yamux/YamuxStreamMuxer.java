@@ -3,7 +3,7 @@ package io.crossdial.muxer.yamux;
 import io.crossdial.core.spi.MuxedSession;
 import io.crossdial.core.spi.MuxerContext;
 import io.crossdial.core.spi.StreamMuxer;
-import io.crossdial.muxer.SessionSupport;
+import io.crossdial.muxer.AbstractMuxedSession;
 import io.netty.channel.ChannelPipeline;
 
 /**
@@ -52,9 +52,9 @@ public final class YamuxStreamMuxer implements StreamMuxer {
     public MuxedSession install(ChannelPipeline pipeline, String beforeName, MuxerContext context) {
         YamuxSession session = new YamuxSession(pipeline.channel(), config, context);
         int maxDataFrame = Math.max(YamuxFrame.INITIAL_WINDOW_BYTES, config.maxWindowBytes());
-        SessionSupport.addHandler(pipeline, beforeName, "yamux-decoder", new YamuxFrameDecoder(maxDataFrame));
-        SessionSupport.addHandler(pipeline, beforeName, "yamux-encoder", new YamuxFrameEncoder());
-        SessionSupport.addHandler(pipeline, beforeName, "yamux-session", session.handler());
+        AbstractMuxedSession.addHandler(pipeline, beforeName, "yamux-decoder", new YamuxFrameDecoder(maxDataFrame));
+        AbstractMuxedSession.addHandler(pipeline, beforeName, "yamux-encoder", new YamuxFrameEncoder());
+        AbstractMuxedSession.addHandler(pipeline, beforeName, "yamux-session", session.handler());
         return session;
     }
 }
