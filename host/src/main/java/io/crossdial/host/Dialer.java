@@ -58,17 +58,19 @@ final class Dialer {
         } catch (RuntimeException e) {
             return promise.setFailure(e);
         }
-        attempt(addr, expected, promise, 0, transport.config().portReuse(), 0, loop);
+        attempt(addr, expected, promise, 0, transport.config().portReuse(), 0, loop, null);
         return promise;
     }
 
     /**
      * One dial attempt. After a failed simultaneous open on a dial from a listen port, redials (from an
      * ephemeral port) go to {@code addr} first, then, each time one is refused, to the next of the peer's
-     * known addresses ({@code target} indexes them).
+     * known addresses ({@code target} indexes them). When the redials fail too, the dial fails with the
+     * first attempt's failure ({@code collision}, what the user needs to know), the redials' failures added
+     * as suppressed.
      */
     private void attempt(Multiaddr addr, PeerId expected, Promise<Connection> promise, int redials,
-            boolean portReuse, int target, EventLoop loop) {
+            boolean portReuse, int target, EventLoop loop, Throwable collision) {
         Promise<Connection> attemptResult = loop.newPromise();
         Channel[] dialed = new Channel[1];
         Multiaddr current = target == 0 ? addr : addresses.candidates(addr, expected).get(target);
@@ -89,8 +91,12 @@ final class Dialer {
                 return;
             }
             Throwable cause = f.cause();
+            Throwable first = collision == null ? cause : collision;
+            if (first != cause) {
+                first.addSuppressed(cause);
+            }
             if (redials >= Host.MAX_REDIALS) {
-                promise.tryFailure(cause);
+                promise.tryFailure(first);
             } else if ((redials == 0 && dialedFromListenPort(dialed[0]) || redials > 0) && isCollision(cause)) {
                 // A simultaneous open the remote could not resolve (or a redial the remote dropped while it was
                 // still tearing the collision down): back off, doubling, and redial from an ephemeral port.
@@ -98,15 +104,15 @@ final class Dialer {
                 long backoff = ThreadLocalRandom.current().nextLong(ceiling / 2, ceiling + 1);
                 log.debug("dial {} failed ({}); redial in {} ms from an ephemeral port", current, cause.getMessage(),
                         backoff);
-                loop.schedule(() -> attempt(addr, expected, promise, redials + 1, false, target, loop),
+                loop.schedule(() -> attempt(addr, expected, promise, redials + 1, false, target, loop, first),
                         backoff, TimeUnit.MILLISECONDS);
             } else if (redials > 0 && cause instanceof TcpDialException
                     && target + 1 < addresses.candidates(addr, expected).size()) {
                 // A redial target that refuses: the address was a dial port, not a listen port; try the next.
                 log.debug("redial to {} failed ({}); trying the peer's next address", current, cause.getMessage());
-                attempt(addr, expected, promise, redials + 1, false, target + 1, loop);
+                attempt(addr, expected, promise, redials + 1, false, target + 1, loop, first);
             } else {
-                promise.tryFailure(cause);
+                promise.tryFailure(first);
             }
         });
     }

@@ -167,6 +167,27 @@ class HostDialTest {
     }
 
     @Test
+    void aRedialThatIsRefusedReportsTheFirstAttemptsFailureWithTheRedialsSuppressed() throws Exception {
+        // The remote accepts one connection, hangs up at once (a failed simultaneous open, to the dialer) and
+        // stops listening: the redial from an ephemeral port is refused. What the user must see is why the
+        // first attempt failed, not the refused redial.
+        HostFixture.Peer a = fixture.peer(true);
+        ServerSocket remote = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
+        remote.setSoTimeout((int) WAIT_MILLIS);
+        Multiaddr target = Multiaddr.fromString("/ip4/127.0.0.1/tcp/" + remote.getLocalPort());
+        var dial = a.host.dial(target);
+        try (remote; Socket s = remote.accept()) {
+            assertEquals(a.listenPort(), s.getPort(), "the first dial goes out from the listen port");
+        }
+        assertTrue(dial.await(WAIT_MILLIS, TimeUnit.MILLISECONDS));
+        UpgradeException e = assertInstanceOf(UpgradeException.class, dial.cause());
+        assertEquals(UpgradeStage.SECURITY_NEGOTIATION, e.stage());
+        assertTrue(e.getSuppressed().length >= 1, "the redials' failures are attached");
+        TcpDialException refused = assertInstanceOf(TcpDialException.class, e.getSuppressed()[0]);
+        assertEquals("cannot connect to " + target + ": connection refused", refused.getMessage());
+    }
+
+    @Test
     void aRefusedDialFailsWithConnectionRefused() throws Exception {
         HostFixture.Peer a = fixture.peer(true);
         int port;
