@@ -67,11 +67,12 @@ class StockDialerProbeTest {
     }
 
     @Test
-    void silenceForTheHoldMakesThisSideTheInitiator() throws Exception {
+    void silenceForTheHoldMakesThisSideTheInitiator() {
         probe(30);
-        ch.runPendingTasks();
+        ch.advanceTimeBy(29, TimeUnit.MILLISECONDS);
+        ch.runScheduledPendingTasks();
         assertEquals(List.of(), decisions, "not before the hold has passed");
-        Thread.sleep(50);
+        ch.advanceTimeBy(1, TimeUnit.MILLISECONDS);
         ch.runScheduledPendingTasks();
         assertEquals(List.of(Role.INITIATOR), decisions);
         assertNull(ch.pipeline().get(StockDialerProbe.class));
@@ -110,10 +111,10 @@ class StockDialerProbeTest {
     }
 
     @Test
-    void aClosedChannelDecidesNothing() throws Exception {
+    void aClosedChannelDecidesNothing() {
         probe(20);
         ch.close();
-        Thread.sleep(30);
+        ch.advanceTimeBy(30, TimeUnit.MILLISECONDS);
         ch.runScheduledPendingTasks();
         assertEquals(List.of(), decisions);
     }
