@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.code_intelligence.jazzer.junit.FuzzTest;
+import io.crossdial.core.FuzzBound;
 import io.crossdial.core.spi.Role;
 import io.crossdial.multistream.MultistreamException;
 import io.crossdial.simopen.SimopenTestSupport.Negotiations;

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.code_intelligence.jazzer.junit.FuzzTest;
+import io.crossdial.core.FuzzBound;
 import io.crossdial.host.protocol.pb.IdentifyProtos;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;

@@ -5,10 +5,10 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.code_intelligence.jazzer.junit.FuzzTest;
+import io.crossdial.core.FuzzBound;
 import io.crossdial.core.crypto.Keys;
 import io.crossdial.core.crypto.PrivateKey;
 import io.crossdial.core.spi.Role;
-import io.crossdial.security.FuzzBound;
 import io.crossdial.security.noise.NoiseTestSupport.Recorder;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;

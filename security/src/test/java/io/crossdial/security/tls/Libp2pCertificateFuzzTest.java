@@ -3,8 +3,8 @@ package io.crossdial.security.tls;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import com.code_intelligence.jazzer.junit.FuzzTest;
+import io.crossdial.core.FuzzBound;
 import io.crossdial.core.crypto.PeerId;
-import io.crossdial.security.FuzzBound;
 import java.io.ByteArrayInputStream;
 import java.math.BigInteger;
 import java.security.KeyFactory;
