@@ -3,13 +3,13 @@ package io.crossdial.muxer;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 
+import io.crossdial.core.FuzzFeed;
 import io.crossdial.core.CrossdialException;
 import io.crossdial.core.spi.MuxedSession;
 import io.crossdial.core.spi.MuxerContext;
 import io.crossdial.core.spi.Role;
 import io.crossdial.core.spi.StreamMuxer;
 import io.netty.buffer.ByteBuf;
-import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandler;
@@ -65,16 +65,10 @@ public final class MuxerFuzzSupport {
             }
             ch.runPendingTasks();
             drain(ch, written);
-            int size = (control & 0xF0) >>> 4;
-            int chunk = size == 0 ? Math.max(1, input.length) : size;
-            for (int at = Math.min(1, input.length); at < input.length && ch.isOpen(); at += chunk) {
-                int n = Math.min(chunk, input.length - at);
-                ByteBuf in = ByteBufAllocator.DEFAULT.buffer(n).writeBytes(input, at, n);
-                inputs.add(in);
-                ch.writeInbound(in);
+            FuzzFeed.chunks(ch, input, inputs, () -> {
                 ch.runPendingTasks();
                 drain(ch, written);
-            }
+            });
             ch.advanceTimeBy(clockMillis, TimeUnit.MILLISECONDS);
             ch.runScheduledPendingTasks();
             ch.runPendingTasks();

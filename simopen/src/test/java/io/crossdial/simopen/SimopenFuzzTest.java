@@ -7,13 +7,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.code_intelligence.jazzer.junit.FuzzTest;
 import io.crossdial.core.FuzzBound;
+import io.crossdial.core.FuzzFeed;
 import io.crossdial.core.spi.Role;
 import io.crossdial.multistream.MultistreamException;
 import io.crossdial.simopen.SimopenTestSupport.Negotiations;
 import io.crossdial.simopen.SimopenTestSupport.Resolutions;
 import io.crossdial.simopen.SimopenTestSupport.Tail;
 import io.netty.buffer.ByteBuf;
-import io.netty.buffer.ByteBufAllocator;
 import io.netty.channel.embedded.EmbeddedChannel;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -54,7 +54,7 @@ class SimopenFuzzTest {
         try {
             ch.pipeline().addLast("simopen", new SimopenDialerHandler(mode, List.of("/noise", "/tls/1.0.0"),
                     TIMEOUT_MILLIS, counting(), resolutions, negotiations)).addLast("tail", tail);
-            feed(ch, input, inputs);
+            FuzzFeed.chunks(ch, input, inputs, () -> { });
             if (ch.isOpen()) {
                 // whatever state it is in, the stage's timeout ends it (or the next stage's, after a hand-over)
                 ch.advanceTimeBy(TIMEOUT_MILLIS + 1, TimeUnit.MILLISECONDS);
@@ -94,7 +94,7 @@ class SimopenFuzzTest {
                 decisions.add(role);
                 ctx.pipeline().addAfter(ctx.name(), "security", tail);
             }));
-            feed(ch, input, inputs);
+            FuzzFeed.chunks(ch, input, inputs, () -> { });
             ch.advanceTimeBy(2_001, TimeUnit.MILLISECONDS);
             ch.runScheduledPendingTasks();
             ch.checkException();
@@ -108,18 +108,6 @@ class SimopenFuzzTest {
         }
         for (ByteBuf in : inputs) {
             assertEquals(0, in.refCnt(), "input buffer leaked");
-        }
-    }
-
-    /** Feeds input[1..] in chunks of (input[0] >>> 4) bytes (0: all at once), while the channel is open. */
-    private static void feed(EmbeddedChannel ch, byte[] input, List<ByteBuf> inputs) {
-        int size = input.length == 0 ? 0 : (input[0] & 0xF0) >>> 4;
-        int chunk = size == 0 ? Math.max(1, input.length) : size;
-        for (int at = Math.min(1, input.length); at < input.length && ch.isOpen(); at += chunk) {
-            int n = Math.min(chunk, input.length - at);
-            ByteBuf in = ByteBufAllocator.DEFAULT.buffer(n).writeBytes(input, at, n);
-            inputs.add(in);
-            ch.writeInbound(in);
         }
     }
 

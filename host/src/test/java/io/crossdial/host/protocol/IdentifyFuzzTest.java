@@ -6,9 +6,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.code_intelligence.jazzer.junit.FuzzTest;
 import io.crossdial.core.FuzzBound;
+import io.crossdial.core.FuzzFeed;
 import io.crossdial.host.protocol.pb.IdentifyProtos;
 import io.netty.buffer.ByteBuf;
-import io.netty.buffer.ByteBufAllocator;
 import io.netty.channel.embedded.EmbeddedChannel;
 import io.netty.channel.socket.ChannelInputShutdownEvent;
 import io.netty.util.concurrent.Future;
@@ -52,14 +52,7 @@ class IdentifyFuzzTest {
             List<ByteBuf> inputs = new ArrayList<>();
             try {
                 IdentifyClient client = new IdentifyClient(ch, TIMEOUT);
-                int size = (control & 0xF0) >>> 4;
-                int chunk = size == 0 ? Math.max(1, input.length) : size;
-                for (int at = Math.min(1, input.length); at < input.length && ch.isOpen(); at += chunk) {
-                    int n = Math.min(chunk, input.length - at);
-                    ByteBuf in = ByteBufAllocator.DEFAULT.buffer(n).writeBytes(input, at, n);
-                    inputs.add(in);
-                    ch.writeInbound(in);
-                }
+                FuzzFeed.chunks(ch, input, inputs, () -> { });
                 if (ch.isOpen()) {
                     if ((control & 1) == 1) {
                         ch.pipeline().fireUserEventTriggered(ChannelInputShutdownEvent.INSTANCE);
