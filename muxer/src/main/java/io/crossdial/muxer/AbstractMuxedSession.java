@@ -50,6 +50,13 @@ import java.util.List;
  * @param <F> the muxer's frame type, as its encoder takes it
  */
 public abstract class AbstractMuxedSession<S extends AbstractMuxedStreamChannel, F> implements MuxedSession {
+    /**
+     * The most refusals (resets of inbound streams beyond the limits) written but not yet taken by the
+     * socket. A remote that keeps opening streams without reading the refusals fails the connection there
+     * ({@link #refusalBacklogFull(int)}) instead of queueing refusals without bound.
+     */
+    public static final int MAX_UNWRITTEN_REFUSALS = 1024;
+
     private final Channel channel;
     private final MuxerContext context;
     private final int maxInboundStreams;
@@ -63,6 +70,7 @@ public abstract class AbstractMuxedSession<S extends AbstractMuxedStreamChannel,
     private volatile int streamCount;
 
     private SessionState state = SessionState.ACTIVE;
+    private int unwrittenRefusals;
     /** Inside channelRead: flushes wait for channelReadComplete. */
     private boolean reading;
     private boolean flushPending;
@@ -103,6 +111,14 @@ public abstract class AbstractMuxedSession<S extends AbstractMuxedStreamChannel,
 
     /** @return the frame that refuses (resets) inbound stream {@code id} */
     protected abstract F refuseFrame(long id);
+
+    /**
+     * {@link #MAX_UNWRITTEN_REFUSALS} refusals wait to be written and the remote opens another stream: the
+     * remote does not read. Fail the session here ({@link #fail(Throwable, Object)}).
+     *
+     * @param unwritten the refusals waiting
+     */
+    protected abstract void refusalBacklogFull(int unwritten);
 
     /** The connection is active (or was when the handler was added). May be called more than once. */
     protected void onActive() {}
@@ -260,10 +276,25 @@ public abstract class AbstractMuxedSession<S extends AbstractMuxedStreamChannel,
         return state == SessionState.ACTIVE && inbound.size() < maxInboundStreams;
     }
 
-    /** Refuses inbound stream {@code id} with {@link #refuseFrame(long)}. */
+    /**
+     * Refuses inbound stream {@code id} with {@link #refuseFrame(long)}, or calls {@link
+     * #refusalBacklogFull(int)} when {@link #MAX_UNWRITTEN_REFUSALS} refusals are still unwritten.
+     */
     protected final void refuseInbound(long id) {
-        write(refuseFrame(id), null);
+        if (unwrittenRefusals >= MAX_UNWRITTEN_REFUSALS) {
+            refusalBacklogFull(unwrittenRefusals);
+            return;
+        }
+        unwrittenRefusals++;
+        ChannelPromise written = channel.newPromise();
+        written.addListener(f -> unwrittenRefusals--);
+        write(refuseFrame(id), written);
         flush();
+    }
+
+    /** @return refusals written but not yet taken by the socket */
+    protected final int unwrittenRefusals() {
+        return unwrittenRefusals;
     }
 
     /**

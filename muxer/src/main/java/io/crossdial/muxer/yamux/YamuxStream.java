@@ -72,8 +72,14 @@ final class YamuxStream extends AbstractMuxedStreamChannel {
         return handshake == Handshake.SYN_RECEIVED;
     }
 
+    /** @return the bytes the remote may still send before it must wait for a WindowUpdate */
     long recvCredit() {
         return recvCredit;
+    }
+
+    /** @return the bytes this side may still send */
+    long sendWindowBytes() {
+        return sendWindow;
     }
 
     /** An ACK arrived: establishes an outbound stream; a repeated or misplaced ACK is ignored. */

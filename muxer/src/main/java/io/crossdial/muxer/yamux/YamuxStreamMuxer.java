@@ -52,7 +52,7 @@ public final class YamuxStreamMuxer implements StreamMuxer {
     public MuxedSession install(ChannelPipeline pipeline, String beforeName, MuxerContext context) {
         YamuxSession session = new YamuxSession(pipeline.channel(), config, context);
         int maxDataFrame = Math.max(YamuxFrame.INITIAL_WINDOW_BYTES, config.maxWindowBytes());
-        AbstractMuxedSession.addHandler(pipeline, beforeName, "yamux-decoder", new YamuxFrameDecoder(maxDataFrame));
+        AbstractMuxedSession.addHandler(pipeline, beforeName, "yamux-decoder", new YamuxFrameDecoder(maxDataFrame, session::admitData));
         AbstractMuxedSession.addHandler(pipeline, beforeName, "yamux-encoder", new YamuxFrameEncoder());
         AbstractMuxedSession.addHandler(pipeline, beforeName, "yamux-session", session.handler());
         return session;
