@@ -19,6 +19,8 @@ import io.netty.util.concurrent.Promise;
 import java.nio.channels.ClosedChannelException;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
 
 /**
  * What every muxed session over one connection does the same way, whatever its frames: the stream table,
@@ -56,6 +58,12 @@ public abstract class AbstractMuxedSession<S extends AbstractMuxedStreamChannel,
      * ({@link #refusalBacklogFull(int)}) instead of queueing refusals without bound.
      */
     public static final int MAX_UNWRITTEN_REFUSALS = 1024;
+
+    /**
+     * How long a failed session waits for its goodbye (yamux GoAway) to be written before it closes the
+     * connection without it, in milliseconds: a remote that does not read cannot hold the connection open.
+     */
+    public static final long GOODBYE_TIMEOUT_MILLIS = 1_000;
 
     private final Channel channel;
     private final MuxerContext context;
@@ -363,7 +371,8 @@ public abstract class AbstractMuxedSession<S extends AbstractMuxedStreamChannel,
 
     /**
      * Fails the session, once: {@link #onFailed}, then, if {@code goAway} is not null and the session had not
-     * gone away yet, writes and flushes it, fires {@code cause} and closes the connection once it is written;
+     * gone away yet, writes and flushes it, fires {@code cause} and closes the connection once it is written
+     * (or after {@link #GOODBYE_TIMEOUT_MILLIS} if it is not);
      * otherwise fires {@code cause} and closes at once. Does nothing when already failed or closed.
      *
      * @param goAway the protocol's goodbye carrying the error (yamux GoAway), or null to send none
@@ -380,6 +389,14 @@ public abstract class AbstractMuxedSession<S extends AbstractMuxedStreamChannel,
             ChannelFuture written = ctx.writeAndFlush(goAway);
             ctx.fireExceptionCaught(cause);
             written.addListener(ChannelFutureListener.CLOSE);
+            if (!written.isDone()) {
+                // a remote that does not read never lets the goodbye out: close without it after a while
+                ChannelHandlerContext c = ctx;
+                ScheduledFuture<?> timer = c.executor().schedule(() -> {
+                    c.close();
+                }, GOODBYE_TIMEOUT_MILLIS, TimeUnit.MILLISECONDS);
+                written.addListener(f -> timer.cancel(false));
+            }
         } else {
             ReferenceCountUtil.release(goAway);
             ctx.fireExceptionCaught(cause);

@@ -88,6 +88,12 @@ final class YamuxFrameDecoder extends ByteToMessageDecoder {
         return discardedBytes;
     }
 
+    /** @return bytes received and held, waiting for the rest of a frame */
+    int bufferedBytes() {
+        ByteBuf buffer = internalBuffer();
+        return buffer.readableBytes();
+    }
+
     @Override
     protected void decode(ChannelHandlerContext ctx, ByteBuf in, List<Object> out) {
         if (failed) {
