@@ -227,6 +227,11 @@ final class MplexSession extends AbstractMuxedSession<MplexStream, MplexFrame> {
                 + unwritten + " resets refusing earlier ones wait to be written: it does not read"), null);
     }
 
+    /** @return bytes received and held by the session: not yet decoded, or decoded and still referenced */
+    int bufferedBytes() {
+        return cumulation == null ? 0 : cumulation.readableBytes();
+    }
+
     /** @return Message payload bytes drained for streams not in the table */
     long discardedBytes() {
         return decoder.discardedBytes();

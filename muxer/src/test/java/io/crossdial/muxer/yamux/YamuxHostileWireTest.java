@@ -8,16 +8,14 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.crossdial.core.spi.MuxerContext;
 import io.crossdial.core.spi.Role;
 import io.crossdial.muxer.AbstractMuxedSession;
+import io.crossdial.muxer.HoldWrites;
 import io.crossdial.muxer.yamux.YamuxException.GoAwayCode;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
-import io.netty.channel.ChannelOutboundHandlerAdapter;
-import io.netty.channel.ChannelPromise;
 import io.netty.channel.embedded.EmbeddedChannel;
-import io.netty.util.ReferenceCountUtil;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.AfterEach;
@@ -255,63 +253,5 @@ class YamuxHostileWireTest {
         install(10, false);
         in("000400000000000000000000");
         assertProtocolError();
-    }
-
-    /**
-     * Stands for a socket whose peer does not read: holds every write, its promise incomplete, until
-     * {@link #writeAll()} passes them on.
-     */
-    static final class HoldWrites extends ChannelOutboundHandlerAdapter {
-        private final List<Object> messages = new ArrayList<>();
-        private final List<ChannelPromise> promises = new ArrayList<>();
-        private ChannelHandlerContext ctx;
-
-        @Override
-        public void handlerAdded(ChannelHandlerContext c) {
-            ctx = c;
-        }
-
-        @Override
-        public void write(ChannelHandlerContext c, Object msg, ChannelPromise promise) {
-            messages.add(msg);
-            promises.add(promise);
-        }
-
-        @Override
-        public void flush(ChannelHandlerContext c) {
-            // held: nothing reaches the socket
-        }
-
-        int size() {
-            return messages.size();
-        }
-
-        Object last() {
-            return messages.get(messages.size() - 1);
-        }
-
-        void writeAll() {
-            List<Object> m = new ArrayList<>(messages);
-            List<ChannelPromise> p = new ArrayList<>(promises);
-            messages.clear();
-            promises.clear();
-            for (int i = 0; i < m.size(); i++) {
-                if (ctx.channel().isOpen()) {
-                    ctx.write(m.get(i), p.get(i));
-                } else {
-                    ReferenceCountUtil.release(m.get(i));
-                    p.get(i).tryFailure(new java.nio.channels.ClosedChannelException());
-                }
-            }
-            ctx.flush();
-        }
-
-        void releaseAll() {
-            for (Object m : messages) {
-                ReferenceCountUtil.release(m);
-            }
-            messages.clear();
-            promises.clear();
-        }
     }
 }
