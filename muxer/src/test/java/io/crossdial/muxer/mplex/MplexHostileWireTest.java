@@ -52,8 +52,8 @@ class MplexHostileWireTest {
 
     @AfterEach
     void tearDown() {
-        held.releaseAll();
         ch.finishAndReleaseAll();
+        held.releaseAll(); // after the close: the GoAway written while closing is held too
     }
 
     /** @return header varint, length varint, then {@code length} zero bytes only if {@code withBody} */

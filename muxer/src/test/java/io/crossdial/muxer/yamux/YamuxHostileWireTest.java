@@ -54,8 +54,8 @@ class YamuxHostileWireTest {
 
     @AfterEach
     void tearDown() {
-        held.releaseAll();
         ch.finishAndReleaseAll();
+        held.releaseAll(); // after the close: the GoAway written while closing is held too
     }
 
     private void in(String hex) {
