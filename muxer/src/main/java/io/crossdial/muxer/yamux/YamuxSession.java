@@ -29,11 +29,19 @@ import java.util.function.Supplier;
  * on the connection's event loop.
  *
  * <p>Rules: the initiator opens odd stream IDs, the responder even ones. A SYN for an open stream, a SYN
- * with the local side's parity, a Data or WindowUpdate frame on stream 0, and a Data frame longer than the
- * stream's remaining receive window are protocol errors: GoAway code 1 is sent, the connection closed and
- * {@link YamuxException} fired. Frames for unknown (already forgotten) streams are dropped. A remote
- * GoAway stops new outbound streams; with a non-zero code it also closes the connection and fires
- * {@link YamuxException} with that code. Closing the connection through the pipeline sends GoAway code 0.
+ * with the local side's parity, a Data or WindowUpdate frame on stream 0, a Data frame longer than the
+ * stream's remaining receive window (checked at its header, {@link #admitData}) and a WindowUpdate taking a
+ * send window beyond 2^32-1 are protocol errors: GoAway code 1 is sent, the connection closed and {@link
+ * YamuxException} fired. Data for unknown (never opened or already forgotten) streams is drained without
+ * being buffered; their other frames are dropped. A remote GoAway stops new streams both ways (later SYNs
+ * are refused with RST; the connection closes once no stream is left); with a non-zero code it closes the
+ * connection at once and fires {@link YamuxException} with that code. Closing the connection through the
+ * pipeline sends GoAway code 0.
+ *
+ * <p>Bounds on what a remote that does not read can make this side queue: {@link #MAX_PENDING_PONGS}
+ * unwritten Ping answers (later Pings go unanswered), {@link AbstractMuxedSession#MAX_UNWRITTEN_REFUSALS}
+ * unwritten stream refusals (the next one fails the connection with GoAway code 2), and a GoAway that
+ * cannot be written closes the connection after {@link AbstractMuxedSession#GOODBYE_TIMEOUT_MILLIS}.
  *
  * <h2>Reference counting</h2>
  * Data frames read are handed to their stream (which passes the content to its pipeline) or released.
