@@ -38,6 +38,7 @@ public final class HostBuilder {
     long handshakeTimeoutMillis = UpgraderConfig.DEFAULT_HANDSHAKE_TIMEOUT_MILLIS;
     long upgradeTimeoutMillis = UpgraderConfig.DEFAULT_UPGRADE_TIMEOUT_MILLIS;
     int maxInboundStreams = UpgraderConfig.DEFAULT_MAX_INBOUND_STREAMS;
+    io.crossdial.upgrader.ConnectionGater connectionGater = io.crossdial.upgrader.ConnectionGater.ALLOW_ALL;
     io.crossdial.simopen.SimopenMode simopenMode = io.crossdial.simopen.SimopenMode.POISON_BYTE;
     String agentVersion = Host.DEFAULT_AGENT_VERSION;
     Consumer<Connection> connectionListener = c -> {};
@@ -133,6 +134,20 @@ public final class HostBuilder {
     }
 
     /**
+     * @param gater asked once the security handshake authenticated a connection's remote peer, before the
+     *     stream muxer is installed, in both directions; a denied connection is closed ({@link
+     *     io.crossdial.upgrader.ConnectionGater}); default {@link io.crossdial.upgrader.ConnectionGater#ALLOW_ALL}
+     * @return this builder
+     */
+    public HostBuilder connectionGater(io.crossdial.upgrader.ConnectionGater gater) {
+        if (gater == null) {
+            throw new IllegalArgumentException("connection gater is required (ConnectionGater.ALLOW_ALL for none)");
+        }
+        this.connectionGater = gater;
+        return this;
+    }
+
+    /**
      * @param max streams the remote may have open at once per connection
      * @return this builder
      */
@@ -220,7 +235,8 @@ public final class HostBuilder {
                 .handshakeTimeoutMillis(handshakeTimeoutMillis)
                 .upgradeTimeoutMillis(upgradeTimeoutMillis)
                 .maxInboundStreams(maxInboundStreams)
-                .simopenMode(simopenMode);
+                .simopenMode(simopenMode)
+                .connectionGater(connectionGater);
         securityTransports.forEach(upgrader::security);
         muxers.forEach(upgrader::muxer);
         return new Host(this, upgrader.build());

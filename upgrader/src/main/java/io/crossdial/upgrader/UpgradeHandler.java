@@ -150,6 +150,10 @@ final class UpgradeHandler extends ChannelInboundHandlerAdapter {
     public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
         if (evt instanceof SecureSession session && stage == UpgradeStage.SECURITY_HANDSHAKE) {
             secure = session;
+            stage = UpgradeStage.GATING;
+            if (!passesGater(ctx, session)) {
+                return;
+            }
             if (session.earlyMuxer() != null && muxer(session.earlyMuxer()) != null) {
                 installMuxer(ctx, session.earlyMuxer());
             } else {
@@ -161,6 +165,27 @@ final class UpgradeHandler extends ChannelInboundHandlerAdapter {
             return;
         }
         ctx.fireUserEventTriggered(evt);
+    }
+
+    /** @return true when the gater lets the connection through; otherwise the upgrade has failed */
+    private boolean passesGater(ChannelHandlerContext ctx, SecureSession session) {
+        java.net.SocketAddress remote = ctx.channel().remoteAddress();
+        boolean allowed;
+        RuntimeException thrown = null;
+        try {
+            allowed = config.connectionGater().allowSecured(session.remotePeer(), remote, role);
+        } catch (RuntimeException e) {
+            allowed = false;
+            thrown = e;
+        }
+        if (!allowed) {
+            ConnectionGatedException denied = new ConnectionGatedException(session.remotePeer(), remote);
+            if (thrown != null) {
+                denied.addSuppressed(thrown);
+            }
+            fail(ctx, new UpgradeException(stage, denied.getMessage(), denied));
+        }
+        return allowed;
     }
 
     private StreamMuxer muxer(String protocolId) {

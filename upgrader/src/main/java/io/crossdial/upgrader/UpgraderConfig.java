@@ -34,6 +34,7 @@ public final class UpgraderConfig {
     private final int maxInboundStreams;
     private final SimopenMode simopenMode;
     private final StockDialerHold stockDialerHold;
+    private final ConnectionGater connectionGater;
 
     private UpgraderConfig(Builder b) {
         this.localKey = b.localKey;
@@ -45,6 +46,12 @@ public final class UpgraderConfig {
         this.maxInboundStreams = b.maxInboundStreams;
         this.simopenMode = b.simopenMode;
         this.stockDialerHold = b.stockDialerHold;
+        this.connectionGater = b.connectionGater;
+    }
+
+    /** @return the gater asked after the security handshake; {@link ConnectionGater#ALLOW_ALL} by default */
+    public ConnectionGater connectionGater() {
+        return connectionGater;
     }
 
     /**
@@ -128,6 +135,7 @@ public final class UpgraderConfig {
         private int maxInboundStreams = DEFAULT_MAX_INBOUND_STREAMS;
         private SimopenMode simopenMode = SimopenMode.POISON_BYTE;
         private StockDialerHold stockDialerHold = StockDialerHold.DEFAULT;
+        private ConnectionGater connectionGater = ConnectionGater.ALLOW_ALL;
 
         private Builder(PrivateKey localKey) {
             if (localKey == null) {
@@ -214,6 +222,19 @@ public final class UpgraderConfig {
                 throw new IllegalArgumentException("stock dialer hold is required");
             }
             this.stockDialerHold = hold;
+            return this;
+        }
+
+        /**
+         * @param gater asked once the security handshake authenticated the remote, before the muxer
+         *     ({@link ConnectionGater}); thread-safe and non-blocking
+         * @return this builder
+         */
+        public Builder connectionGater(ConnectionGater gater) {
+            if (gater == null) {
+                throw new IllegalArgumentException("connection gater is required (ConnectionGater.ALLOW_ALL for none)");
+            }
+            this.connectionGater = gater;
             return this;
         }
 

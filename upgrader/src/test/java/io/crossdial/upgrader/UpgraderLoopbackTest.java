@@ -33,6 +33,7 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelPipeline;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -123,6 +124,54 @@ class UpgraderLoopbackTest {
 
         d.muxer().close().awaitUninterruptibly(LoopbackFixture.WAIT_MILLIS);
         assertClosedSoon(l.channel());
+    }
+
+    @Test
+    void theConnectionGaterSeesTheAuthenticatedPeerAndAddressAndItsDenialClosesBeforeTheMuxer() throws Exception {
+        List<String> asked = new java.util.concurrent.CopyOnWriteArrayList<>();
+        ConnectionGater denyDialer = (peer, address, role) -> {
+            asked.add(peer + " " + address + " " + role);
+            return !peer.equals(peerId(DIALER_KEY));
+        };
+        AtomicReference<CompletableFuture<UpgradedConnection>> accepted = new AtomicReference<>();
+        AtomicReference<Channel> acceptedChannel = new AtomicReference<>();
+        InetSocketAddress addr = listen(new Upgrader(config(LISTENER_KEY).connectionGater(denyDialer).build()),
+                accepted, acceptedChannel);
+        AtomicReference<Channel> dialed = new AtomicReference<>();
+        // Noise's early muxer negotiation lets the dialer finish before the listener has decided: it may
+        // succeed, and then sees its connection closed
+        dial(new Upgrader(config(DIALER_KEY).build()), addr, peerId(LISTENER_KEY), dialed);
+
+        UpgradeException e = assertInstanceOf(UpgradeException.class, awaitFailure(waitFor(accepted)));
+        assertEquals(UpgradeStage.GATING, e.stage());
+        ConnectionGatedException gated = assertInstanceOf(ConnectionGatedException.class, e.getCause());
+        assertEquals(peerId(DIALER_KEY), gated.remotePeer());
+        assertEquals(dialed.get().localAddress(), gated.remoteAddress());
+        assertEquals("failed to pass the connection gater: connection gater denied peer " + peerId(DIALER_KEY)
+                + " at " + dialed.get().localAddress(), e.getMessage());
+        assertEquals(List.of(peerId(DIALER_KEY) + " " + dialed.get().localAddress() + " RESPONDER"), asked);
+        assertClosedSoon(acceptedChannel.get());
+        assertClosedSoon(dialed.get());
+    }
+
+    @Test
+    void aGaterThatAllowsLetsTheUpgradeFinishAndAThrowingGaterDenies() throws Exception {
+        AtomicReference<CompletableFuture<UpgradedConnection>> accepted = new AtomicReference<>();
+        InetSocketAddress addr = listen(new Upgrader(config(LISTENER_KEY).build()), accepted, new AtomicReference<>());
+        UpgradedConnection ok = await(dial(new Upgrader(config(DIALER_KEY)
+                .connectionGater((peer, address, role) -> role == Role.INITIATOR && peer.equals(peerId(LISTENER_KEY)))
+                .build()), addr, peerId(LISTENER_KEY), new AtomicReference<>()));
+        assertEquals("/yamux/1.0.0", ok.muxer().protocolId());
+        ok.muxer().close();
+
+        IllegalStateException boom = new IllegalStateException("gater broke");
+        Throwable t = awaitFailure(dial(new Upgrader(config(DIALER_KEY)
+                .connectionGater((peer, address, role) -> {
+                    throw boom;
+                }).build()), addr, peerId(LISTENER_KEY), new AtomicReference<>()));
+        UpgradeException e = assertInstanceOf(UpgradeException.class, t);
+        assertEquals(UpgradeStage.GATING, e.stage());
+        assertEquals(boom, e.getCause().getSuppressed()[0]);
     }
 
     @Test
