@@ -122,11 +122,15 @@ public abstract class AbstractMuxedSession<S extends AbstractMuxedStreamChannel,
 
     /**
      * {@link #MAX_UNWRITTEN_REFUSALS} refusals wait to be written and the remote opens another stream: the
-     * remote does not read. Fail the session here ({@link #fail(Throwable, Object)}).
+     * remote does not read. By default the session fails with a connection-level {@link MuxerException} and
+     * no goodbye; override to send the protocol's own ({@link #fail(Throwable, Object)}).
      *
      * @param unwritten the refusals waiting
      */
-    protected abstract void refusalBacklogFull(int unwritten);
+    protected void refusalBacklogFull(int unwritten) {
+        fail(new MuxerException("remote keeps opening streams while " + unwritten
+                + " refusals of earlier ones wait to be written: it does not read", true, null), null);
+    }
 
     /** The connection is active (or was when the handler was added). May be called more than once. */
     protected void onActive() {}
