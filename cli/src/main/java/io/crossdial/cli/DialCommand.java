@@ -1,5 +1,6 @@
 package io.crossdial.cli;
 
+import io.crossdial.lab.JsonLines;
 import io.crossdial.core.multiaddr.Multiaddr;
 import io.crossdial.host.Connection;
 import io.crossdial.host.Host;
@@ -96,17 +97,16 @@ final class DialCommand implements Callable<Integer> {
                 }
             }
             if (json) {
-                System.out.println(Json.event("dialed").put("ok", true)
-                        .put("remotePeer", c.remotePeer().toString())
-                        .put("security", c.security())
-                        .put("muxer", c.muxer())
-                        .put("connectMs", connectMs)
-                        .put("pingRttMs", rtts)
-                        .put("identify", identifyJson(id))
-                        .put("echoBytes", echoBytes)
-                        .put("localAddr", c.localAddr().toString())
-                        .put("remoteAddr", c.remoteAddr().toString())
-                        .line());
+                System.out.println(JsonLines.line("event", "dialed", "ok", true,
+                        "remotePeer", c.remotePeer().toString(),
+                        "security", c.security(),
+                        "muxer", c.muxer(),
+                        "connectMs", Main.round3(connectMs),
+                        "pingRttMs", rtts.stream().map(Main::round3).toList(),
+                        "identify", identifyJson(id),
+                        "echoBytes", echoBytes,
+                        "localAddr", c.localAddr().toString(),
+                        "remoteAddr", c.remoteAddr().toString()));
             } else {
                 System.out.printf("connected to %s in %.1f ms (%s -> %s, %s + %s)%n", c.remotePeer(), connectMs,
                         c.localAddr(), c.remoteAddr(), c.security(), c.muxer());
@@ -119,7 +119,7 @@ final class DialCommand implements Callable<Integer> {
             return 0;
         } catch (RuntimeException e) {
             if (json) {
-                System.out.println(Json.event("dialed").put("ok", false).put("error", Main.oneLine(e)).line());
+                System.out.println(JsonLines.line("event", "dialed", "ok", false, "error", Main.oneLine(e)));
             }
             throw e;
         }

@@ -1,5 +1,6 @@
 package io.crossdial.cli;
 
+import io.crossdial.lab.JsonLines;
 import io.crossdial.core.multiaddr.Multiaddr;
 import io.crossdial.host.Connection;
 import io.crossdial.host.Host;
@@ -45,11 +46,10 @@ final class ListenCommand implements Callable<Integer> {
                 .onConnection(c -> report(c, json))
                 .onInboundFailure((remote, cause) -> {
                     if (json) {
-                        System.out.println(Json.event("upgrade-failed").put("direction", "inbound")
-                                .put("remoteAddr", String.valueOf(remote)).put("error", Main.oneLine(cause))
-                                .put("errorType", cause.getCause() == null ? cause.getClass().getSimpleName()
-                                        : cause.getCause().getClass().getSimpleName())
-                                .line());
+                        System.out.println(JsonLines.line("event", "upgrade-failed", "direction", "inbound",
+                                "remoteAddr", String.valueOf(remote), "error", Main.oneLine(cause),
+                                "errorType", cause.getCause() == null ? cause.getClass().getSimpleName()
+                                        : cause.getCause().getClass().getSimpleName()));
                     } else {
                         System.out.println("inbound connection from " + remote + " failed: " + Main.oneLine(cause));
                     }
@@ -58,9 +58,9 @@ final class ListenCommand implements Callable<Integer> {
                 .onListenerEvent(e -> {
                     String kind = e.kind().name().toLowerCase(java.util.Locale.ROOT);
                     if (json) {
-                        System.out.println(Json.event("listen-addr-" + kind).put("multiaddr", e.multiaddr().toString())
-                                .put("requested", e.requested().toString())
-                                .put("error", e.cause() == null ? null : Main.oneLine(e.cause())).line());
+                        System.out.println(JsonLines.line("event", "listen-addr-" + kind,
+                                "multiaddr", e.multiaddr().toString(), "requested", e.requested().toString(),
+                                "error", e.cause() == null ? null : Main.oneLine(e.cause())));
                     } else {
                         System.out.println("listen address " + kind + ": " + e.multiaddr()
                                 + (e.cause() == null ? "" : " (" + Main.oneLine(e.cause()) + ")"));
@@ -88,8 +88,8 @@ final class ListenCommand implements Callable<Integer> {
             shown.add(a.withPeerId(host.peerId()).toString());
         }
         if (json) {
-            System.out.println(Json.event("listening").put("peerId", host.peerId().toString())
-                    .put("multiaddrs", shown).line());
+            System.out.println(JsonLines.line("event", "listening", "peerId", host.peerId().toString(),
+                    "multiaddrs", shown));
         } else {
             System.out.println("crossdial listening as " + host.peerId());
             shown.forEach(a -> System.out.println("  " + a));
@@ -130,22 +130,21 @@ final class ListenCommand implements Callable<Integer> {
             }
         }
         if (json) {
-            System.out.println(Json.event("stats").put("openConnections", host.transport().openConnections())
-                    .put("listeners", listeners).line());
+            System.out.println(JsonLines.line("event", "stats",
+                    "openConnections", host.transport().openConnections(), "listeners", listeners));
         }
         System.out.flush();
     }
 
     static void report(Connection c, boolean json) {
         if (json) {
-            System.out.println(Json.event("connection")
-                    .put("remotePeer", c.remotePeer().toString())
-                    .put("direction", c.direction().jsonName())
-                    .put("security", c.security())
-                    .put("muxer", c.muxer())
-                    .put("localAddr", c.localAddr().toString())
-                    .put("remoteAddr", c.remoteAddr().toString())
-                    .line());
+            System.out.println(JsonLines.line("event", "connection",
+                    "remotePeer", c.remotePeer().toString(),
+                    "direction", c.direction().jsonName(),
+                    "security", c.security(),
+                    "muxer", c.muxer(),
+                    "localAddr", c.localAddr().toString(),
+                    "remoteAddr", c.remoteAddr().toString()));
         } else {
             System.out.println("connection " + c.direction().jsonName() + " " + c.remotePeer() + " "
                     + c.remoteAddr() + " via " + c.security() + " + " + c.muxer());

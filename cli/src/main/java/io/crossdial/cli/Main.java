@@ -84,6 +84,14 @@ public final class Main implements Runnable {
         return cli.execute(args);
     }
 
+    /**
+     * @param value a measurement, e.g. milliseconds or Gbit/s
+     * @return {@code value} rounded to 3 decimals, as the {@code --json} events carry fractions
+     */
+    static double round3(double value) {
+        return Math.round(value * 1000.0) / 1000.0;
+    }
+
     static String oneLine(Throwable ex) {
         String message = ex.getMessage();
         if (!(ex instanceof CliException) && !(ex instanceof CrossdialException)) {

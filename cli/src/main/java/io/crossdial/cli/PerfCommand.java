@@ -1,5 +1,6 @@
 package io.crossdial.cli;
 
+import io.crossdial.lab.JsonLines;
 import io.crossdial.core.multiaddr.Multiaddr;
 import io.crossdial.host.Connection;
 import io.crossdial.host.Host;
@@ -73,11 +74,11 @@ final class PerfCommand implements Callable<Integer> {
             double gbps = (up + down) * 8 / seconds / 1e9;
             String jvm = System.getProperty("java.vm.name") + " " + Runtime.version();
             if (json) {
-                System.out.println(Json.event("perf").put("ok", true).put("remotePeer", c.remotePeer().toString())
-                        .put("security", c.security()).put("muxer", c.muxer()).put("streams", streams)
-                        .put("uploadBytes", up).put("downloadBytes", down).put("seconds", seconds)
-                        .put("gbitPerSecond", gbps).put("warmupRounds", warmupRounds)
-                        .put("warmupFirstGbitPerSecond", warmupRounds == 0 ? null : coldGbps).put("jvm", jvm).line());
+                System.out.println(JsonLines.line("event", "perf", "ok", true, "remotePeer", c.remotePeer().toString(),
+                        "security", c.security(), "muxer", c.muxer(), "streams", streams,
+                        "uploadBytes", up, "downloadBytes", down, "seconds", Main.round3(seconds),
+                        "gbitPerSecond", Main.round3(gbps), "warmupRounds", warmupRounds,
+                        "warmupFirstGbitPerSecond", warmupRounds == 0 ? null : Main.round3(coldGbps), "jvm", jvm));
             } else {
                 System.out.printf("perf %s over %s + %s, %d stream(s), JVM %s%n", c.remotePeer(), c.security(),
                         c.muxer(), streams, jvm);
