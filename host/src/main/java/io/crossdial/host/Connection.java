@@ -5,6 +5,7 @@ import io.crossdial.core.multiaddr.Multiaddr;
 import io.crossdial.core.spi.MuxedStream;
 import io.crossdial.core.spi.Role;
 import io.crossdial.multistream.MultistreamDialerHandler;
+import io.crossdial.multistream.MultistreamSelect;
 import io.crossdial.upgrader.UpgradedConnection;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
@@ -102,13 +103,18 @@ public final class Connection {
      *
      * @param handler added to the stream's pipeline once a protocol is agreed, before any protocol byte is
      *     read; sees only the protocol's bytes
-     * @param protocolIds protocol IDs in preference order
+     * @param protocolIds protocol IDs in preference order, 1 to 1000
      * @return completes with the stream, or fails with the muxer's or multistream-select's exception
      *     (no protocol in common, timeout, reset, connection closed)
+     * @throws IllegalArgumentException (nothing opened) for no, more than 1000 or an invalid protocol ID
      */
     public Future<Stream> newStream(ChannelHandler handler, String... protocolIds) {
+        List<String> ids = MultistreamSelect.checkProtocolIds(List.of(protocolIds));
+        if (ids.isEmpty() || ids.size() > MultistreamSelect.MAX_PROPOSALS) {
+            throw new IllegalArgumentException("between 1 and " + MultistreamSelect.MAX_PROPOSALS
+                    + " protocol IDs must be proposed, not " + ids.size());
+        }
         Promise<Stream> promise = channel().eventLoop().newPromise();
-        List<String> ids = List.of(protocolIds);
         ChannelHandler init = new ChannelInboundHandlerAdapter() {
             @Override
             public void handlerAdded(ChannelHandlerContext ctx) {
@@ -152,6 +158,7 @@ public final class Connection {
      * @param protocolIds protocol IDs in preference order
      * @param <T> the client type
      * @return completes with the client, or fails like {@link #newStream(ChannelHandler, String...)}
+     * @throws IllegalArgumentException (nothing opened) for no, more than 1000 or an invalid protocol ID
      */
     public <T> Future<T> newStream(java.util.function.Function<MuxedStream, T> factory, String... protocolIds) {
         Promise<T> promise = channel().eventLoop().newPromise();

@@ -4,6 +4,7 @@ import io.crossdial.core.crypto.PrivateKey;
 import io.crossdial.core.multiaddr.Multiaddr;
 import io.crossdial.core.spi.SecurityTransport;
 import io.crossdial.core.spi.StreamMuxer;
+import io.crossdial.multistream.MultistreamSelect;
 import io.crossdial.transport.tcp.TcpTransportConfig;
 import io.crossdial.upgrader.UpgraderConfig;
 import io.netty.channel.ChannelHandler;
@@ -87,14 +88,16 @@ public final class HostBuilder {
     /**
      * Serves a protocol on inbound streams. Ping and identify are always served.
      *
-     * @param protocolId a protocol ID starting with {@code /}
+     * @param protocolId a protocol ID starting with {@code /}, without a newline, at most 1023 UTF-8 bytes
      * @param factory makes the handler for each inbound stream of that protocol
      * @return this builder
+     * @throws IllegalArgumentException for an invalid protocol ID
      */
     public HostBuilder protocol(String protocolId, StreamHandlerFactory factory) {
         if (protocolId == null || !protocolId.startsWith("/")) {
             throw new IllegalArgumentException("protocol ID must start with '/': " + protocolId);
         }
+        MultistreamSelect.checkProtocolIds(List.of(protocolId));
         protocols.put(protocolId, factory);
         return this;
     }

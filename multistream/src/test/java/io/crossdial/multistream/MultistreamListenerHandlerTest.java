@@ -12,6 +12,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.crossdial.multistream.TestSupport.Outcome;
@@ -46,6 +47,16 @@ class MultistreamListenerHandlerTest {
         if (ch != null) {
             ch.finishAndReleaseAll();
         }
+    }
+
+    @Test
+    void rejectsAnInvalidLocalProtocolIdAsBadConfiguration() {
+        assertThrows(IllegalArgumentException.class,
+                () -> new MultistreamListenerHandler(List.of("/noise", "noise"), 10_000, outcome));
+        assertThrows(IllegalArgumentException.class,
+                () -> new MultistreamListenerHandler(List.of("/a\nb"), 10_000, outcome));
+        assertThrows(IllegalArgumentException.class,
+                () -> MultistreamSelect.checkProtocolIds(List.of("/" + "x".repeat(MultistreamSelect.MAX_MESSAGE_BYTES))));
     }
 
     @Test

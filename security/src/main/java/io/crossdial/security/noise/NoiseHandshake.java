@@ -32,7 +32,7 @@ import java.util.List;
  * signature is verified and its peer ID compared with {@link SecurityContext#expectedRemotePeer()}.
  *
  * <p>Failures are {@link NoiseException}s: {@code MALFORMED_MESSAGE} (a message or payload that does not
- * parse, no or a bad identity key), {@code BAD_SIGNATURE}, {@code PEER_ID_MISMATCH}, {@code DECRYPT_FAILED}
+ * parse, no or a bad identity key), {@code BAD_SIGNATURE}, {@code PEER_ID_MISMATCH}, {@code DECRYPTION_FAILED}
  * (from {@link HandshakeState}), {@code LOCAL_FAILURE} (a local message over 65535 bytes). After one the
  * driver must not be used again.
  *

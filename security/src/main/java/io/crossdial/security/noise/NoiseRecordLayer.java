@@ -32,7 +32,7 @@ import io.netty.channel.CoalescingBufferQueue;
  *
  * <h2>Failures</h2>
  * {@link #decrypt} and {@link #encrypt} throw {@link NoiseException} ({@code MALFORMED_MESSAGE} for a body
- * shorter than the tag, {@code DECRYPT_FAILED} for a failed authentication, {@code LOCAL_FAILURE} for an
+ * shorter than the tag, {@code DECRYPTION_FAILED} for a failed authentication, {@code LOCAL_FAILURE} for an
  * encryption failure or an exhausted nonce); the record layer is then unusable, and its owner fails the
  * connection and calls {@link #failGathered}.
  *
