@@ -96,8 +96,7 @@ public final class Driver {
                 .onConnection(Driver::tune);
         int threads = Integer.getInteger("bench.workerThreads", 0);
         if (threads > 0) {
-            TcpTransportConfig d = TcpTransportConfig.defaults();
-            b.transportConfig(new TcpTransportConfig(d.connectTimeoutMillis(), d.portReuse(), d.backlog(), threads));
+            b.transportConfig(TcpTransportConfig.builder().workerThreads(threads).build());
         }
         if (port >= 0) {
             b.listen(Multiaddr.fromString("/ip4/127.0.0.1/tcp/" + port));

@@ -1,7 +1,9 @@
 package io.crossdial.transport.tcp;
 
 /**
- * Validated TCP transport settings; immutable. Defaults: connect timeout 10 000 ms, port reuse on, listen
+ * Validated TCP transport settings: a record whose compact constructor checks every field, built with
+ * {@link #builder()} (or {@link #defaults()}, {@link #toBuilder()}, and the {@code with*} shorthands for one
+ * field); immutable and thread-safe. Defaults: connect timeout 10 000 ms, port reuse on, listen
  * backlog 1024, worker threads = available processors, 1 shard per listen address, handshake limit derived
  * from the backlog, no connection limit, interfaces re-enumerated every 5 000 ms.
  *
@@ -143,5 +145,119 @@ public record TcpTransportConfig(long connectTimeoutMillis, boolean portReuse, i
     public TcpTransportConfig withInterfacePollMillis(long millis) {
         return new TcpTransportConfig(connectTimeoutMillis, portReuse, backlog, workerThreads, shards, maxHandshakes,
                 maxConnections, millis);
+    }
+
+    /** @return a builder holding the defaults */
+    public static Builder builder() {
+        return defaults().toBuilder();
+    }
+
+    /** @return a builder holding this configuration's values */
+    public Builder toBuilder() {
+        return new Builder(this);
+    }
+
+    /** Builds a {@link TcpTransportConfig}; every value is checked by {@link #build()}. Not thread-safe. */
+    public static final class Builder {
+        private long connectTimeoutMillis;
+        private boolean portReuse;
+        private int backlog;
+        private int workerThreads;
+        private int shards;
+        private int maxHandshakes;
+        private int maxConnections;
+        private long interfacePollMillis;
+
+        private Builder(TcpTransportConfig c) {
+            connectTimeoutMillis = c.connectTimeoutMillis;
+            portReuse = c.portReuse;
+            backlog = c.backlog;
+            workerThreads = c.workerThreads;
+            shards = c.shards;
+            maxHandshakes = c.maxHandshakes;
+            maxConnections = c.maxConnections;
+            interfacePollMillis = c.interfacePollMillis;
+        }
+
+        /**
+         * @param millis time limit of a TCP connect, in ms, in (0, 2^31)
+         * @return this builder
+         */
+        public Builder connectTimeoutMillis(long millis) {
+            this.connectTimeoutMillis = millis;
+            return this;
+        }
+
+        /**
+         * @param reuse whether dials use a listen port (SO_REUSEPORT)
+         * @return this builder
+         */
+        public Builder portReuse(boolean reuse) {
+            this.portReuse = reuse;
+            return this;
+        }
+
+        /**
+         * @param n the backlog (accept queue plus handshakes), &gt; 1
+         * @return this builder
+         */
+        public Builder backlog(int n) {
+            this.backlog = n;
+            return this;
+        }
+
+        /**
+         * @param n event-loop threads for connections, &gt; 0
+         * @return this builder
+         */
+        public Builder workerThreads(int n) {
+            this.workerThreads = n;
+            return this;
+        }
+
+        /**
+         * @param n listen sockets per address, 1..{@value #MAX_SHARDS}
+         * @return this builder
+         */
+        public Builder shards(int n) {
+            this.shards = n;
+            return this;
+        }
+
+        /**
+         * @param n handshakes per listener at once; 0 = backlog / 2
+         * @return this builder
+         */
+        public Builder maxHandshakes(int n) {
+            this.maxHandshakes = n;
+            return this;
+        }
+
+        /**
+         * @param n open connections at once; 0 = no limit
+         * @return this builder
+         */
+        public Builder maxConnections(int n) {
+            this.maxConnections = n;
+            return this;
+        }
+
+        /**
+         * @param millis interface re-enumeration period in ms; 0 = never
+         * @return this builder
+         */
+        public Builder interfacePollMillis(long millis) {
+            this.interfacePollMillis = millis;
+            return this;
+        }
+
+        /**
+         * @return the validated configuration
+         * @throws IllegalArgumentException naming the first value out of range
+         */
+        public TcpTransportConfig build() {
+            return new TcpTransportConfig(connectTimeoutMillis, portReuse, backlog, workerThreads, shards,
+                    maxHandshakes, maxConnections, interfacePollMillis);
+        }
     }
 }
