@@ -1,10 +1,12 @@
-package io.crossdial.security.noise;
+package io.crossdial.bench;
 
 import io.crossdial.core.crypto.Keys;
 import io.crossdial.core.crypto.PrivateKey;
 import io.crossdial.core.spi.Role;
 import io.crossdial.core.spi.SecureSession;
 import io.crossdial.core.spi.SecurityContext;
+import io.crossdial.security.noise.NoiseSecurityTransport;
+import io.crossdial.security.noise.NoiseTransportCipher;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.PooledByteBufAllocator;
@@ -32,7 +34,8 @@ import org.openjdk.jmh.annotations.TearDown;
 
 /**
  * Noise: transport encryption of 64 KiB frames (the largest Noise transport message, 65519 plaintext bytes)
- * through crossdial's {@code CipherState} and through the whole {@code NoiseHandler} (framing included),
+ * through crossdial's transport cipher ({@link NoiseTransportCipher}, the record layer's {@code CipherState})
+ * and through the whole {@code NoiseHandler} (framing included),
  * next to the JDK's raw ChaCha20-Poly1305 on the same sizes (the limit); and one full XX handshake in memory
  * (two {@code NoiseHandler}s in embedded channels, libp2p payloads, Ed25519 identities) next to the raw
  * X25519 and Ed25519 operations it needs (the limit: per side two X25519 key generations, three X25519
@@ -43,7 +46,8 @@ import org.openjdk.jmh.annotations.TearDown;
 @State(Scope.Thread)
 public class NoiseBench {
     /** The plaintext bytes of one transport message. */
-    static final int FRAME_PLAINTEXT = NoiseFrames.MAX_PLAINTEXT_BYTES;
+    static final int FRAME_PLAINTEXT = NoiseTransportCipher.MAX_PLAINTEXT_BYTES;
+    private static final int TAG_BYTES = NoiseTransportCipher.TAG_BYTES;
 
     /** Whether the frame buffers are direct (as Netty's socket reads are) or on the heap. */
     @Param({"direct", "heap"})
@@ -51,8 +55,8 @@ public class NoiseBench {
 
     private final ByteBufAllocator alloc = PooledByteBufAllocator.DEFAULT;
     private final SecureRandom random = new SecureRandom();
-    private CipherState send;
-    private CipherState receive;
+    private NoiseTransportCipher send;
+    private NoiseTransportCipher receive;
     private ByteBuf plain;
     private ByteBuf cipherOut;
     /** Two transport messages encrypted with nonces 0 and 1: the JDK refuses re-initialisation with the previous nonce. */
@@ -86,17 +90,14 @@ public class NoiseBench {
         boolean direct = "direct".equals(buffers);
         byte[] key = new byte[32];
         random.nextBytes(key);
-        send = new CipherState();
-        send.initializeKey(key);
-        receive = new CipherState();
-        receive.initializeKey(key);
+        send = new NoiseTransportCipher(key);
+        receive = new NoiseTransportCipher(key);
         plain = buffer(direct, FRAME_PLAINTEXT).writeZero(FRAME_PLAINTEXT);
-        cipherOut = buffer(direct, FRAME_PLAINTEXT + CipherState.TAG_BYTES);
+        cipherOut = buffer(direct, FRAME_PLAINTEXT + TAG_BYTES);
         plainOut = buffer(direct, FRAME_PLAINTEXT);
-        CipherState enc = new CipherState();
-        enc.initializeKey(key);
+        NoiseTransportCipher enc = new NoiseTransportCipher(key);
         for (int i = 0; i < 2; i++) {
-            decryptIn[i] = buffer(direct, FRAME_PLAINTEXT + CipherState.TAG_BYTES);
+            decryptIn[i] = buffer(direct, FRAME_PLAINTEXT + TAG_BYTES);
             enc.encrypt(plain, 0, FRAME_PLAINTEXT, decryptIn[i]);
         }
 
@@ -105,7 +106,7 @@ public class NoiseBench {
         rawIn = direct ? ByteBuffer.allocateDirect(FRAME_PLAINTEXT) : ByteBuffer.allocate(FRAME_PLAINTEXT);
         rawOut = direct ? ByteBuffer.allocateDirect(FRAME_PLAINTEXT + 16) : ByteBuffer.allocate(FRAME_PLAINTEXT + 16);
         for (int i = 0; i < 2; i++) {
-            raw.init(Cipher.ENCRYPT_MODE, rawKey, new IvParameterSpec(CipherState.nonceBytes(i)));
+            raw.init(Cipher.ENCRYPT_MODE, rawKey, new IvParameterSpec(nonceBytes(i)));
             byte[] c = raw.doFinal(new byte[FRAME_PLAINTEXT]);
             rawDecIn[i] = direct ? ByteBuffer.allocateDirect(c.length) : ByteBuffer.allocate(c.length);
             rawDecIn[i].put(c).flip();
@@ -119,8 +120,12 @@ public class NoiseBench {
         transportA = pair[0];
         transportB = pair[1];
 
-        xPriv = HandshakeState.generatePrivateKey();
-        xPub = HandshakeState.publicKey(HandshakeState.generatePrivateKey());
+        xPriv = new byte[32];
+        X25519.generatePrivateKey(random, xPriv);
+        byte[] other = new byte[32];
+        X25519.generatePrivateKey(random, other);
+        xPub = new byte[32];
+        X25519.generatePublicKey(other, 0, xPub, 0);
         edSeed = new byte[32];
         random.nextBytes(edSeed);
         edPub = new byte[32];
@@ -128,6 +133,15 @@ public class NoiseBench {
         edMsg = new byte[24 + 32];
         edSig = new byte[64];
         Ed25519.sign(edSeed, 0, edPub, 0, edMsg, 0, edMsg.length, edSig, 0);
+    }
+
+    /** @return the 12-byte ChaCha20-Poly1305 nonce of Noise message {@code n}: 4 zero bytes, then n little-endian */
+    static byte[] nonceBytes(long n) {
+        byte[] iv = new byte[12];
+        for (int i = 0; i < 8; i++) {
+            iv[4 + i] = (byte) (n >>> (8 * i));
+        }
+        return iv;
     }
 
     private ByteBuf buffer(boolean direct, int capacity) {
@@ -148,7 +162,7 @@ public class NoiseBench {
 
     // ---- transport messages -------------------------------------------------------------------------
 
-    /** @return ciphertext bytes; crossdial CipherState encrypts one 65519-byte frame */
+    /** @return ciphertext bytes; crossdial's transport cipher encrypts one 65519-byte frame */
     @Benchmark
     public int cipherStateEncrypt64k() {
         cipherOut.clear();
@@ -156,7 +170,7 @@ public class NoiseBench {
         return cipherOut.writerIndex();
     }
 
-    /** @return plaintext bytes; crossdial CipherState decrypts one 65535-byte message (alternating two prepared messages) */
+    /** @return plaintext bytes; crossdial's transport cipher decrypts one 65535-byte message (alternating two prepared messages) */
     @Benchmark
     public int cipherStateDecrypt64k() {
         plainOut.clear();
@@ -169,7 +183,7 @@ public class NoiseBench {
     /** @return ciphertext bytes; the JDK's ChaCha20-Poly1305 encrypts 65519 bytes with a fresh nonce (limit) */
     @Benchmark
     public int rawJdkEncrypt64k() throws Exception {
-        raw.init(Cipher.ENCRYPT_MODE, rawKey, new IvParameterSpec(CipherState.nonceBytes(++rawNonce)));
+        raw.init(Cipher.ENCRYPT_MODE, rawKey, new IvParameterSpec(nonceBytes(++rawNonce)));
         rawIn.clear();
         rawOut.clear();
         return raw.doFinal(rawIn, rawOut);
@@ -179,7 +193,7 @@ public class NoiseBench {
     @Benchmark
     public int rawJdkDecrypt64k() throws Exception {
         flip ^= 1;
-        raw.init(Cipher.DECRYPT_MODE, rawKey, new IvParameterSpec(CipherState.nonceBytes(flip)));
+        raw.init(Cipher.DECRYPT_MODE, rawKey, new IvParameterSpec(nonceBytes(flip)));
         rawDecIn[flip].rewind();
         rawOut.clear();
         return raw.doFinal(rawDecIn[flip], rawOut);
