@@ -40,6 +40,7 @@ public final class HostBuilder {
     long upgradeTimeoutMillis = UpgraderConfig.DEFAULT_UPGRADE_TIMEOUT_MILLIS;
     int maxInboundStreams = UpgraderConfig.DEFAULT_MAX_INBOUND_STREAMS;
     io.crossdial.upgrader.ConnectionGater connectionGater = io.crossdial.upgrader.ConnectionGater.ALLOW_ALL;
+    io.crossdial.upgrader.ResourceManager resourceManager;
     io.crossdial.simopen.SimopenMode simopenMode = io.crossdial.simopen.SimopenMode.POISON_BYTE;
     String agentVersion = Host.DEFAULT_AGENT_VERSION;
     Consumer<Connection> connectionListener = c -> {};
@@ -151,6 +152,26 @@ public final class HostBuilder {
     }
 
     /**
+     * @param manager reserves every connection once the gater let it through and before the stream muxer
+     *     (global and per-peer connection limits by direction, memory for the muxer's windows and buffers)
+     *     and every stream (per connection, per peer, global); a connection beyond a limit fails at
+     *     {@link io.crossdial.upgrader.UpgradeStage#GATING} with a
+     *     {@link io.crossdial.upgrader.ResourceLimitExceededException}, an inbound stream beyond one is
+     *     reset ({@link io.crossdial.upgrader.ResourceManager}); default: a new
+     *     {@link io.crossdial.upgrader.DefaultResourceManager} with
+     *     {@link io.crossdial.upgrader.ResourceLimits#defaults()} (go-libp2p's rcmgr defaults, scaled to 1/8
+     *     of the maximum heap) per host; {@link io.crossdial.upgrader.ResourceManager#UNLIMITED} for none
+     * @return this builder
+     */
+    public HostBuilder resourceManager(io.crossdial.upgrader.ResourceManager manager) {
+        if (manager == null) {
+            throw new IllegalArgumentException("resource manager is required (ResourceManager.UNLIMITED for none)");
+        }
+        this.resourceManager = manager;
+        return this;
+    }
+
+    /**
      * @param max streams the remote may have open at once per connection
      * @return this builder
      */
@@ -239,7 +260,9 @@ public final class HostBuilder {
                 .upgradeTimeoutMillis(upgradeTimeoutMillis)
                 .maxInboundStreams(maxInboundStreams)
                 .simopenMode(simopenMode)
-                .connectionGater(connectionGater);
+                .connectionGater(connectionGater)
+                .resourceManager(resourceManager != null ? resourceManager
+                        : io.crossdial.upgrader.DefaultResourceManager.withDefaults());
         securityTransports.forEach(upgrader::security);
         muxers.forEach(upgrader::muxer);
         return new Host(this, upgrader.build());

@@ -43,6 +43,8 @@ final class UpgradeHandler extends ChannelInboundHandlerAdapter {
 
     private final UpgraderConfig config;
     private Role role;
+    private final Role dialDirection;
+    private ResourceManager.ConnectionScope resources;
     private SimopenResult simopen;
     private final PeerId expectedRemotePeer;
     private final ChannelHandler inboundStreamHandler;
@@ -57,6 +59,7 @@ final class UpgradeHandler extends ChannelInboundHandlerAdapter {
             ChannelHandler inboundStreamHandler, Promise<UpgradedConnection> promise) {
         this.config = config;
         this.role = role;
+        this.dialDirection = role;
         this.expectedRemotePeer = expectedRemotePeer;
         this.inboundStreamHandler = inboundStreamHandler;
         this.promise = promise;
@@ -151,7 +154,7 @@ final class UpgradeHandler extends ChannelInboundHandlerAdapter {
         if (evt instanceof SecureSession session && stage == UpgradeStage.SECURITY_HANDSHAKE) {
             secure = session;
             stage = UpgradeStage.GATING;
-            if (!passesGater(ctx, session)) {
+            if (!passesGater(ctx, session) || !reservesResources(ctx, session)) {
                 return;
             }
             if (session.earlyMuxer() != null && muxer(session.earlyMuxer()) != null) {
@@ -188,6 +191,27 @@ final class UpgradeHandler extends ChannelInboundHandlerAdapter {
         return allowed;
     }
 
+    /**
+     * Reserves the connection in the resource manager, released when the channel closes.
+     *
+     * @return true when the connection fits the limits; otherwise the upgrade has failed
+     */
+    private boolean reservesResources(ChannelHandlerContext ctx, SecureSession session) {
+        if (config.resourceManager() == ResourceManager.UNLIMITED) {
+            return true;
+        }
+        try {
+            resources = config.resourceManager().reserveConnection(session.remotePeer(),
+                    ctx.channel().remoteAddress(), dialDirection);
+        } catch (RuntimeException e) {
+            fail(ctx, new UpgradeException(stage, describe(e), e));
+            return false;
+        }
+        ResourceManager.ConnectionScope scope = resources;
+        ctx.channel().closeFuture().addListener(f -> scope.close());
+        return true;
+    }
+
     private StreamMuxer muxer(String protocolId) {
         return config.muxers().stream().filter(m -> m.protocolId().equals(protocolId)).findFirst().orElse(null);
     }
@@ -199,8 +223,13 @@ final class UpgradeHandler extends ChannelInboundHandlerAdapter {
             return;
         }
         stage = UpgradeStage.DONE;
+        ChannelHandler streams = resources == null ? inboundStreamHandler
+                : new ResourceScopedSession.InboundGate(resources, inboundStreamHandler);
         MuxedSession session = muxer.install(ctx.pipeline(), NAME,
-                new MuxerContext(role, inboundStreamHandler, config.maxInboundStreams()));
+                new MuxerContext(role, streams, config.maxInboundStreams()));
+        if (resources != null) {
+            session = new ResourceScopedSession(session, resources);
+        }
         timeout.cancel();
         if (promise.trySuccess(new UpgradedConnection(ctx.channel(), role, secure, session, simopen))) {
             ctx.pipeline().remove(this);

@@ -31,11 +31,13 @@ import java.util.List;
  *     holds its security handshake back to recognise a stock dialer in a simultaneous open
  * @param connectionGater the gater asked after the security handshake; {@link ConnectionGater#ALLOW_ALL} by
  *     default
+ * @param resourceManager reserves each connection after the gater, before the muxer, and each of its streams
+ *     ({@link ResourceManager}); {@link ResourceManager#UNLIMITED} by default
  */
 public record UpgraderConfig(PrivateKey localKey, List<SecurityTransport> securityTransports,
         List<StreamMuxer> muxers, long negotiationTimeoutMillis, long handshakeTimeoutMillis,
         long upgradeTimeoutMillis, int maxInboundStreams, SimopenMode simopenMode, StockDialerHold stockDialerHold,
-        ConnectionGater connectionGater) {
+        ConnectionGater connectionGater, ResourceManager resourceManager) {
     /** Default time limit of one multistream-select negotiation, in milliseconds. */
     public static final long DEFAULT_NEGOTIATION_TIMEOUT_MILLIS = 10_000;
     /** Default time limit of the security handshake, in milliseconds. */
@@ -78,6 +80,33 @@ public record UpgraderConfig(PrivateKey localKey, List<SecurityTransport> securi
         if (connectionGater == null) {
             throw new IllegalArgumentException("connection gater is required (ConnectionGater.ALLOW_ALL for none)");
         }
+        if (resourceManager == null) {
+            throw new IllegalArgumentException("resource manager is required (ResourceManager.UNLIMITED for none)");
+        }
+    }
+
+    /**
+     * The configuration without a resource manager ({@link ResourceManager#UNLIMITED}); validated like the
+     * canonical constructor.
+     *
+     * @param localKey the local identity key
+     * @param securityTransports security transports in preference order
+     * @param muxers stream muxers in preference order
+     * @param negotiationTimeoutMillis the time limit of one multistream-select negotiation, in ms
+     * @param handshakeTimeoutMillis the time limit of the security handshake, in ms
+     * @param upgradeTimeoutMillis the time limit of the whole upgrade, in ms
+     * @param maxInboundStreams the limit on streams the remote may have open at once
+     * @param simopenMode how connections dialed from a listen port detect a TCP simultaneous open
+     * @param stockDialerHold the stock-dialer hold
+     * @param connectionGater the gater asked after the security handshake
+     */
+    public UpgraderConfig(PrivateKey localKey, List<SecurityTransport> securityTransports, List<StreamMuxer> muxers,
+            long negotiationTimeoutMillis, long handshakeTimeoutMillis, long upgradeTimeoutMillis,
+            int maxInboundStreams, SimopenMode simopenMode, StockDialerHold stockDialerHold,
+            ConnectionGater connectionGater) {
+        this(localKey, securityTransports, muxers, negotiationTimeoutMillis, handshakeTimeoutMillis,
+                upgradeTimeoutMillis, maxInboundStreams, simopenMode, stockDialerHold, connectionGater,
+                ResourceManager.UNLIMITED);
     }
 
     /**
@@ -134,6 +163,7 @@ public record UpgraderConfig(PrivateKey localKey, List<SecurityTransport> securi
         private SimopenMode simopenMode = SimopenMode.POISON_BYTE;
         private StockDialerHold stockDialerHold = StockDialerHold.DEFAULT;
         private ConnectionGater connectionGater = ConnectionGater.ALLOW_ALL;
+        private ResourceManager resourceManager = ResourceManager.UNLIMITED;
 
         private Builder(PrivateKey localKey) {
             if (localKey == null) {
@@ -153,6 +183,7 @@ public record UpgraderConfig(PrivateKey localKey, List<SecurityTransport> securi
             simopenMode = config.simopenMode;
             stockDialerHold = config.stockDialerHold;
             connectionGater = config.connectionGater;
+            resourceManager = config.resourceManager;
         }
 
         /**
@@ -250,6 +281,19 @@ public record UpgraderConfig(PrivateKey localKey, List<SecurityTransport> securi
         }
 
         /**
+         * @param manager reserves each connection once the gater let it through, before the muxer, and each
+         *     of its streams ({@link ResourceManager}); thread-safe and non-blocking
+         * @return this builder
+         */
+        public Builder resourceManager(ResourceManager manager) {
+            if (manager == null) {
+                throw new IllegalArgumentException("resource manager is required (ResourceManager.UNLIMITED for none)");
+            }
+            this.resourceManager = manager;
+            return this;
+        }
+
+        /**
          * @return the validated configuration
          * @throws IllegalArgumentException when a list is empty, a protocol ID is invalid or repeats, or a limit
          *     is not positive
@@ -257,7 +301,7 @@ public record UpgraderConfig(PrivateKey localKey, List<SecurityTransport> securi
         public UpgraderConfig build() {
             return new UpgraderConfig(localKey, securityTransports, muxers, negotiationTimeoutMillis,
                     handshakeTimeoutMillis, upgradeTimeoutMillis, maxInboundStreams, simopenMode, stockDialerHold,
-                    connectionGater);
+                    connectionGater, resourceManager);
         }
     }
 }

@@ -147,7 +147,7 @@ class UpgraderLoopbackTest {
         ConnectionGatedException gated = assertInstanceOf(ConnectionGatedException.class, e.getCause());
         assertEquals(peerId(DIALER_KEY), gated.remotePeer());
         assertEquals(dialed.get().localAddress(), gated.remoteAddress());
-        assertEquals("failed to pass the connection gater: connection gater denied peer " + peerId(DIALER_KEY)
+        assertEquals("failed to pass the connection gater and resource manager: connection gater denied peer " + peerId(DIALER_KEY)
                 + " at " + dialed.get().localAddress(), e.getMessage());
         assertEquals(List.of(peerId(DIALER_KEY) + " " + dialed.get().localAddress() + " RESPONDER"), asked);
         assertClosedSoon(acceptedChannel.get());
