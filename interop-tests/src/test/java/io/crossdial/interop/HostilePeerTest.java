@@ -265,7 +265,10 @@ class HostilePeerTest {
         return Host.builder().identity(Keys.generateEd25519())
                 .listen(Multiaddr.fromString("/ip4/127.0.0.1/tcp/0"))
                 .transportConfig(TcpTransportConfig.defaults().withPortReuse(false))
-                .security(new NoiseSecurityTransport()).muxer(new RawMuxer(protocolId)).build().start();
+                .security(new NoiseSecurityTransport()).muxer(new RawMuxer(protocolId))
+                // the attack needs the RawSession itself, not the resource manager's wrapper around it
+                .resourceManager(io.crossdial.upgrader.ResourceManager.UNLIMITED)
+                .build().start();
     }
 
     /** @return a /proc/PID/status field in bytes (the kernel reports kB) */

@@ -37,6 +37,8 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * The resource manager at the gate and on the stream paths, over real loopback TCP with real Noise and
@@ -70,7 +72,12 @@ class ResourceManagerLoopbackTest {
     }
 
     static UpgraderConfig.Builder config(PrivateKey key, ResourceManager rm) {
-        return UpgraderConfig.builder(key).security(new NoiseSecurityTransport()).muxer(new YamuxStreamMuxer())
+        return config(key, rm, "yamux");
+    }
+
+    static UpgraderConfig.Builder config(PrivateKey key, ResourceManager rm, String muxer) {
+        return UpgraderConfig.builder(key).security(new NoiseSecurityTransport())
+                .muxer(muxer.equals("mplex") ? new MplexStreamMuxer() : new YamuxStreamMuxer())
                 .resourceManager(rm);
     }
 
@@ -152,12 +159,15 @@ class ResourceManagerLoopbackTest {
         awaitClosed(first.channel());
     }
 
-    @Test
-    void streamsBeyondTheConnectionLimitAreResetInboundAndRefusedOutboundAndFreedWhenOneCloses() throws Exception {
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"yamux", "mplex"})
+    void streamsBeyondTheConnectionLimitAreResetInboundAndRefusedOutboundAndFreedWhenOneCloses(String muxer)
+            throws Exception {
         DefaultResourceManager listenerRm = new DefaultResourceManager(limits(0, 2));
         DefaultResourceManager dialerRm = new DefaultResourceManager(limits(0, 3));
-        InetSocketAddress addr = listen(new Upgrader(config(LISTENER_KEY, listenerRm).build()));
-        UpgradedConnection d = await(dial(new Upgrader(config(DIALER_KEY, dialerRm).build()), addr, new ArrayList<>()));
+        InetSocketAddress addr = listen(new Upgrader(config(LISTENER_KEY, listenerRm, muxer).build()));
+        UpgradedConnection d = await(dial(new Upgrader(config(DIALER_KEY, dialerRm, muxer).build()), addr,
+                new ArrayList<>()));
         await(take(accepted));
 
         MuxedStream s1 = open(d);
