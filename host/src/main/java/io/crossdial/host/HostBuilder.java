@@ -159,8 +159,8 @@ public final class HostBuilder {
      *     {@link io.crossdial.upgrader.ResourceLimitExceededException}, an inbound stream beyond one is
      *     reset ({@link io.crossdial.upgrader.ResourceManager}); default: a new
      *     {@link io.crossdial.upgrader.DefaultResourceManager} with
-     *     {@link io.crossdial.upgrader.ResourceLimits#defaults()} (go-libp2p's rcmgr defaults, scaled to 1/8
-     *     of the maximum heap) per host; {@link io.crossdial.upgrader.ResourceManager#UNLIMITED} for none
+     *     {@link io.crossdial.upgrader.ResourceLimits#defaults()} (go-libp2p's rcmgr defaults, scaled to half
+     *     the maximum heap) per host; {@link io.crossdial.upgrader.ResourceManager#UNLIMITED} for none
      * @return this builder
      */
     public HostBuilder resourceManager(io.crossdial.upgrader.ResourceManager manager) {

@@ -18,8 +18,9 @@ package io.crossdial.upgrader;
  *
  * <p>{@link #defaults()} follows go-libp2p's resource manager defaults ({@code rcmgr}
  * {@code DefaultLimits}: a base plus an increase per GiB of memory given to libp2p, which go-libp2p sets to
- * 1/8 of the machine's memory), scaled to a memory budget of 1/8 of this JVM's maximum heap, at least
- * 128 MiB ({@link #scaled(long)} takes another budget). Per peer and per connection go-libp2p's base
+ * 1/8 of the machine's memory), scaled to a memory budget of half this JVM's maximum heap, at least 128 MiB:
+ * the same 1/8 of the machine's memory for a JVM at its default maximum heap of 1/4 ({@link #scaled(long)}
+ * takes another budget). Per peer and per connection go-libp2p's base
  * limits apply unscaled (8 connections and 512 streams per peer, a connection carrying at most the peer's
  * streams), with enough memory per peer for those streams' windows.
  *
@@ -44,7 +45,6 @@ public record ResourceLimits(int maxConnections, int maxInboundConnections, int 
         int maxStreamsPerPeer, int maxStreamsPerConnection, long maxMemoryBytes, long maxMemoryPerPeerBytes,
         long connectionMemoryBytes, long streamMemoryBytes) {
     private static final long MIB = 1L << 20;
-    private static final long GIB = 1L << 30;
     /** The smallest memory budget {@link #defaults()} scales from: go-libp2p's system base, 128 MiB. */
     public static final long MIN_DEFAULT_BUDGET_BYTES = 128 * MIB;
     /** What a stream reserves by default: yamux's initial receive window, 256 KiB. */
@@ -81,20 +81,20 @@ public record ResourceLimits(int maxConnections, int maxInboundConnections, int 
     }
 
     /**
-     * go-libp2p's default limits scaled to 1/8 of this JVM's maximum heap ({@code Runtime.maxMemory()}), at
+     * go-libp2p's default limits scaled to half this JVM's maximum heap ({@code Runtime.maxMemory()}), at
      * least {@link #MIN_DEFAULT_BUDGET_BYTES}.
      *
      * @return the default limits
      */
     public static ResourceLimits defaults() {
-        return scaled(Math.max(MIN_DEFAULT_BUDGET_BYTES, Runtime.getRuntime().maxMemory() / 8));
+        return scaled(Math.max(MIN_DEFAULT_BUDGET_BYTES, Runtime.getRuntime().maxMemory() / 2));
     }
 
     /**
      * go-libp2p's {@code DefaultLimits} scaled to a memory budget the way its {@code AutoScale} does: the
      * system scope's base (128 connections, 64 inbound; 2048 streams, 1024 inbound; 128 MiB) plus, per GiB of
-     * budget above 128 MiB, 128 connections (64 inbound) and 2048 streams (1024 inbound), memory being the
-     * budget itself. Per peer: 8 connections and 512 streams (go-libp2p's peer base limits), memory for
+     * budget above 128 MiB (pro rata, by whole MiB), 128 connections (64 inbound) and 2048 streams (1024
+     * inbound), memory being the budget itself. Per peer: 8 connections and 512 streams (go-libp2p's peer base limits), memory for
      * 8 connections' and 512 streams' reservations (capped by the budget); per connection: 512 streams.
      *
      * @param memoryBudgetBytes bytes the resource manager may reserve in all, at least 16 MiB
@@ -105,11 +105,11 @@ public record ResourceLimits(int maxConnections, int maxInboundConnections, int 
         if (memoryBudgetBytes < 16 * MIB) {
             throw new IllegalArgumentException("memory budget must be at least 16 MiB: " + memoryBudgetBytes);
         }
-        long extraGib = Math.max(0, memoryBudgetBytes - MIN_DEFAULT_BUDGET_BYTES) / GIB;
-        int conns = (int) Math.min(Integer.MAX_VALUE / 2, 128 + 128 * extraGib);
-        int inboundConns = (int) Math.min(conns, 64 + 64 * extraGib);
-        int streams = (int) Math.min(Integer.MAX_VALUE / 2, 2048 + 2048 * extraGib);
-        int inboundStreams = (int) Math.min(streams, 1024 + 1024 * extraGib);
+        long extraMib = Math.max(0, memoryBudgetBytes - MIN_DEFAULT_BUDGET_BYTES) / MIB;
+        int conns = (int) Math.min(Integer.MAX_VALUE / 2, 128 + 128 * extraMib / 1024);
+        int inboundConns = (int) Math.min(conns, 64 + 64 * extraMib / 1024);
+        int streams = (int) Math.min(Integer.MAX_VALUE / 2, 2048 + 2048 * extraMib / 1024);
+        int inboundStreams = (int) Math.min(streams, 1024 + 1024 * extraMib / 1024);
         int perPeerStreams = Math.min(streams, 512);
         int perPeerConns = Math.min(conns, 8);
         long perPeerMemory = Math.min(memoryBudgetBytes,

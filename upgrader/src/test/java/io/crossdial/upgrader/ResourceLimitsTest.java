@@ -56,7 +56,11 @@ class ResourceLimitsTest {
         assertEquals(2048 * 3, twoGib.maxStreams());
         assertEquals(8L * ResourceLimits.DEFAULT_CONNECTION_MEMORY_BYTES + 512L * 256 * 1024,
                 twoGib.maxMemoryPerPeerBytes());
-        assertTrue(ResourceLimits.defaults().maxMemoryBytes() >= ResourceLimits.MIN_DEFAULT_BUDGET_BYTES);
+        ResourceLimits halfGibMore = ResourceLimits.scaled((128L << 20) + (512L << 20));
+        assertEquals(128 + 64, halfGibMore.maxConnections(), "pro rata, as go-libp2p's AutoScale");
+        assertEquals(2048 + 1024, halfGibMore.maxStreams());
+        assertEquals(Math.max(ResourceLimits.MIN_DEFAULT_BUDGET_BYTES, Runtime.getRuntime().maxMemory() / 2),
+                ResourceLimits.defaults().maxMemoryBytes());
     }
 
     @Test
