@@ -51,12 +51,14 @@ final class HostOptions {
     Path keyFile;
 
     @Option(names = "--security", paramLabel = "NAME", split = ",",
-            description = "Security transports in preference order, by name or protocol ID (noise, tls); default: noise")
-    List<String> security = new ArrayList<>(List.of("noise"));
+            description = "Security transports in preference order, by name or protocol ID (noise, tls); default: "
+                    + "noise,tls (a listener accepts either, a dialer proposes noise first)")
+    List<String> security = new ArrayList<>(List.of("noise", "tls"));
 
     @Option(names = "--muxer", paramLabel = "NAME", split = ",",
-            description = "Stream muxers in preference order, by name or protocol ID (yamux, mplex); default: yamux")
-    List<String> muxers = new ArrayList<>(List.of("yamux"));
+            description = "Stream muxers in preference order, by name or protocol ID (yamux, mplex); default: "
+                    + "yamux,mplex (a listener accepts either, a dialer proposes yamux first)")
+    List<String> muxers = new ArrayList<>(List.of("yamux", "mplex"));
 
     @Option(names = "--shards", paramLabel = "N|auto",
             description = "Listen sockets per listen address (SO_REUSEPORT), each on its own accept thread; "

@@ -90,8 +90,8 @@ public final class LabCommand implements Runnable {
                 + " ephemeral-port connect after each round waits for an answer; default 2000")
         long probeTimeoutMillis = SimopenLab.DEFAULT_PROBE_TIMEOUT.toMillis();
 
-        @Option(names = "--security", paramLabel = "NAME", description = "The only security transport both peers"
-                + " offer: noise (default) or tls")
+        @Option(names = "--security", paramLabel = "NAME", description = "The security transport both peers"
+                + " propose first, noise (default) or tls; each accepts the other too")
         String security = "noise";
 
         @Option(names = "--warmup", paramLabel = "N", description = "Unreported rounds to run first (the peers'"
