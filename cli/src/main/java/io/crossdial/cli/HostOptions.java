@@ -1,6 +1,7 @@
 package io.crossdial.cli;
 
 import io.crossdial.core.CrossdialException;
+import io.crossdial.core.crypto.CryptoProvider;
 import io.crossdial.core.crypto.Keys;
 import io.crossdial.core.crypto.PrivateKey;
 import io.crossdial.core.multiaddr.Multiaddr;
@@ -60,6 +61,11 @@ final class HostOptions {
                     + "yamux,mplex (a listener accepts either, a dialer proposes yamux first)")
     List<String> muxers = new ArrayList<>(List.of("yamux", "mplex"));
 
+    @Option(names = "--crypto-provider", paramLabel = "auto|jdk|conscrypt",
+            description = "Where Noise's ChaCha20-Poly1305 comes from: auto (the JDK's where its intrinsics are on,"
+                    + " else Conscrypt where its native library loads, else the JDK's), jdk, conscrypt; default auto")
+    String cryptoProvider;
+
     @Option(names = "--shards", paramLabel = "N|auto",
             description = "Listen sockets per listen address (SO_REUSEPORT), each on its own accept thread; "
                     + "auto = one per processor; default 1")
@@ -117,6 +123,15 @@ final class HostOptions {
 
     HostBuilder builder(List<Multiaddr> listen) {
         HostBuilder b = Host.builder().identity(loadKey());
+        if (cryptoProvider != null) {
+            try {
+                CryptoProvider.select(CryptoProvider.Choice.parse(cryptoProvider));
+            } catch (IllegalArgumentException e) {
+                throw new CliException("--crypto-provider: " + e.getMessage(), 2, e);
+            } catch (CryptoProvider.CryptoUnavailableException e) {
+                throw new CliException("--crypto-provider " + cryptoProvider + ": " + e.getMessage(), 1, e);
+            }
+        }
         List<SecurityTransport> securityAvailable = availableSecurity();
         for (String name : security) {
             b.security(pick(securityAvailable, name, SecurityTransport::name, SecurityTransport::protocolId,

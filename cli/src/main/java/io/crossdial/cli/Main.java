@@ -31,7 +31,8 @@ public final class Main implements Runnable {
         @Override
         public String[] getVersion() {
             return new String[] {"crossdial 0.1.0 (JVM " + System.getProperty("java.vm.name") + " "
-                    + Runtime.version() + ")"};
+                    + Runtime.version() + ")",
+                    "crypto: " + io.crossdial.core.crypto.CryptoProvider.awaitSettled(5000)};
         }
     }
 

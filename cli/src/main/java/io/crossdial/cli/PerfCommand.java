@@ -85,15 +85,19 @@ final class PerfCommand implements Callable<Integer> {
             double seconds = (System.nanoTime() - start) / 1e9;
             double gbps = (up + down) * 8 / seconds / 1e9;
             String jvm = System.getProperty("java.vm.name") + " " + Runtime.version();
+            String crypto = io.crossdial.core.crypto.CryptoProvider.describe();
             if (json) {
                 System.out.println(Json.event("perf").put("ok", true).put("remotePeer", c.remotePeer().toString())
                         .put("security", c.security()).put("muxer", c.muxer()).put("streams", streams)
                         .put("uploadBytes", up).put("downloadBytes", down).put("seconds", seconds)
                         .put("gbitPerSecond", gbps).put("warmupRounds", warmupRounds)
-                        .put("warmupFirstGbitPerSecond", warmupRounds == 0 ? null : coldGbps).put("jvm", jvm).line());
+                        .put("warmupFirstGbitPerSecond", warmupRounds == 0 ? null : coldGbps).put("jvm", jvm)
+                        .put("cryptoProvider", io.crossdial.core.crypto.CryptoProvider.active()).put("crypto", crypto)
+                        .line());
             } else {
                 System.out.printf("perf %s over %s + %s, %d stream(s), JVM %s%n", c.remotePeer(), c.security(),
                         c.muxer(), streams, jvm);
+                System.out.printf("crypto: %s%n", crypto);
                 if (warmupRounds > 0) {
                     System.out.printf("warm-up: %d round(s) in %.1f s, the first at %.2f Gbit/s (cold)%n", warmupRounds,
                             warmupTaken, coldGbps);

@@ -44,8 +44,23 @@ public final class HostBuilder {
     java.util.function.BiConsumer<java.net.SocketAddress, Throwable> inboundFailureListener = (a, e) -> {};
     Consumer<io.crossdial.transport.tcp.ListenerEvent> listenerEventListener = e -> {};
     int maxConnectionsPerPeer;
+    io.crossdial.core.crypto.CryptoProvider.Choice cryptoProvider;
 
     HostBuilder() {}
+
+    /**
+     * Where Noise's ChaCha20-Poly1305 comes from ({@link io.crossdial.core.crypto.CryptoProvider}): the choice
+     * applies to the whole process, every host in it, from {@link #build()} on. Without this call the process
+     * keeps what it has (the {@code crossdial.crypto.provider} system property, else {@code AUTO}: the fastest
+     * that loads).
+     *
+     * @param choice {@code AUTO}, {@code JDK} or {@code CONSCRYPT}
+     * @return this builder
+     */
+    public HostBuilder cryptoProvider(io.crossdial.core.crypto.CryptoProvider.Choice choice) {
+        this.cryptoProvider = java.util.Objects.requireNonNull(choice, "choice");
+        return this;
+    }
 
     /**
      * @param key the identity key; the peer ID derives from it
@@ -210,10 +225,15 @@ public final class HostBuilder {
      * @return a host, not yet listening: call {@link Host#start()}
      * @throws IllegalArgumentException when the identity, a security transport or a muxer is missing, or a
      *     limit is invalid
+     * @throws io.crossdial.core.crypto.CryptoProvider.CryptoUnavailableException when {@link #cryptoProvider}
+     *     asked for Conscrypt and its native library does not load
      */
     public Host build() {
         if (identity == null) {
             throw new IllegalArgumentException("an identity key is required");
+        }
+        if (cryptoProvider != null) {
+            io.crossdial.core.crypto.CryptoProvider.select(cryptoProvider);
         }
         UpgraderConfig.Builder upgrader = UpgraderConfig.builder(identity)
                 .negotiationTimeoutMillis(negotiationTimeoutMillis)

@@ -1,5 +1,6 @@
 package io.crossdial.security.noise;
 
+import io.crossdial.core.crypto.CryptoProvider;
 import io.crossdial.security.noise.NoiseException.Reason;
 import io.netty.buffer.ByteBuf;
 import io.netty.util.concurrent.FastThreadLocal;
@@ -15,7 +16,8 @@ import javax.crypto.spec.SecretKeySpec;
  * A Noise {@code CipherState} (Noise Protocol Framework rev 34, section 5.1) for the ChaChaPoly cipher
  * functions (section 12.3): a 32-byte key {@code k} (or none) and a 64-bit nonce {@code n}.
  *
- * <p>The AEAD is the JDK's {@code ChaCha20-Poly1305} (RFC 8439). Its 96-bit nonce is the Noise nonce laid out
+ * <p>The AEAD is {@code ChaCha20-Poly1305} (RFC 8439) from the provider {@link CryptoProvider} has in force
+ * (the JDK's or Conscrypt's; both give the same bytes). Its 96-bit nonce is the Noise nonce laid out
  * as:
  * <pre>
  * +----------+----------+----------+----------+------------------------------------------+
@@ -30,7 +32,8 @@ import javax.crypto.spec.SecretKeySpec;
  * {@code CipherState} used on that thread, and an idle connection does not hold its own (about 3.8 KB of heap
  * per connection, measured; specs/benchmarks.md, fix 9). The JDK refuses to initialise one {@code Cipher}
  * twice in a row with the same key and nonce; after a failed operation (which leaves {@code n} unchanged, so
- * the same nonce may come again) the thread's ciphers are replaced.
+ * the same nonce may come again) the thread's ciphers are replaced, and so they are when the provider in force
+ * changes ({@link CryptoProvider#generation()}, read once per message).
  *
  * <p>Not thread-safe: one instance per direction of one connection, used on its event loop.
  */
@@ -52,12 +55,29 @@ final class CipherState {
      * afresh for every message (two, so that a connection's two ends in one process, on one event loop, do
      * not initialise one object with the same key and nonce in a row).
      */
-    private static final FastThreadLocal<Cipher[]> CIPHERS = new FastThreadLocal<>() {
+    private static final FastThreadLocal<Ciphers> CIPHERS = new FastThreadLocal<>() {
         @Override
-        protected Cipher[] initialValue() {
-            return new Cipher[] {newCipher(), newCipher()};
+        protected Ciphers initialValue() {
+            return new Ciphers();
         }
     };
+
+    /** One thread's ciphers and the provider generation they came from. */
+    private static final class Ciphers {
+        final Cipher[] bySlot = new Cipher[2];
+        int generation = Integer.MIN_VALUE;
+
+        /** @return the ciphers, new ones if the provider in force changed since they were made */
+        Cipher[] current() {
+            int g = CryptoProvider.generation();
+            if (g != generation) {
+                generation = g;
+                bySlot[0] = newCipher();
+                bySlot[1] = newCipher();
+            }
+            return bySlot;
+        }
+    }
 
     private SecretKeySpec key;
     private long nonce;
@@ -79,11 +99,7 @@ final class CipherState {
     }
 
     private static Cipher newCipher() {
-        try {
-            return Cipher.getInstance("ChaCha20-Poly1305");
-        } catch (GeneralSecurityException e) {
-            throw new IllegalStateException("the JDK provides no ChaCha20-Poly1305", e);
-        }
+        return CryptoProvider.newChaCha20Poly1305();
     }
 
     /** @return whether a key is set ({@code HasKey()}) */
@@ -291,9 +307,7 @@ final class CipherState {
 
     /** Replaces this thread's ciphers after a failure. */
     private static void discardCipher() {
-        Cipher[] c = CIPHERS.get();
-        c[0] = newCipher();
-        c[1] = newCipher();
+        CIPHERS.get().generation = Integer.MIN_VALUE;
     }
 
     /** @return this thread's cipher, initialised for the current nonce, with {@code ad} as associated data */
@@ -302,15 +316,15 @@ final class CipherState {
             throw new NoiseException(Reason.NONCE_EXHAUSTED,
                     "noise: nonce exhausted (2^64-1 messages in one direction)");
         }
-        Cipher[] ciphers = CIPHERS.get();
+        Cipher[] ciphers = CIPHERS.get().current();
         int slot = mode == Cipher.ENCRYPT_MODE ? 0 : 1;
         Cipher cipher = ciphers[slot];
         IvParameterSpec iv = new IvParameterSpec(nonceBytes(nonce));
         try {
             try {
                 cipher.init(mode, key, iv);
-            } catch (InvalidKeyException e) {
-                // the JDK refuses the key and nonce of this object's previous initialisation; the nonce
+            } catch (InvalidKeyException | java.security.InvalidAlgorithmParameterException e) {
+                // the provider refuses the key and nonce of this object's previous initialisation; the nonce
                 // discipline here never repeats (k, n) for one key, so only another state with the same key
                 // on this thread can have used them: a fresh object has no previous initialisation
                 cipher = newCipher();
