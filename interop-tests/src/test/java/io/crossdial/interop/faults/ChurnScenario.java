@@ -13,6 +13,7 @@ import io.crossdial.transport.tcp.TcpTransportConfig;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.lang.management.ManagementFactory;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.time.Duration;
@@ -33,7 +34,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * timeouts), {@code slow} raw clients that send the multistream header one byte every 2 s, kept at that number
  * for the whole run (a client the listener cuts off reconnects), while {@code threads} threads open and close
  * {@code connections} TCP connections as fast as the listener takes them (connect, then close: every second one
- * with RST); meanwhile an ordinary crossdial host dials, pings and closes every 250 ms. Before the load the
+ * with RST); the slow clients connect from 127.0.0.2, the churn from 127.0.0.3 (Linux routes all of 127/8 to
+ * loopback), so a per-address handshake limit can tell them from the ordinary dials from 127.0.0.1; meanwhile an ordinary crossdial host dials, pings and closes every 250 ms. Before the load the
  * same dial is measured on the idle listener; after it, everything is closed and the heap measured again after
  * garbage collection.
  *
@@ -43,6 +45,18 @@ final class ChurnScenario {
     /** The slow clients' rate: one byte every this many ms. */
     static final long SLOW_BYTE_MILLIS = 2_000;
     private static final byte[] HEADER = HostilePeer.message(HostilePeer.HEADER);
+    /** Where the slow clients come from; the ordinary dials come from 127.0.0.1. */
+    static final InetAddress SLOW_SOURCE = loopback(2);
+    /** Where the churn comes from. */
+    static final InetAddress CHURN_SOURCE = loopback(3);
+
+    private static InetAddress loopback(int last) {
+        try {
+            return InetAddress.getByAddress(new byte[] {127, 0, 0, (byte) last});
+        } catch (java.net.UnknownHostException e) {
+            throw new IllegalStateException(e);
+        }
+    }
 
     /** What to run. */
     record Plan(int connections, int threads, int slow, TcpTransportConfig listener) {}
@@ -62,16 +76,16 @@ final class ChurnScenario {
         /** @return one JSON line */
         String json() {
             return String.format(Locale.ROOT, "{\"event\":\"churn\",\"connections\":%d,\"threads\":%d,\"slow\":%d,"
-                    + "\"maxHandshakes\":%d,\"backlog\":%d,\"idleDialMillis\":%.1f,\"loadedDials\":%d,"
+                    + "\"maxHandshakes\":%d,\"maxHandshakesPerAddress\":%d,\"backlog\":%d,\"idleDialMillis\":%.1f,\"loadedDials\":%d,"
                     + "\"loadedDialMedianMillis\":%.1f,\"loadedDialP90Millis\":%.1f,\"loadedDialMaxMillis\":%.1f,"
                     + "\"failedDials\":%d,\"churnMillis\":%d,\"churnConnected\":%d,\"churnRefused\":%d,"
-                    + "\"slowConnects\":%d,\"slowCut\":%d,\"peakHandshakes\":%d,\"accepted\":%d,"
+                    + "\"slowConnects\":%d,\"slowCut\":%d,\"peakHandshakes\":%d,\"accepted\":%d,\"rejected\":%d,"
                     + "\"heapBaselineMiB\":%.1f,\"heapPeakMiB\":%.1f,\"heapAfterMiB\":%.1f}",
                     plan.connections, plan.threads, plan.slow, plan.listener.effectiveMaxHandshakes(),
-                    plan.listener.backlog(), idleDialMillis, loadedDialMillis.size(), loadedMedianMillis(),
+                    plan.listener.maxHandshakesPerAddress(), plan.listener.backlog(), idleDialMillis, loadedDialMillis.size(), loadedMedianMillis(),
                     percentile(loadedDialMillis, 0.9), loadedMaxMillis(), failedDials, churnMillis, churnConnected,
                     churnRefused, slowConnects, slowCut, stats.peakHandshakes(),
-                    stats.shardAccepts().stream().mapToLong(Long::longValue).sum(),
+                    stats.shardAccepts().stream().mapToLong(Long::longValue).sum(), stats.rejected(),
                     heapBaseline / 1048576.0, heapPeak / 1048576.0, heapAfter / 1048576.0);
         }
     }
@@ -115,7 +129,7 @@ final class ChurnScenario {
             List<Future<?>> slowStarts = new ArrayList<>();
             for (int i = 0; i < plan.slow; i++) {
                 slowStarts.add(pool.submit(() -> {
-                    Socket s = connect(address);
+                    Socket s = connect(SLOW_SOURCE, address);
                     if (s != null) {
                         slowConnects.incrementAndGet();
                         slowSockets.add(s);
@@ -138,7 +152,7 @@ final class ChurnScenario {
                 churners.add(pool.submit(() -> {
                     int n;
                     while ((n = next.getAndIncrement()) < plan.connections) {
-                        Socket s = connect(address);
+                        Socket s = connect(CHURN_SOURCE, address);
                         if (s == null) {
                             refused.incrementAndGet();
                             continue;
@@ -227,7 +241,7 @@ final class ChurnScenario {
                     } catch (IOException ignored) {
                         // closing
                     }
-                    Socket again = connect(address);
+                    Socket again = connect(SLOW_SOURCE, address);
                     if (again != null) {
                         connects.incrementAndGet();
                         sockets.add(again);
@@ -242,9 +256,10 @@ final class ChurnScenario {
         }
     }
 
-    private static Socket connect(InetSocketAddress address) {
+    private static Socket connect(InetAddress source, InetSocketAddress address) {
         Socket s = new Socket();
         try {
+            s.bind(new InetSocketAddress(source, 0));
             s.connect(address, 5_000);
             return s;
         } catch (IOException e) {

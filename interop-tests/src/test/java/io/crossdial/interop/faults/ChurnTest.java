@@ -13,7 +13,7 @@ import org.junit.jupiter.api.Test;
  * succeeds, no handshake slot stays taken, and the heap after garbage collection is within
  * {@value #MAX_HEAP_GROWTH_MIB} MiB of its baseline. The measurement of specs/reliability.md ("Churn") is the
  * same test with {@code -Dchurn.connections=10000 -Dchurn.slow=1000}; {@code -Dchurn.threads},
- * {@code -Dchurn.maxHandshakes} and {@code -Dchurn.backlog} change the load and the listener. It prints one
+ * {@code -Dchurn.maxHandshakes}, {@code -Dchurn.maxHandshakesPerAddress} and {@code -Dchurn.backlog} change the load and the listener. It prints one
  * JSON line ({@code {"event":"churn",...}}).
  */
 class ChurnTest {
@@ -30,6 +30,7 @@ class ChurnTest {
         if (maxHandshakes > 0) {
             listener = listener.withMaxHandshakes(maxHandshakes);
         }
+        listener = listener.withMaxHandshakesPerAddress(Integer.getInteger("churn.maxHandshakesPerAddress", 0));
         ChurnScenario.Result r = ChurnScenario.run(new ChurnScenario.Plan(connections, threads, slow, listener));
         System.out.println(r.json());
         assertEquals(0, r.failedDials(), r::json);
