@@ -14,7 +14,7 @@ import picocli.CommandLine.Option;
         description = "libp2p over TCP with simultaneous-open resolution: listen, dial, ping, echo, perf.",
         subcommands = {KeygenCommand.class, ListenCommand.class, DialCommand.class, PerfCommand.class,
                 DemoCommand.class, io.crossdial.cli.lab.LabCommand.class,
-                io.crossdial.cli.lab.LabPeerCommand.class})
+                io.crossdial.cli.lab.LabPeerCommand.class, TestPlansCommand.class})
 public final class Main implements Runnable {
     @Option(names = {"-v", "--verbose"}, scope = CommandLine.ScopeType.INHERIT,
             description = "Print stack traces and debug logs on failure")
