@@ -36,13 +36,16 @@ final class ListenCommand implements Callable<Integer> {
     @Mixin
     HostOptions hostOptions;
 
+    @Mixin
+    MetricsOptions metrics;
+
     @Override
     public Integer call() throws InterruptedException {
         List<Multiaddr> addrs = new ArrayList<>();
         for (String s : listen.isEmpty() ? List.of("/ip4/0.0.0.0/tcp/0") : listen) {
             addrs.add(HostOptions.parse(s));
         }
-        Host host = Services.serveAll(hostOptions.builder(addrs))
+        Host host = Services.serveAll(hostOptions.builder(addrs).metrics(metrics.registry()))
                 .onConnection(c -> report(c, json))
                 .onInboundFailure((remote, cause) -> {
                     if (json) {
@@ -76,6 +79,7 @@ final class ListenCommand implements Callable<Integer> {
                     printStats(host, json);
                 }
                 host.close();
+                metrics.close();
             }
         };
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
@@ -83,6 +87,15 @@ final class ListenCommand implements Callable<Integer> {
             shutdown.run();
         }));
         host.start();
+        int metricsPort = metrics.start();
+        if (metricsPort >= 0) {
+            String url = "http://" + metrics.metricsHost + ":" + metricsPort + "/metrics";
+            if (json) {
+                System.out.println(Json.event("metrics").put("url", url).line());
+            } else {
+                System.out.println("metrics at " + url);
+            }
+        }
         List<String> shown = new ArrayList<>();
         for (Multiaddr a : host.advertisedAddrs()) {
             shown.add(a.withPeerId(host.peerId()).toString());

@@ -28,6 +28,8 @@ public final class Connection {
     private final Multiaddr localAddr;
     private final Multiaddr remoteAddr;
     private final int redials;
+    /** Set by the host before the connection is handed out. */
+    HostMetrics metrics = HostMetrics.DISABLED;
 
     Connection(UpgradedConnection upgraded, Direction direction, long negotiationTimeoutMillis, int redials) {
         this.redials = redials;
@@ -125,6 +127,7 @@ public final class Connection {
                             ctx.pipeline().remove(ctx.name());
                             // Last, after whatever the handler (or a client it created) added with addLast.
                             mctx.pipeline().addLast(QuietTail.INSTANCE);
+                            metrics.streamOpened(stream, Direction.OUTBOUND, protocolId);
                             promise.trySuccess(new Stream(stream, protocolId, Connection.this));
                         }));
             }

@@ -51,6 +51,7 @@ public final class Host implements AutoCloseable {
     private final ConnectionRegistry registry;
     private final AddressBook addresses = new AddressBook();
     private final Dialer dialer;
+    private final HostMetrics metrics;
 
     Host(HostBuilder b, UpgraderConfig upgraderConfig) {
         this.identity = b.identity;
@@ -59,6 +60,7 @@ public final class Host implements AutoCloseable {
         this.agentVersion = b.agentVersion;
         this.inboundFailureListener = b.inboundFailureListener;
         this.upgrader = new Upgrader(upgraderConfig);
+        this.metrics = b.meterRegistry == null ? HostMetrics.DISABLED : new HostMetrics(b.meterRegistry);
         Map<String, StreamHandlerFactory> protocols = new java.util.LinkedHashMap<>();
         StandardProtocols.register(this, protocols);
         protocols.putAll(b.protocols);
@@ -185,7 +187,15 @@ public final class Host implements AutoCloseable {
      *     {@code MultiaddrException} or {@code UpgradeException} (naming the stage)
      */
     public Future<Connection> dial(Multiaddr addr) {
-        return dialer.dial(addr);
+        Future<Connection> f = dialer.dial(addr);
+        if (metrics.enabled()) {
+            f.addListener(r -> {
+                if (!r.isSuccess()) {
+                    metrics.dialFailed(r.cause(), addr.toString().startsWith("/ip6/") ? "ip6" : "ip4");
+                }
+            });
+        }
+        return f;
     }
 
     /** Tells the host other addresses of a peer, for redials after a failed simultaneous open. */
@@ -241,7 +251,10 @@ public final class Host implements AutoCloseable {
         if (direction == Direction.INBOUND) {
             registry.inboundStarted(ch);
         }
-        upgrader.upgrade(ch, role, expected, router.forConnection(holder::get)).addListener(f -> {
+        metrics.tcpOpened(ch, direction);
+        long upgradeStart = System.nanoTime();
+        upgrader.upgrade(ch, role, expected, router.forConnection(holder::get), metrics.upgradeObserver(direction))
+                .addListener(f -> {
             if (direction == Direction.INBOUND) {
                 TcpTransport.handshakeFinished(ch); // frees the listener's handshake slot, success or not
             }
@@ -257,6 +270,8 @@ public final class Host implements AutoCloseable {
             Connection connection = new Connection(
                     (io.crossdial.upgrader.UpgradedConnection) f.getNow(), direction,
                     upgrader.config().negotiationTimeoutMillis(), redials);
+            connection.metrics = metrics;
+            metrics.connectionOpened(connection, System.nanoTime() - upgradeStart);
             holder.set(connection);
             Connection survivor;
             try {

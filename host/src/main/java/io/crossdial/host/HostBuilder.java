@@ -46,6 +46,7 @@ public final class HostBuilder {
     java.util.function.BiConsumer<java.net.SocketAddress, Throwable> inboundFailureListener = (a, e) -> {};
     Consumer<io.crossdial.transport.tcp.ListenerEvent> listenerEventListener = e -> {};
     int maxConnectionsPerPeer;
+    io.micrometer.core.instrument.MeterRegistry meterRegistry;
 
     HostBuilder() {}
 
@@ -229,6 +230,19 @@ public final class HostBuilder {
      * @throws IllegalArgumentException when the identity, a security transport or a muxer is missing, or a
      *     limit is invalid
      */
+    /**
+     * Records the host's metrics (connections, upgrade stages, simultaneous opens, streams, bytes, yamux
+     * window stalls; names in {@code specs/metrics.md}) into a Micrometer registry, for example a
+     * {@code PrometheusMeterRegistry}. Without one nothing is recorded and no handler is added.
+     *
+     * @param registry the registry, or null for none
+     * @return this builder
+     */
+    public HostBuilder metrics(io.micrometer.core.instrument.MeterRegistry registry) {
+        this.meterRegistry = registry;
+        return this;
+    }
+
     public Host build() {
         if (identity == null) {
             throw new IllegalArgumentException("an identity key is required");

@@ -57,7 +57,9 @@ final class InboundProtocolRouter {
             ctx.pipeline().replace(this, null, new MultistreamListenerHandler(ids,
                     negotiationTimeoutMillis, (mctx, protocolId) -> {
                         StreamHandlerFactory factory = protocols.get(protocolId);
-                        mctx.pipeline().addAfter(mctx.name(), null, factory.create(connection.get()));
+                        Connection c = connection.get();
+                        c.metrics.streamOpened(mctx.channel(), Direction.INBOUND, protocolId);
+                        mctx.pipeline().addAfter(mctx.name(), null, factory.create(c));
                     }));
         }
     }

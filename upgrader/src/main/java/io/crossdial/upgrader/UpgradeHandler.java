@@ -52,9 +52,18 @@ final class UpgradeHandler extends ChannelInboundHandlerAdapter {
     private boolean started;
     private SecureSession secure;
     private final StageTimer timeout;
+    private final UpgradeObserver observer;
+    private long upgradeStartNanos = System.nanoTime();
+    private long stageStartNanos = upgradeStartNanos;
 
     UpgradeHandler(UpgraderConfig config, Role role, PeerId expectedRemotePeer,
             ChannelHandler inboundStreamHandler, Promise<UpgradedConnection> promise) {
+        this(config, role, expectedRemotePeer, inboundStreamHandler, promise, UpgradeObserver.NONE);
+    }
+
+    UpgradeHandler(UpgraderConfig config, Role role, PeerId expectedRemotePeer,
+            ChannelHandler inboundStreamHandler, Promise<UpgradedConnection> promise, UpgradeObserver observer) {
+        this.observer = observer;
         this.config = config;
         this.role = role;
         this.expectedRemotePeer = expectedRemotePeer;
@@ -88,6 +97,8 @@ final class UpgradeHandler extends ChannelInboundHandlerAdapter {
             return;
         }
         started = true;
+        upgradeStartNanos = System.nanoTime();
+        stageStartNanos = upgradeStartNanos;
         List<String> ids = config.securityProtocolIds();
         boolean fromListenPort = Boolean.TRUE.equals(ctx.channel().attr(ConnectionAttributes.DIALED_FROM_LISTEN_PORT).get());
         ChannelHandler negotiation;
@@ -125,7 +136,7 @@ final class UpgradeHandler extends ChannelInboundHandlerAdapter {
             installSecurity(ctx, protocolId);
             return;
         }
-        stage = UpgradeStage.SECURITY_HANDSHAKE;
+        enter(UpgradeStage.SECURITY_HANDSHAKE);
         long holdMillis = config.stockDialerHold().holdMillis(simopen);
         ctx.pipeline().addBefore(NAME, STOCK_DIALER_PROBE_NAME, new StockDialerProbe(holdMillis,
                 (pctx, decided, waitedNanos) -> {
@@ -138,7 +149,7 @@ final class UpgradeHandler extends ChannelInboundHandlerAdapter {
     }
 
     private void installSecurity(ChannelHandlerContext ctx, String protocolId) {
-        stage = UpgradeStage.SECURITY_HANDSHAKE;
+        enter(UpgradeStage.SECURITY_HANDSHAKE);
         SecurityTransport transport = config.securityTransports().stream()
                 .filter(t -> t.protocolId().equals(protocolId)).findFirst()
                 .orElseThrow(() -> new IllegalStateException("negotiated unknown security " + protocolId));
@@ -157,7 +168,7 @@ final class UpgradeHandler extends ChannelInboundHandlerAdapter {
             if (session.earlyMuxer() != null && muxer(session.earlyMuxer()) != null) {
                 installMuxer(ctx, session.earlyMuxer());
             } else {
-                stage = UpgradeStage.MUXER_NEGOTIATION;
+                enter(UpgradeStage.MUXER_NEGOTIATION);
                 List<String> ids = config.muxerProtocolIds();
                 NegotiationListener next = (mctx, protocolId) -> installMuxer(ctx, protocolId);
                 ctx.pipeline().addBefore(NAME, MUXER_NEGOTIATION_NAME, negotiation(ids, next));
@@ -198,11 +209,12 @@ final class UpgradeHandler extends ChannelInboundHandlerAdapter {
             fail(ctx, new UpgradeException(stage, "negotiated unknown muxer " + protocolId, null));
             return;
         }
-        stage = UpgradeStage.DONE;
+        enter(UpgradeStage.DONE);
         MuxedSession session = muxer.install(ctx.pipeline(), NAME,
                 new MuxerContext(role, inboundStreamHandler, config.maxInboundStreams()));
         timeout.cancel();
         if (promise.trySuccess(new UpgradedConnection(ctx.channel(), role, secure, session, simopen))) {
+            notify(() -> observer.stageCompleted(UpgradeStage.DONE, System.nanoTime() - upgradeStartNanos));
             ctx.pipeline().remove(this);
         }
     }
@@ -230,8 +242,34 @@ final class UpgradeHandler extends ChannelInboundHandlerAdapter {
         timeout.cancel();
         UpgradeException failure = cause instanceof UpgradeException u ? u
                 : new UpgradeException(stage, describe(cause), cause);
-        promise.tryFailure(failure);
+        if (!promise.isDone()) {
+            // before the promise fails, so whoever waits on it sees the failure counted
+            long nanos = System.nanoTime() - stageStartNanos;
+            notify(() -> observer.stageFailed(failure.stage(), nanos, failure));
+            promise.tryFailure(failure);
+        }
         ctx.close();
+    }
+
+    /** Ends the current stage (reported to the observer) and starts {@code next}; a repeat is a no-op. */
+    private void enter(UpgradeStage next) {
+        if (stage == next) {
+            return;
+        }
+        UpgradeStage ended = stage;
+        long now = System.nanoTime();
+        long nanos = now - stageStartNanos;
+        stage = next;
+        stageStartNanos = now;
+        notify(() -> observer.stageCompleted(ended, nanos));
+    }
+
+    private static void notify(Runnable call) {
+        try {
+            call.run();
+        } catch (RuntimeException e) {
+            org.slf4j.LoggerFactory.getLogger(UpgradeHandler.class).warn("upgrade observer failed", e);
+        }
     }
 
     private static String describe(Throwable cause) {
