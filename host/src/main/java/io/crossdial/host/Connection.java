@@ -16,7 +16,11 @@ import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.Promise;
 import java.net.InetSocketAddress;
 import java.nio.channels.ClosedChannelException;
+import io.crossdial.host.protocol.PingClient;
+import io.crossdial.host.protocol.ProtocolIds;
+import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 
 /**
  * An upgraded libp2p connection to one remote peer: secured, muxed, ready for streams. Thread-safe.
@@ -181,6 +185,34 @@ public final class Connection {
             }
         });
         return promise;
+    }
+
+    /**
+     * Opens a stream for a client object, like {@link #newStream(java.util.function.Function, String...)}, as a
+     * {@link CompletableFuture}.
+     *
+     * @param factory makes the client from the negotiated stream channel, on the stream's event loop
+     * @param protocolIds protocol IDs in preference order
+     * @param <T> the client type
+     * @return completes (on the connection's event loop) with the client, or exceptionally with the muxer's or
+     *     multistream-select's exception; bounded by the negotiation timeout
+     */
+    public <T> CompletableFuture<T> openStream(java.util.function.Function<MuxedStream, T> factory,
+            String... protocolIds) {
+        return Futures.toCompletable(newStream(factory, protocolIds));
+    }
+
+    /**
+     * Pings the peer once over a new {@code /ipfs/ping/1.0.0} stream, then closes the stream.
+     *
+     * @param timeout how long the ping may take
+     * @return completes with the round-trip time, or exceptionally with a {@code PingException} or the stream
+     *     opening's failure
+     */
+    public CompletableFuture<Duration> ping(Duration timeout) {
+        return openStream(s -> new PingClient(s, timeout), ProtocolIds.PING)
+                .thenCompose(client -> Futures.toCompletable(client.ping()).whenComplete((rtt, e) -> client.close()))
+                .thenApply(Duration::ofNanos);
     }
 
     /**

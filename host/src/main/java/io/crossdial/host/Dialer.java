@@ -13,6 +13,7 @@ import io.netty.channel.ChannelInitializer;
 import io.netty.channel.EventLoop;
 import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.Promise;
+import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
@@ -73,7 +74,9 @@ final class Dialer {
             boolean portReuse, int target, EventLoop loop, Throwable collision) {
         Promise<Connection> attemptResult = loop.newPromise();
         Channel[] dialed = new Channel[1];
-        Multiaddr current = target == 0 ? addr : addresses.candidates(addr, expected).get(target);
+        List<Multiaddr> candidates = target == 0 ? List.of(addr) : addresses.candidates(addr, expected);
+        // an address may have expired since the redial was planned: then the dialed address again
+        Multiaddr current = target < candidates.size() ? candidates.get(target) : addr;
         transport.dial(current, new ChannelInitializer<Channel>() {
             @Override
             protected void initChannel(Channel ch) {

@@ -16,6 +16,7 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -52,6 +53,10 @@ public final class Host implements AutoCloseable {
     private final AddressBook addresses = new AddressBook();
     private final Dialer dialer;
     private final HostMetrics metrics;
+    private final DnsaddrResolver dnsaddr;
+    private final boolean keepAlive;
+    private final Map<PeerId, List<String>> peerProtocols = new java.util.concurrent.ConcurrentHashMap<>();
+    private volatile java.util.concurrent.ExecutorService resolverThreads;
 
     Host(HostBuilder b, UpgraderConfig upgraderConfig) {
         this.identity = b.identity;
@@ -61,6 +66,8 @@ public final class Host implements AutoCloseable {
         this.inboundFailureListener = b.inboundFailureListener;
         this.upgrader = new Upgrader(upgraderConfig);
         this.metrics = b.meterRegistry == null ? HostMetrics.DISABLED : new HostMetrics(b.meterRegistry);
+        this.dnsaddr = b.dnsaddrResolver != null ? b.dnsaddrResolver : DnsaddrResolver.system();
+        this.keepAlive = b.keepAlive;
         Map<String, StreamHandlerFactory> protocols = new java.util.LinkedHashMap<>();
         StandardProtocols.register(this, protocols);
         protocols.putAll(b.protocols);
@@ -217,7 +224,9 @@ public final class Host implements AutoCloseable {
     }
 
     /**
-     * Waits for a future, unwrapping its failure.
+     * Waits for a future, unwrapping its failure. A blocking helper for command-line tools and tests;
+     * applications use the {@link CompletableFuture} API ({@link #connect}, {@link Connection#openStream},
+     * {@link Connection#ping}, {@link #identify}).
      *
      * @param future the future
      * @param timeoutMillis how long to wait, ms
@@ -252,6 +261,9 @@ public final class Host implements AutoCloseable {
             registry.inboundStarted(ch);
         }
         metrics.tcpOpened(ch, direction);
+        if (keepAlive) {
+            ch.config().setOption(io.netty.channel.ChannelOption.SO_KEEPALIVE, true);
+        }
         long upgradeStart = System.nanoTime();
         upgrader.upgrade(ch, role, expected, router.forConnection(holder::get), metrics.upgradeObserver(direction))
                 .addListener(f -> {
@@ -272,6 +284,7 @@ public final class Host implements AutoCloseable {
                     upgrader.config().negotiationTimeoutMillis(), redials);
             connection.metrics = metrics;
             metrics.connectionOpened(connection, System.nanoTime() - upgradeStart);
+            trackAddresses(connection);
             holder.set(connection);
             Connection survivor;
             try {
@@ -327,9 +340,194 @@ public final class Host implements AutoCloseable {
         return registry.connection(peer);
     }
 
+    /**
+     * The peers' addresses with their TTLs: the address each outbound connection dialed and the listen
+     * addresses peers announce over identify push ({@link AddressBook#CONNECTED_ADDR_TTL} while connected,
+     * {@link AddressBook#RECENTLY_CONNECTED_ADDR_TTL} after), and what {@link #addPeerAddresses} was given.
+     *
+     * @return the host's address book
+     */
+    public AddressBook addressBook() {
+        return addresses;
+    }
+
+    private void trackAddresses(Connection c) {
+        PeerId peer = c.remotePeer();
+        if (c.direction() == Direction.OUTBOUND) {
+            addresses.addAddrs(peer, List.of(c.remoteAddr()), AddressBook.CONNECTED_ADDR_TTL);
+        }
+        c.closeFuture().addListener(f -> {
+            if (registry.connections().stream().noneMatch(o -> o != c && o.remotePeer().equals(peer)
+                    && o.channel().isActive())) {
+                addresses.updateAddrs(peer, AddressBook.CONNECTED_ADDR_TTL, AddressBook.RECENTLY_CONNECTED_ADDR_TTL);
+            }
+        });
+    }
+
+    /**
+     * @param peer a peer ID
+     * @return the protocols the peer last announced over identify ({@link #identify} or a push), empty if none
+     */
+    public List<String> peerProtocols(PeerId peer) {
+        return peerProtocols.getOrDefault(peer, List.of());
+    }
+
+    /** What a peer told about itself over identify on {@code c}: its protocols and listen addresses. */
+    void identified(Connection c, io.crossdial.host.protocol.IdentifyInfo info) {
+        PeerId peer = c.remotePeer();
+        if (info.publicKey() != null && !PeerId.fromPublicKey(info.publicKey()).equals(peer)) {
+            log.debug("identify from {} carries another peer's key, ignored", peer);
+            return;
+        }
+        peerProtocols.put(peer, List.copyOf(info.protocols()));
+        addresses.addAddrs(peer, info.listenAddrs(),
+                c.channel().isActive() ? AddressBook.CONNECTED_ADDR_TTL : AddressBook.RECENTLY_CONNECTED_ADDR_TTL);
+    }
+
+    /**
+     * Serves a protocol on inbound streams from now on, and tells every connected peer (identify push).
+     *
+     * @param protocolId the protocol ID, starting with {@code /}
+     * @param factory makes each inbound stream's handler
+     * @return true if the protocol was not served before (else its factory is replaced)
+     * @throws IllegalArgumentException if the protocol ID does not start with {@code /}
+     */
+    public boolean addProtocol(String protocolId, StreamHandlerFactory factory) {
+        if (protocolId == null || !protocolId.startsWith("/")) {
+            throw new IllegalArgumentException("protocol ID must start with '/': " + protocolId);
+        }
+        boolean added = router.add(protocolId, factory);
+        pushIdentify();
+        return added;
+    }
+
+    /**
+     * Stops serving a protocol on streams that open from now on (streams already on it go on), and tells every
+     * connected peer (identify push).
+     *
+     * @param protocolId the protocol ID
+     * @return true if it was served
+     */
+    public boolean removeProtocol(String protocolId) {
+        boolean removed = router.remove(protocolId);
+        if (removed) {
+            pushIdentify();
+        }
+        return removed;
+    }
+
+    /**
+     * Sends this host's identify message to every connected peer over {@code /ipfs/id/push/1.0.0}.
+     *
+     * @return completes when every push was written or failed (a peer without push support refuses the
+     *     stream); never completes exceptionally
+     */
+    public CompletableFuture<Void> pushIdentify() {
+        List<CompletableFuture<?>> pushes = new ArrayList<>();
+        for (Connection c : registry.connections()) {
+            if (!c.channel().isActive()) {
+                continue;
+            }
+            pushes.add(Futures.toCompletable(c.newStream(new io.crossdial.host.protocol.IdentifyResponder(
+                    () -> StandardProtocols.localInfo(this), c.remoteAddr()),
+                    io.crossdial.host.protocol.ProtocolIds.IDENTIFY_PUSH))
+                    .handle((stream, e) -> null));
+        }
+        return CompletableFuture.allOf(pushes.toArray(new CompletableFuture<?>[0]));
+    }
+
+    /**
+     * Runs identify ({@code /ipfs/id/1.0.0}) on a connection and records what the peer announced
+     * ({@link #peerProtocols}, {@link #addressBook}).
+     *
+     * @param c the connection
+     * @return completes with the peer's identify info, or exceptionally with an {@code IdentifyException}
+     *     (bounded by {@code IdentifyResponder.DEFAULT_TIMEOUT})
+     */
+    public CompletableFuture<io.crossdial.host.protocol.IdentifyInfo> identify(Connection c) {
+        java.time.Duration timeout = io.crossdial.host.protocol.IdentifyResponder.DEFAULT_TIMEOUT;
+        return c.openStream(s -> new io.crossdial.host.protocol.IdentifyClient(s, timeout),
+                io.crossdial.host.protocol.ProtocolIds.IDENTIFY)
+                .thenCompose(client -> Futures.toCompletable(client.result()))
+                .thenApply(info -> {
+                    identified(c, info);
+                    return info;
+                });
+    }
+
+    /**
+     * Dials a peer, as {@link #dial(Multiaddr)}, as a {@link CompletableFuture}; a {@code /dnsaddr/NAME[/p2p/PEER]}
+     * address is first resolved ({@link DnsaddrResolver}, off the event loops) and its addresses are dialed
+     * one after another until one connects.
+     *
+     * @param addr the multiaddr to dial
+     * @return completes (on a connection's event loop) with the connection, or exceptionally with the dial's
+     *     failure (the first address's, the others' suppressed), an {@code IOException} from the DNS lookup, or
+     *     a {@code MultiaddrException} when a {@code /dnsaddr} name has no usable address
+     */
+    public CompletableFuture<Connection> connect(Multiaddr addr) {
+        if (addr.components().isEmpty()
+                || addr.components().get(0).protocol() != io.crossdial.core.multiaddr.Protocol.DNSADDR) {
+            return Futures.toCompletable(dial(addr));
+        }
+        return CompletableFuture.supplyAsync(() -> {
+            try {
+                return dnsaddr.resolve(addr);
+            } catch (java.io.IOException e) {
+                throw new java.util.concurrent.CompletionException(e);
+            }
+        }, resolverThreads()).thenCompose(found -> {
+            if (found.isEmpty()) {
+                return CompletableFuture.failedFuture(new io.crossdial.core.multiaddr.MultiaddrException(
+                        "no address found for " + addr));
+            }
+            return connectInTurn(found, 0, null);
+        });
+    }
+
+    private CompletableFuture<Connection> connectInTurn(List<Multiaddr> addrs, int i, Throwable first) {
+        return Futures.toCompletable(dial(addrs.get(i))).handle((c, e) -> {
+            if (e == null) {
+                return CompletableFuture.completedFuture(c);
+            }
+            Throwable failure = first;
+            if (failure == null) {
+                failure = e;
+            } else {
+                failure.addSuppressed(e);
+            }
+            if (i + 1 >= addrs.size()) {
+                return CompletableFuture.<Connection>failedFuture(failure);
+            }
+            return connectInTurn(addrs, i + 1, failure);
+        }).thenCompose(f -> f);
+    }
+
+    private java.util.concurrent.ExecutorService resolverThreads() {
+        java.util.concurrent.ExecutorService ex = resolverThreads;
+        if (ex == null) {
+            synchronized (this) {
+                ex = resolverThreads;
+                if (ex == null) {
+                    ex = java.util.concurrent.Executors.newCachedThreadPool(r -> {
+                        Thread t = new Thread(r, "crossdial-dnsaddr");
+                        t.setDaemon(true);
+                        return t;
+                    });
+                    resolverThreads = ex;
+                }
+            }
+        }
+        return ex;
+    }
+
     /** Closes every connection and listener and stops the event loops; waits at most a few seconds. */
     @Override
     public void close() {
+        java.util.concurrent.ExecutorService ex = resolverThreads;
+        if (ex != null) {
+            ex.shutdownNow();
+        }
         for (Connection c : registry.connections()) {
             c.close();
         }

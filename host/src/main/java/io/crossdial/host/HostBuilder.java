@@ -47,6 +47,8 @@ public final class HostBuilder {
     Consumer<io.crossdial.transport.tcp.ListenerEvent> listenerEventListener = e -> {};
     int maxConnectionsPerPeer;
     io.micrometer.core.instrument.MeterRegistry meterRegistry;
+    DnsaddrResolver dnsaddrResolver;
+    boolean keepAlive = true;
 
     HostBuilder() {}
 
@@ -240,6 +242,29 @@ public final class HostBuilder {
      */
     public HostBuilder metrics(io.micrometer.core.instrument.MeterRegistry registry) {
         this.meterRegistry = registry;
+        return this;
+    }
+
+    /**
+     * How {@link Host#connect} resolves {@code /dnsaddr} multiaddrs; default {@link DnsaddrResolver#system()}.
+     *
+     * @param resolver the resolver
+     * @return this builder
+     */
+    public HostBuilder dnsaddrResolver(DnsaddrResolver resolver) {
+        this.dnsaddrResolver = resolver;
+        return this;
+    }
+
+    /**
+     * Whether TCP keepalive ({@code SO_KEEPALIVE}) is on for every connection, both directions, so the kernel
+     * notices a peer that vanished without a FIN on an idle connection; default on, as in go-libp2p.
+     *
+     * @param on true to enable
+     * @return this builder
+     */
+    public HostBuilder keepAlive(boolean on) {
+        this.keepAlive = on;
         return this;
     }
 

@@ -66,6 +66,7 @@ public record Component(Protocol protocol, byte[] value) {
             case DNS:
             case DNS4:
             case DNS6:
+            case DNSADDR:
                 return new String(value, StandardCharsets.UTF_8);
             case P2P:
                 return PeerId.fromBytes(value).toBase58();
@@ -117,6 +118,7 @@ public record Component(Protocol protocol, byte[] value) {
             case DNS:
             case DNS4:
             case DNS6:
+            case DNSADDR:
                 value = text.getBytes(StandardCharsets.UTF_8);
                 break;
             case P2P:
@@ -167,6 +169,7 @@ public record Component(Protocol protocol, byte[] value) {
             case DNS:
             case DNS4:
             case DNS6:
+            case DNSADDR:
                 if (value.length == 0) {
                     return "empty name";
                 }

@@ -334,6 +334,7 @@ public final class Multiaddr {
                 case DNS:
                 case DNS4:
                 case DNS6:
+                case DNSADDR:
                     return false;
                 default:
                     break;

@@ -32,6 +32,11 @@ public enum Protocol {
     DNS4(54, Protocol.VARIABLE, "dns4"),
     /** A DNS name resolved to IPv6 only, code 55, variable size. */
     DNS6(55, Protocol.VARIABLE, "dns6"),
+    /**
+     * A DNS name whose {@code _dnsaddr.} TXT records ({@code dnsaddr=<multiaddr>}) list the peer's addresses,
+     * code 56, variable size (multiformats/multiaddr {@code protocols/DNSADDR.md}).
+     */
+    DNSADDR(56, Protocol.VARIABLE, "dnsaddr"),
     /** UDP port, code 273, 16 bits. */
     UDP(273, 16, "udp"),
     /** A peer ID multihash, code 421, variable size; text base58btc (also accepted as {@code /ipfs} and in CID form). */

@@ -158,14 +158,26 @@ class MultiaddrTest {
     @Test
     void pinsProtocolCodesAndSizes() {
         assertEquals(List.of(Protocol.IP4, Protocol.TCP, Protocol.IP6, Protocol.DNS, Protocol.DNS4, Protocol.DNS6,
-                Protocol.UDP, Protocol.P2P), List.of(Protocol.values()));
-        int[][] expected = {{4, 32}, {6, 16}, {41, 128}, {53, -1}, {54, -1}, {55, -1}, {273, 16}, {421, -1}};
+                Protocol.DNSADDR, Protocol.UDP, Protocol.P2P), List.of(Protocol.values()));
+        int[][] expected = {{4, 32}, {6, 16}, {41, 128}, {53, -1}, {54, -1}, {55, -1}, {56, -1}, {273, 16},
+            {421, -1}};
         for (Protocol p : Protocol.values()) {
             assertEquals(expected[p.ordinal()][0], p.code(), p.toString());
             assertEquals(expected[p.ordinal()][1], p.sizeBits(), p.toString());
             assertEquals(p.sizeBits() == Protocol.VARIABLE, p.isVariableLength());
             assertEquals(p.name().toLowerCase(java.util.Locale.ROOT), p.protocolName());
         }
+    }
+
+    @Test
+    void parsesDnsaddrWithItsBinaryForm() {
+        Multiaddr ma = Multiaddr.fromString("/dnsaddr/bootstrap.example/p2p/" + ED);
+        assertEquals("/dnsaddr/bootstrap.example/p2p/" + ED, ma.toString());
+        byte[] bytes = ma.toBytes();
+        assertEquals(56, bytes[0]); // code 0x38, one varint byte
+        assertEquals("bootstrap.example".length(), bytes[1]);
+        assertEquals(ma, Multiaddr.fromBytes(bytes));
+        assertThrows(MultiaddrException.class, ma::toSocketAddress);
     }
 
     @Test
