@@ -41,6 +41,11 @@ import redis.clients.jedis.exceptions.JedisConnectionException;
  * {@code {"handshakePlusOneRTTMillis":F,"pingRTTMilllis":F}} (the contract's spelling, three l's), then exits
  * 0; the first figure runs from just before the dial until the pong, the second is the ping alone, both ms.
  * Logs go to stderr. Any failure exits non-zero with one line on stderr.
+ *
+ * <p>Before it publishes or pops the address, each side runs one throwaway connection between two local hosts
+ * with the same security and muxer ({@link #warmUp}): a cold JVM's first TLS handshake (class loading, the
+ * JIT) can take seconds on a loaded machine, longer than js-libp2p's handshake timeout. The contract's
+ * interval starts after the BLPOP, so the warm-up is not part of what is measured.
  */
 @Command(name = "test-plans", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "libp2p test-plans transport-interop participant, configured by the environment: "
@@ -107,6 +112,7 @@ final class TestPlansCommand implements Callable<Integer> {
             host.close();
         }));
         host.start();
+        warmUp(e);
         Multiaddr published = publishable(host.listenAddrs()).withPeerId(host.peerId());
         redis.rpush(TestPlansEnv.LISTENER_ADDR_KEY, published.toString());
         System.err.println("test-plans listener: " + published + " (" + e.security() + ", " + e.muxer()
@@ -132,7 +138,32 @@ final class TestPlansCommand implements Callable<Integer> {
         return addrs.get(0);
     }
 
+    /** How long the warm-up connection may take in all, ms. */
+    static final long WARM_UP_MILLIS = 20_000;
+
+    /**
+     * One connection, a ping and a close between two throwaway local hosts with {@code e}'s security and muxer.
+     * A failure is logged and otherwise ignored.
+     */
+    static void warmUp(TestPlansEnv e) {
+        long start = System.nanoTime();
+        try (Host listener = builder(e).listen(HostOptions.parse("/ip4/127.0.0.1/tcp/0")).build().start();
+                Host dialer = builder(e).build().start()) {
+            Connection c = dialer.connect(listener.listenAddrs().get(0).withPeerId(listener.peerId()))
+                    .get(WARM_UP_MILLIS, TimeUnit.MILLISECONDS);
+            c.ping(Duration.ofMillis(WARM_UP_MILLIS)).get(WARM_UP_MILLIS, TimeUnit.MILLISECONDS);
+            c.close().awaitUninterruptibly(1_000);
+            log.info("warm-up connection took {} ms", TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start));
+        } catch (Exception ex) {
+            if (ex instanceof InterruptedException) {
+                Thread.currentThread().interrupt();
+            }
+            System.err.println("test-plans: warm-up connection failed (ignored): " + Main.oneLine(ex));
+        }
+    }
+
     private static int dial(TestPlansEnv e, Jedis redis, long deadline) {
+        warmUp(e);
         int waitSeconds = (int) Math.max(1, TimeUnit.NANOSECONDS.toSeconds(deadline - System.nanoTime()));
         List<String> popped = redis.blpop(waitSeconds, TestPlansEnv.LISTENER_ADDR_KEY);
         if (popped == null || popped.size() < 2) {
