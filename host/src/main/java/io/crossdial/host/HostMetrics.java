@@ -47,7 +47,7 @@ import java.util.concurrent.atomic.AtomicLong;
  *       <td>direction (incoming, outgoing)</td></tr>
  *   <tr><td>{@code tcp_sent_bytes_total}, {@code tcp_rcvd_bytes_total}</td><td>counter, bytes on the
  *       socket (go-libp2p: {@code tcp_sent_bytes}, {@code tcp_rcvd_bytes})</td><td></td></tr>
- *   <tr><td>{@code crossdial_upgrade_stage_duration_seconds}</td><td>timer</td><td>stage, dir</td></tr>
+ *   <tr><td>{@code crossdial_upgrade_stage_duration_seconds}</td><td>timer</td><td>stage (security_negotiation, security_handshake, gating, muxer_negotiation), dir</td></tr>
  *   <tr><td>{@code crossdial_upgrade_failures_total}</td><td>counter</td><td>stage, cause, dir</td></tr>
  *   <tr><td>{@code crossdial_simopen_detections_total}</td><td>counter</td>
  *       <td>kind (poison_byte, spec_proposal, stock_dialer)</td></tr>

@@ -161,7 +161,7 @@ final class UpgradeHandler extends ChannelInboundHandlerAdapter {
     public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
         if (evt instanceof SecureSession session && stage == UpgradeStage.SECURITY_HANDSHAKE) {
             secure = session;
-            stage = UpgradeStage.GATING;
+            enter(UpgradeStage.GATING);
             if (!passesGater(ctx, session)) {
                 return;
             }
