@@ -91,7 +91,7 @@ final class ListenCommand implements Callable<Integer> {
         if (metricsPort >= 0) {
             String url = "http://" + metrics.metricsHost + ":" + metricsPort + "/metrics";
             if (json) {
-                System.out.println(Json.event("metrics").put("url", url).line());
+                System.out.println(JsonLines.line("event", "metrics", "url", url));
             } else {
                 System.out.println("metrics at " + url);
             }
