@@ -81,7 +81,10 @@ final class ConnectionRegistry {
         Connection crossed = null;
         int toPeer = 0;
         for (Connection c : connections) {
-            if (c.remotePeer().equals(connection.remotePeer()) && c.channel().isActive()) {
+            // A relayed connection and a direct one are never crossed dials of each other (DCUtR keeps both
+            // until the direct one is usable), and each kind has its own per-peer count.
+            if (c.remotePeer().equals(connection.remotePeer()) && c.channel().isActive()
+                    && c.isRelayed() == connection.isRelayed()) {
                 toPeer++;
                 if (c.direction() != connection.direction() && crossed == null) {
                     crossed = c;
@@ -176,15 +179,19 @@ final class ConnectionRegistry {
 
     /**
      * @param peer a peer ID
-     * @return a live connection to that peer, or null
+     * @return a live connection to that peer, a direct one if there is one, else a relayed one, or null
      */
     Connection connection(PeerId peer) {
+        Connection relayed = null;
         for (Connection c : connections) {
             if (c.remotePeer().equals(peer) && c.channel().isActive()) {
-                return c;
+                if (!c.isRelayed()) {
+                    return c;
+                }
+                relayed = relayed == null ? c : relayed;
             }
         }
-        return null;
+        return relayed;
     }
 
     /** @return a snapshot of the live connections */
