@@ -22,7 +22,8 @@ import picocli.CommandLine.Parameters;
 /** {@code crossdial dial MA}: dial, ping 3 times, echo N random bytes and compare them. */
 @Command(name = "dial", mixinStandardHelpOptions = true, versionProvider = Main.Version.class, description = "Dial a peer, ping it 3 times and echo random bytes over /echo/1.0.0")
 final class DialCommand implements Callable<Integer> {
-    @Parameters(index = "0", paramLabel = "MULTIADDR", description = "e.g. /ip4/127.0.0.1/tcp/4001/p2p/12D3KooW...")
+    @Parameters(index = "0", paramLabel = "MULTIADDR", description = "e.g. /ip4/127.0.0.1/tcp/4001/p2p/12D3KooW..., "
+            + "or through a relay .../p2p/RELAY/p2p-circuit/p2p/PEER")
     String target;
 
     @Option(names = "--listen", paramLabel = "MULTIADDR",
@@ -69,9 +70,13 @@ final class DialCommand implements Callable<Integer> {
         }
         List<Multiaddr> listenAddrs = new ArrayList<>();
         listen.forEach(s -> listenAddrs.add(HostOptions.parse(s)));
-        try (Host host = Services.serveAll(hostOptions.builder(listenAddrs)).build().start()) {
+        io.crossdial.host.relay.RelayClient relayClient = new io.crossdial.host.relay.RelayClient(timeoutMillis);
+        try (Host host = relayClient.register(Services.serveAll(hostOptions.builder(listenAddrs))).build().start()) {
+            relayClient.bind(host);
             long start = System.nanoTime();
-            Connection c = host.dialSync(addr, timeoutMillis);
+            Connection c = io.crossdial.host.relay.CircuitAddr.isCircuit(addr)
+                    ? Host.await(relayClient.dial(addr), timeoutMillis, "relayed dial " + addr)
+                    : host.dialSync(addr, timeoutMillis);
             double connectMs = (System.nanoTime() - start) / 1e6;
 
             IdentifyInfo id = identify(c, timeoutMillis);
@@ -106,6 +111,7 @@ final class DialCommand implements Callable<Integer> {
                         .put("echoBytes", echoBytes)
                         .put("localAddr", c.localAddr().toString())
                         .put("remoteAddr", c.remoteAddr().toString())
+                        .put("relayed", c.isRelayed())
                         .line());
             } else {
                 System.out.printf("connected to %s in %.1f ms (%s -> %s, %s + %s)%n", c.remotePeer(), connectMs,

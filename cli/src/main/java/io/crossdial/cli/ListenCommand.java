@@ -32,6 +32,11 @@ final class ListenCommand implements Callable<Integer> {
             description = "Print listener stats (per-shard accept counts, handshakes) every N seconds")
     long statsSeconds;
 
+    @Option(names = "--relay", paramLabel = "MULTIADDR",
+            description = "Reserve on this circuit relay (.../p2p/RELAY, repeatable) and be reachable through it "
+                    + "as .../p2p/RELAY/p2p-circuit/p2p/SELF; the reservation is kept refreshed")
+    List<String> relays = new ArrayList<>();
+
     @Mixin
     HostOptions hostOptions;
 
@@ -41,7 +46,8 @@ final class ListenCommand implements Callable<Integer> {
         for (String s : listen.isEmpty() ? List.of("/ip4/0.0.0.0/tcp/0") : listen) {
             addrs.add(HostOptions.parse(s));
         }
-        Host host = Services.serveAll(hostOptions.builder(addrs))
+        io.crossdial.host.relay.RelayClient relayClient = new io.crossdial.host.relay.RelayClient(10_000);
+        Host host = relayClient.register(Services.serveAll(hostOptions.builder(addrs)))
                 .onConnection(c -> report(c, json))
                 .onInboundFailure((remote, cause) -> {
                     if (json) {
@@ -75,6 +81,7 @@ final class ListenCommand implements Callable<Integer> {
                 if (json || statsSeconds > 0) {
                     printStats(host, json);
                 }
+                relayClient.close();
                 host.close();
             }
         };
@@ -95,6 +102,10 @@ final class ListenCommand implements Callable<Integer> {
             shown.forEach(a -> System.out.println("  " + a));
         }
         System.out.flush();
+        relayClient.bind(host);
+        for (String r : relays) {
+            RelayReservations.reserveAndReport(relayClient, HostOptions.parse(r), json);
+        }
         long deadline = seconds > 0 ? System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds) : Long.MAX_VALUE;
         while (true) {
             long left = deadline - System.nanoTime();
@@ -145,6 +156,7 @@ final class ListenCommand implements Callable<Integer> {
                     .put("muxer", c.muxer())
                     .put("localAddr", c.localAddr().toString())
                     .put("remoteAddr", c.remoteAddr().toString())
+                    .put("relayed", c.isRelayed())
                     .line());
         } else {
             System.out.println("connection " + c.direction().jsonName() + " " + c.remotePeer() + " "
