@@ -17,10 +17,11 @@ import java.util.concurrent.TimeUnit;
  *
  * <p>Failures (an oversize or malformed length prefix, EOF, a closed stream, the timeout) reach
  * {@link #onFailure} once, as a {@link RelayException}; the subclass answers with a status where the spec has
- * one and closes the stream. Event-loop confined. Reference counting: the cumulation belongs to
+ * one and closes the stream. DCUtR ({@code io.crossdial.host.dcutr}) uses it too: its messages have the same
+ * framing and bound. Event-loop confined. Reference counting: the cumulation belongs to
  * {@link ByteToMessageDecoder}; frames are copied into arrays.
  */
-abstract class FramedHandler extends ByteToMessageDecoder {
+public abstract class FramedHandler extends ByteToMessageDecoder {
     private final int maxBytes;
     private final long timeoutMillis;
     private boolean awaiting;
@@ -31,7 +32,7 @@ abstract class FramedHandler extends ByteToMessageDecoder {
      * @param maxBytes the largest message accepted, bytes
      * @param timeoutMillis how long each expected message may take, ms
      */
-    FramedHandler(int maxBytes, long timeoutMillis) {
+    protected FramedHandler(int maxBytes, long timeoutMillis) {
         this.maxBytes = maxBytes;
         this.timeoutMillis = timeoutMillis;
     }

@@ -1,0 +1,21 @@
+package io.crossdial.host.dcutr;
+
+import io.crossdial.core.multiaddr.Multiaddr;
+import io.crossdial.core.spi.Role;
+import io.crossdial.host.Connection;
+import java.util.List;
+
+/**
+ * A successful hole punch.
+ *
+ * @param direct the direct connection (the relayed one is being closed)
+ * @param attempts which attempt succeeded, 1 to {@link Dcutr#MAX_ATTEMPTS}
+ * @param rttNanos the relayed round trip measured in the successful attempt (on the side that opened the
+ *     DCUtR stream; 0 on the other), ns
+ * @param timeToDirectNanos from the start of the DCUtR exchange (the stream opened, or its first message read)
+ *     to the direct connection being usable, ns
+ * @param roleHint the security role hint the dial carried
+ * @param remoteAddrs the remote's observed addresses from its {@code CONNECT}, as dialed
+ */
+public record HolepunchResult(Connection direct, int attempts, long rttNanos, long timeToDirectNanos, Role roleHint,
+        List<Multiaddr> remoteAddrs) {}
