@@ -47,8 +47,15 @@ final class ListenCommand implements Callable<Integer> {
             addrs.add(HostOptions.parse(s));
         }
         io.crossdial.host.relay.RelayClient relayClient = new io.crossdial.host.relay.RelayClient(10_000);
-        Host host = relayClient.register(Services.serveAll(hostOptions.builder(addrs)))
-                .onConnection(c -> report(c, json))
+        io.crossdial.host.dcutr.Dcutr dcutr = new io.crossdial.host.dcutr.Dcutr(10_000, 5_000);
+        Host host = dcutr.register(relayClient.register(Services.serveAll(hostOptions.builder(addrs))))
+                .onConnection(c -> {
+                    report(c, json);
+                    var punch = dcutr.onConnection(c); // an inbound relayed connection: DCUtR, as the spec's B
+                    if (punch != null) {
+                        punch.addListener(f -> reportHolepunch(c, f, json));
+                    }
+                })
                 .onInboundFailure((remote, cause) -> {
                     if (json) {
                         System.out.println(Json.event("upgrade-failed").put("direction", "inbound")
@@ -103,6 +110,7 @@ final class ListenCommand implements Callable<Integer> {
         }
         System.out.flush();
         relayClient.bind(host);
+        dcutr.bind(host);
         for (String r : relays) {
             RelayReservations.reserveAndReport(relayClient, HostOptions.parse(r), json);
         }
@@ -143,6 +151,28 @@ final class ListenCommand implements Callable<Integer> {
         if (json) {
             System.out.println(Json.event("stats").put("openConnections", host.transport().openConnections())
                     .put("listeners", listeners).line());
+        }
+        System.out.flush();
+    }
+
+    private static void reportHolepunch(Connection relayed, io.netty.util.concurrent.Future<?> f, boolean json) {
+        if (f.isSuccess()) {
+            var r = (io.crossdial.host.dcutr.HolepunchResult) f.getNow();
+            if (json) {
+                System.out.println(Json.event("holepunch").put("ok", true).put("remotePeer", relayed.remotePeer().toString())
+                        .put("attempts", r.attempts()).put("timeToDirectMs", r.timeToDirectNanos() / 1e6)
+                        .put("rttMs", r.rttNanos() / 1e6).put("localAddr", r.direct().localAddr().toString())
+                        .put("remoteAddr", r.direct().remoteAddr().toString()).line());
+            } else {
+                System.out.printf("holepunch with %s: direct %s in %.1f ms (attempt %d, relayed rtt %.2f ms)%n",
+                        relayed.remotePeer(), r.direct().remoteAddr(), r.timeToDirectNanos() / 1e6, r.attempts(),
+                        r.rttNanos() / 1e6);
+            }
+        } else if (json) {
+            System.out.println(Json.event("holepunch").put("ok", false).put("remotePeer", relayed.remotePeer().toString())
+                    .put("error", Main.oneLine(f.cause())).line());
+        } else {
+            System.out.println("holepunch with " + relayed.remotePeer() + " failed: " + Main.oneLine(f.cause()));
         }
         System.out.flush();
     }
