@@ -460,6 +460,7 @@ public final class Dcutr {
         private boolean awaitingSync;
         private List<Multiaddr> remote = List.of();
         private long startNanos;
+        private long connectSentNanos;
         private boolean done;
 
         Answerer(Connection relayed) {
@@ -494,12 +495,14 @@ public final class Dcutr {
                     @SuppressWarnings("unchecked")
                     List<Multiaddr> own = (List<Multiaddr>) f.getNow();
                     write(ctx, HolePunch.Type.CONNECT, own);
+                    connectSentNanos = System.nanoTime();
                     awaitingSync = true;
                     expectMessage(ctx);
                 }));
                 return;
             }
             parse(frame, HolePunch.Type.SYNC);
+            long rtt = System.nanoTime() - connectSentNanos; // our CONNECT out, the SYNC back: one round trip
             awaitingSync = false;
             expectMessage(ctx); // the opener's next CONNECT, if this attempt fails
             if (remote.isEmpty()) {
@@ -512,7 +515,7 @@ public final class Dcutr {
                 if (f.isSuccess() && !done) {
                     done = true;
                     Connection direct = (Connection) f.getNow();
-                    report(relayed.remotePeer(), new HolepunchResult(direct, thisAttempt, 0,
+                    report(relayed.remotePeer(), new HolepunchResult(direct, thisAttempt, rtt,
                             System.nanoTime() - startNanos, hint, addrs), null);
                     closeRelayed(relayed, direct);
                 } else if (!f.isSuccess()) {
@@ -522,7 +525,7 @@ public final class Dcutr {
                     if (direct != null && !done) {
                         // our SYN reached the opener's listener (no simultaneous open): its dial was accepted
                         done = true;
-                        report(relayed.remotePeer(), new HolepunchResult(direct, thisAttempt, 0,
+                        report(relayed.remotePeer(), new HolepunchResult(direct, thisAttempt, rtt,
                                 System.nanoTime() - startNanos, hint, addrs), null);
                         closeRelayed(relayed, direct);
                     } else if (thisAttempt >= MAX_ATTEMPTS) {

@@ -10,8 +10,8 @@ import java.util.List;
  *
  * @param direct the direct connection (the relayed one is being closed)
  * @param attempts which attempt succeeded, 1 to {@link Dcutr#MAX_ATTEMPTS}
- * @param rttNanos the relayed round trip measured in the successful attempt (on the side that opened the
- *     DCUtR stream; 0 on the other), ns
+ * @param rttNanos the relayed round trip of the successful attempt, ns: on the opener from its CONNECT to the
+ *     answer, on the other side from its CONNECT to the SYNC
  * @param timeToDirectNanos from the start of the DCUtR exchange (the stream opened, or its first message read)
  *     to the direct connection being usable, ns
  * @param roleHint the security role hint the dial carried
