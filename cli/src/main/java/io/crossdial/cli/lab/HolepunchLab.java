@@ -20,10 +20,10 @@ import picocli.CommandLine.Option;
 /**
  * {@code crossdial lab holepunch}: hole punching through two NATs ({@link NetnsLab.Topology#NAT}, links up): a
  * circuit relay on the public router (crossdial's {@code relay}, or js-libp2p's with {@code --relay js}), peer
- * A behind NAT A reserving on it ({@code listen --relay}), and per round a new peer B behind NAT B dialing A
- * through the relay with {@code dial --holepunch}: DCUtR over the relayed connection, then a TCP simultaneous
- * open through both NATs from the two listen ports, ping and echo on the direct connection. Each round uses
- * fresh ports (A {@code base+r}, B {@code base+10000+r}) and fresh processes. One line per round, then a
+ * A behind NAT A reserving on it once ({@code listen --relay}, port {@code base}), and per round a new peer B
+ * behind NAT B (a new process, port {@code base+10000+r}, so each round is a new 4-tuple and new conntrack
+ * entries) dialing A through the relay with {@code dial --holepunch}: DCUtR over the relayed connection, then
+ * a TCP simultaneous open through both NATs from the two listen ports, ping and echo on the direct connection. One line per round, then a
  * summary with the direct count and time-to-direct p50/p99 (from B's relayed connection being usable to its
  * direct connection being usable). Exit code 0 when at least {@code --min-direct} percent of the rounds got a
  * direct connection and every round ended usable (direct, or relayed), 1 otherwise.
@@ -43,7 +43,7 @@ public final class HolepunchLab implements Callable<Integer> {
     @Option(names = "--json", description = "Print the report as JSON on stdout (progress goes to stderr)")
     boolean json;
 
-    @Option(names = "--base-port", paramLabel = "P", description = "A listens on P+r, B on P+10000+r; default 20000")
+    @Option(names = "--base-port", paramLabel = "P", description = "A listens on P, B on P+10000+r; default 20000")
     int basePort = 20_000;
 
     @Option(names = "--echo-bytes", paramLabel = "N", description = "Bytes B echoes on the direct connection; default 65536")
@@ -71,27 +71,12 @@ public final class HolepunchLab implements Callable<Integer> {
             System.err.println("crossdial: error: --relay must be crossdial or js: " + relayKind);
             return 2;
         }
-        List<Map<String, Object>> rounds = new ArrayList<>();
-        List<LabPeer> peers = new ArrayList<>();
-        try (NetnsLab lab = NetnsLab.create("hp", NetnsLab.Topology.NAT)) {
-            lab.linksUp();
-            String relayHost = routerAddressTowards(lab.peerA());
-            LabPeer relay = startRelay(lab, relayHost, peers);
-            Map<String, Object> listening = relay.awaitEvent(relayKind.equals("js") ? "listening" : "relay-listening",
-                    STEP);
-            String relayAddr = firstAddr(listening, relayHost);
-            progress.println("relay (" + relayKind + ") in the router namespace: " + relayAddr);
-            for (int r = 1; r <= pairs; r++) {
-                Map<String, Object> round = round(lab, relayAddr, r);
-                rounds.add(round);
-                progress.println(line(round, r));
-                progress.flush();
-            }
+        List<Map<String, Object>> rounds;
+        try {
+            rounds = run(progress);
         } catch (LabException | IllegalStateException e) {
-            System.err.println("crossdial: error: lab: " + String.valueOf(e.getMessage()));
+            System.err.println("crossdial: error: lab: " + e.getMessage());
             return 1;
-        } finally {
-            peers.forEach(LabPeer::close);
         }
         Map<String, Object> summary = summary(rounds);
         if (json) {
@@ -105,6 +90,66 @@ public final class HolepunchLab implements Callable<Integer> {
         long direct = (Long) summary.get("direct");
         long usable = (Long) summary.get("usable");
         return direct * 100 >= (long) minDirect * pairs && usable == pairs ? 0 : 1;
+    }
+
+    /**
+     * A configured run, for tests.
+     *
+     * @param pairs rounds
+     * @param relayKind {@code crossdial} or {@code js}
+     * @param jsDir the js peer's directory (for {@code js}), or null for the default
+     * @param basePort A listens on base+r, B on base+10000+r
+     * @return the experiment, not yet run
+     */
+    public static HolepunchLab of(int pairs, String relayKind, Path jsDir, int basePort) {
+        HolepunchLab h = new HolepunchLab();
+        h.pairs = pairs;
+        h.relayKind = relayKind;
+        h.jsDir = jsDir;
+        h.basePort = basePort;
+        return h;
+    }
+
+    /**
+     * Builds the NAT lab, starts the relay and runs the rounds; removes the lab and every process at the end.
+     *
+     * @param progress where the round lines go
+     * @return one map per round: {@code round}, {@code usable}, {@code direct}, {@code relayedAtEnd},
+     *     {@code holepunch} (B's figures: {@code ok}, {@code attempts}, {@code timeToDirectMs},
+     *     {@code relayedToDirectMs}, {@code rttMs}, {@code roleHint}, {@code role}, {@code simopen},
+     *     {@code localAddr}, {@code remoteAddr}, or {@code error}), {@code error}
+     * @throws LabException when the lab or the relay cannot be set up
+     */
+    public List<Map<String, Object>> run(PrintStream progress) {
+        List<Map<String, Object>> rounds = new ArrayList<>();
+        List<LabPeer> peers = new ArrayList<>();
+        try (NetnsLab lab = NetnsLab.create("hp", NetnsLab.Topology.NAT)) {
+            lab.linksUp();
+            String relayHost = routerAddressTowards(lab.peerA());
+            LabPeer relay = startRelay(lab, relayHost, peers);
+            Map<String, Object> listening = relay.awaitEvent(relayKind.equals("js") ? "listening" : "relay-listening",
+                    STEP);
+            String relayAddr = firstAddr(listening, relayHost);
+            progress.println("relay (" + relayKind + ") in the router namespace: " + relayAddr);
+            List<String> argvA = new ArrayList<>(SimopenLab.jarPeerCommand());
+            argvA.addAll(List.of("listen", "--listen", "/ip4/" + lab.peerA().host() + "/tcp/" + basePort, "--relay",
+                    relayAddr, "--json"));
+            LabPeer a = LabPeer.start("A", lab.command(lab.peerA().namespace(), argvA));
+            peers.add(a);
+            Map<String, Object> reservation = a.awaitEvent("reservation", STEP);
+            @SuppressWarnings("unchecked")
+            String circuit = String.valueOf(((List<Object>) reservation.get("circuitAddrs")).get(0));
+            progress.println("A behind NAT A reserved: reachable as " + circuit);
+            for (int r = 1; r <= pairs; r++) {
+                Map<String, Object> round = round(lab, circuit, r);
+                rounds.add(round);
+                progress.println(line(round, r));
+                progress.flush();
+            }
+        } finally {
+            peers.forEach(LabPeer::close);
+        }
+        return rounds;
     }
 
     /** The router's address on the link towards a peer's NAT: the NAT's public address with host part 1. */
@@ -146,31 +191,23 @@ public final class HolepunchLab implements Callable<Integer> {
         throw new LabException("the relay does not listen on " + host + ": " + listening);
     }
 
-    @SuppressWarnings("unchecked")
-    private Map<String, Object> round(NetnsLab lab, String relayAddr, int r) {
+    /** One round: a new B behind NAT B dials A through the relay with {@code --holepunch}. */
+    private Map<String, Object> round(NetnsLab lab, String circuit, int r) {
         Map<String, Object> out = new LinkedHashMap<>();
         out.put("round", r);
-        int portA = basePort + r;
         int portB = basePort + 10_000 + r;
-        List<String> argvA = new ArrayList<>(SimopenLab.jarPeerCommand());
-        argvA.addAll(List.of("listen", "--listen", "/ip4/" + lab.peerA().host() + "/tcp/" + portA, "--relay", relayAddr,
-                "--json", "--seconds", "120"));
-        try (LabPeer a = LabPeer.start("A", lab.command(lab.peerA().namespace(), argvA))) {
-            Map<String, Object> reservation = a.awaitEvent("reservation", STEP);
-            String circuit = String.valueOf(((List<Object>) reservation.get("circuitAddrs")).get(0));
-            List<String> argvB = new ArrayList<>(SimopenLab.jarPeerCommand());
-            argvB.addAll(List.of("dial", circuit, "--listen", "/ip4/" + lab.peerB().host() + "/tcp/" + portB,
-                    "--holepunch", "--json", "--echo-bytes", Integer.toString(echoBytes), "--timeout-ms", "20000"));
-            try (LabPeer b = LabPeer.start("B", lab.command(lab.peerB().namespace(), argvB))) {
-                Map<String, Object> dialed = b.awaitEvent("dialed", STEP);
-                out.put("usable", Boolean.TRUE.equals(dialed.get("ok")));
-                out.put("relayedAtEnd", dialed.get("relayed"));
-                Object punch = dialed.get("holepunch");
-                out.put("holepunch", punch);
-                out.put("direct", punch instanceof Map<?, ?> m && Boolean.TRUE.equals(m.get("ok"))
-                        && Boolean.FALSE.equals(dialed.get("relayed")));
-                out.put("error", dialed.get("error"));
-            }
+        List<String> argvB = new ArrayList<>(SimopenLab.jarPeerCommand());
+        argvB.addAll(List.of("dial", circuit, "--listen", "/ip4/" + lab.peerB().host() + "/tcp/" + portB,
+                "--holepunch", "--json", "--echo-bytes", Integer.toString(echoBytes), "--timeout-ms", "20000"));
+        try (LabPeer b = LabPeer.start("B", lab.command(lab.peerB().namespace(), argvB))) {
+            Map<String, Object> dialed = b.awaitEvent("dialed", STEP);
+            out.put("usable", Boolean.TRUE.equals(dialed.get("ok")));
+            out.put("relayedAtEnd", dialed.get("relayed"));
+            Object punch = dialed.get("holepunch");
+            out.put("holepunch", punch);
+            out.put("direct", punch instanceof Map<?, ?> m && Boolean.TRUE.equals(m.get("ok"))
+                    && Boolean.FALSE.equals(dialed.get("relayed")));
+            out.put("error", dialed.get("error"));
         } catch (LabException e) {
             out.putIfAbsent("usable", false);
             out.putIfAbsent("direct", false);
@@ -205,7 +242,8 @@ public final class HolepunchLab implements Callable<Integer> {
         return o instanceof Number n ? n.doubleValue() : Double.NaN;
     }
 
-    static Map<String, Object> summary(List<Map<String, Object>> rounds) {
+    /** @return direct, usable and time-to-direct p50/p99/max over the rounds of {@link #run} */
+    public static Map<String, Object> summary(List<Map<String, Object>> rounds) {
         long direct = rounds.stream().filter(x -> Boolean.TRUE.equals(x.get("direct"))).count();
         long usable = rounds.stream().filter(x -> Boolean.TRUE.equals(x.get("usable"))).count();
         List<Double> ttd = new ArrayList<>();
