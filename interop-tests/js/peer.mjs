@@ -37,6 +37,8 @@ const USAGE = `usage:
   node peer.mjs listen --relay <relay multiaddr> ...   also reserve on that relay; prints a "reservation" line
   node peer.mjs dial <relay>/p2p-circuit/p2p/<peer> ... dials through the relay (the steps run on the
                        limited relayed connection)
+  --dcutr              (listen, dial, relay) also run DCUtR (@libp2p/dcutr)
+  --hold-ms N          (dial) stay up N ms after the steps, then report "connectionsAtEnd"
   node peer.mjs serve  [--host 127.0.0.1] [--port 0] [--security ..] [--muxer ..] [--key-type ..]
                        then JSON commands on stdin, one per line: dial, connections, hangup (EOF stops it)
   --security and --muxer accept a comma-separated preference list, e.g. --muxer yamux,mplex`
@@ -118,6 +120,10 @@ async function createNode (values, { listen, dialOpts, relayServer = false }) {
   const privateKey = await generateKeyPair(keyType)
   const { circuitRelayTransport, circuitRelayServer } = await import('@libp2p/circuit-relay-v2')
   const services = {}
+  if (values.dcutr) {
+    // DCUtR (/libp2p/dcutr); js dials only public addresses and cannot dial from its listen port
+    services.dcutr = (await import('@libp2p/dcutr')).dcutr()
+  }
   if (relayServer) {
     // the defaults of go-libp2p and js-libp2p: 2 min and 128 KiB per relayed connection
     services.relay = circuitRelayServer({ reservations: { maxReservations: 128 } })
@@ -387,6 +393,12 @@ async function runDial (values, target) {
     result.step = 'start'
     node = await createNode(values, { listen: [], dialOpts: Object.keys(dialOpts).length > 0 ? dialOpts : undefined })
     await dialSteps(node, ma, opts, result, signal)
+    const holdMs = intOption(values, 'hold-ms', 0)
+    if (holdMs > 0) {
+      // keep the node (and its relayed connection) up, e.g. for the remote's DCUtR
+      await new Promise(resolve => setTimeout(resolve, holdMs))
+      result.connectionsAtEnd = node.getConnections().map(c => c.remoteAddr.toString())
+    }
   } catch (err) {
     result.error = `${result.step}: ${errorText(signal.aborted ? signal.reason : err)}`
   }
@@ -549,6 +561,8 @@ async function main () {
         skip: { type: 'string' },
         'timeout-ms': { type: 'string' },
         relay: { type: 'string' },
+        dcutr: { type: 'boolean' },
+        'hold-ms': { type: 'string' },
         help: { type: 'boolean', short: 'h' }
       }
     })

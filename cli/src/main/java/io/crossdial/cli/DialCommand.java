@@ -109,7 +109,7 @@ final class DialCommand implements Callable<Integer> {
             m.put("timeToDirectMs", r.timeToDirectNanos() / 1e6);
             m.put("relayedToDirectMs", (now - relayedAt) / 1e6);
             m.put("rttMs", r.rttNanos() / 1e6);
-            m.put("roleHint", r.roleHint().name().toLowerCase(java.util.Locale.ROOT));
+            m.put("roleHint", r.roleHint() == null ? null : r.roleHint().name().toLowerCase(java.util.Locale.ROOT));
             m.put("remoteAddrs", r.remoteAddrs().stream().map(Object::toString).toList());
             m.put("localAddr", r.direct().localAddr().toString());
             m.put("remoteAddr", r.direct().remoteAddr().toString());

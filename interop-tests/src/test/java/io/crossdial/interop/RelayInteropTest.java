@@ -99,6 +99,56 @@ class RelayInteropTest {
     }
 
     @Test
+    void dcutrWithAJsPeerEndsCleanlyAndTheRelayedConnectionStays() throws Exception {
+        PrivateKey key = Keys.generateEd25519();
+        Host[] holder = new Host[1];
+        RelayService service = new RelayService(key, () -> holder[0].listenAddrs(), RelayConfig.defaults());
+        Host relay = Peers.builder().identity(key).protocol(RelayProtocols.HOP, service.hopHandler()).build().start();
+        holder[0] = relay;
+        open.add(relay);
+        RelayClient rc = new RelayClient(Peers.STEP_MILLIS);
+        io.crossdial.host.dcutr.Dcutr dcutr = new io.crossdial.host.dcutr.Dcutr(Peers.STEP_MILLIS, 5_000);
+        LinkedBlockingQueue<io.netty.util.concurrent.Future<io.crossdial.host.dcutr.HolepunchResult>> punches =
+                new LinkedBlockingQueue<>();
+        java.util.concurrent.atomic.AtomicReference<Connection> fromJs = new java.util.concurrent.atomic.AtomicReference<>();
+        Host listener = dcutr.register(rc.register(Peers.builder())).onConnection(c -> {
+            var f = dcutr.onConnection(c);
+            if (f != null) {
+                fromJs.set(c);
+                punches.add(f);
+            }
+        }).build().start();
+        rc.bind(listener);
+        dcutr.bind(listener);
+        open.add(listener);
+        open.add(rc);
+        RelayReservation r = Host.await(rc.listenVia(Peers.addr(relay)), Peers.STEP_MILLIS, "reservation");
+
+        // js dials through the relay with DCUtR on and stays up; crossdial (the inbound side) opens DCUtR
+        Thread js = new Thread(() -> JsPeer.dial(r.circuitAddrs().get(0).toString(), 40_000, "--dcutr",
+                "--hold-ms", "4000", "--skip", "streams,echo"));
+        js.start();
+        var punch = punches.poll(Peers.STEP_MILLIS, TimeUnit.MILLISECONDS);
+        assertNotNull(punch, "DCUtR started on the inbound relayed connection from js");
+        // js answers CONNECT only with public addresses it can dial; on loopback it has none and aborts the
+        // stream. js may also dial one of our identify listen addresses by itself (its unilateral upgrade) and
+        // drop the relayed connection. Either way the exchange ends within its timeouts, with no hang: a
+        // direct connection, or a typed failure and a relayed connection that still works.
+        try {
+            io.crossdial.host.dcutr.HolepunchResult ok = Host.await(punch, 2 * Peers.STEP_MILLIS, "dcutr");
+            assertTrue(!ok.direct().isRelayed(), ok::toString);
+            assertEquals(1, Peers.ping(ok.direct(), 1).size());
+        } catch (io.crossdial.host.dcutr.DcutrException e) {
+            assertTrue(e.reason() == io.crossdial.host.dcutr.DcutrException.Reason.CLOSED
+                    || e.reason() == io.crossdial.host.dcutr.DcutrException.Reason.TIMEOUT, e::toString);
+            Connection c = listener.connection(fromJs.get().remotePeer());
+            assertNotNull(c, "no connection to js");
+            assertEquals(1, Peers.ping(c, 1).size(), "a connection to js stays usable");
+        }
+        js.join(45_000);
+    }
+
+    @Test
     void crossdialRelayServesJsClients() throws Exception {
         PrivateKey key = Keys.generateEd25519();
         Host[] holder = new Host[1];

@@ -164,10 +164,19 @@ public final class Dcutr {
             @SuppressWarnings("unchecked")
             List<Multiaddr> own = (List<Multiaddr>) a.getNow();
             relayed.newStream(new Opener(relayed, own, start, promise), PROTOCOL_ID).addListener(f -> {
-                if (!f.isSuccess()) {
-                    promise.tryFailure(new DcutrException(Reason.UNSUPPORTED, "dcutr: cannot open a stream to "
-                            + relayed.remotePeer() + ": " + f.cause().getMessage(), f.cause()));
+                if (f.isSuccess()) {
+                    return;
                 }
+                Connection direct = directTo(relayed.remotePeer());
+                if (direct != null) {
+                    // the remote connected directly by itself (js-libp2p's unilateral upgrade) and closed the
+                    // relayed connection
+                    promise.trySuccess(new HolepunchResult(direct, 0, 0, System.nanoTime() - start, null, List.of()));
+                    return;
+                }
+                Reason reason = relayed.channel().isActive() ? Reason.UNSUPPORTED : Reason.CLOSED;
+                promise.tryFailure(new DcutrException(reason, "dcutr: cannot open a stream to "
+                        + relayed.remotePeer() + ": " + f.cause().getMessage(), f.cause()));
             });
         });
         return promise;
@@ -390,7 +399,10 @@ public final class Dcutr {
         private void connect(ChannelHandlerContext ctx) {
             attempt++;
             if (own.isEmpty()) {
-                fail(ctx, new RelayException(RelayException.Reason.CLOSED, "no observed address of our own"));
+                finish();
+                result.tryFailure(new DcutrException(Reason.NO_ADDRESSES,
+                        "dcutr: no observed address of our own (identify on a direct connection gave none)", null));
+                closeStream(ctx);
                 return;
             }
             sentAtNanos = System.nanoTime();
