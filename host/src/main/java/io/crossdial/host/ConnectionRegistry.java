@@ -148,7 +148,7 @@ final class ConnectionRegistry {
         // still active) is already out of the set.
         boolean lost = !connections.contains(outbound) || !outbound.channel().isActive();
         if (lost || pending.isEmpty() || leftNanos <= 0) {
-            Connection survivor = lost ? connection(outbound.remotePeer()) : outbound;
+            Connection survivor = lost ? sameKind(outbound) : outbound;
             if (survivor != null) {
                 result.trySuccess(survivor);
                 return;
@@ -192,6 +192,17 @@ final class ConnectionRegistry {
             }
         }
         return relayed;
+    }
+
+    /** @return a live connection to the peer of {@code c} that is relayed exactly when {@code c} is, or null */
+    private Connection sameKind(Connection c) {
+        for (Connection other : connections) {
+            if (other.remotePeer().equals(c.remotePeer()) && other.isRelayed() == c.isRelayed()
+                    && other.channel().isActive()) {
+                return other;
+            }
+        }
+        return null;
     }
 
     /** @return a snapshot of the live connections */

@@ -107,17 +107,30 @@ class DcutrLoopbackTest {
         HolepunchResult r = Host.await(punch.f(), 3 * W, "hole punch");
         assertFalse(r.direct().isRelayed());
         assertEquals(dialer.host.peerId(), r.direct().remotePeer());
-        assertEquals(1, r.attempts());
-        assertEquals(Role.RESPONDER, r.roleHint(), "the opener is the server");
+        // on loopback a first attempt can lose to its own crossed dials (both connects on one 4-tuple); the
+        // NAT lab (HolepunchLabTest) pins attempt 1
+        assertTrue(r.attempts() >= 1 && r.attempts() <= Dcutr.MAX_ATTEMPTS, r::toString);
+        assertEquals(Dcutr.hint(true, r.attempts()), r.roleHint(), "the opener is the server");
         assertTrue(r.rttNanos() > 0);
         assertTrue(waitFor(() -> !relayed.channel().isActive()), "the relayed connection is closed");
         HolepunchResult d = Host.await(dialer.dcutr.result(listener.host.peerId()), W, "the dialer's view");
         assertFalse(d.direct().isRelayed());
-        Connection direct = dialer.host.connection(listener.host.peerId());
-        assertFalse(direct.isRelayed());
-        PingClient ping = Host.await(direct.newStream(s -> new PingClient(s, Duration.ofSeconds(5)), ProtocolIds.PING),
-                W, "ping stream");
-        assertTrue(Host.await(ping.ping(), W, "ping") > 0);
+        // on loopback both dials can connect (one SYN reaches the other's listener) and the crossed-dial rule
+        // then closes one of the two: ping over whichever direct connection is left
+        PeerId l = listener.host.peerId();
+        long rtt = -1;
+        for (int i = 0; i < 3 && rtt < 0; i++) {
+            assertTrue(waitFor(() -> dialer.host.connection(l) != null && !dialer.host.connection(l).isRelayed()));
+            Connection direct = dialer.host.connection(l);
+            try {
+                PingClient ping = Host.await(direct.newStream(s -> new PingClient(s, Duration.ofSeconds(5)),
+                        ProtocolIds.PING), W, "ping stream");
+                rtt = Host.await(ping.ping(), W, "ping");
+            } catch (RuntimeException closedByTheCrossedDialRule) {
+                Thread.sleep(50);
+            }
+        }
+        assertTrue(rtt > 0, "a ping over the direct connection");
     }
 
     @Test
