@@ -12,7 +12,7 @@ import picocli.CommandLine.Option;
  */
 @Command(name = "crossdial", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "libp2p over TCP with simultaneous-open resolution: listen, dial, ping, echo, perf.",
-        subcommands = {KeygenCommand.class, ListenCommand.class, DialCommand.class, PerfCommand.class,
+        subcommands = {KeygenCommand.class, ListenCommand.class, DialCommand.class, PerfCommand.class, RelayCommand.class,
                 DemoCommand.class, io.crossdial.cli.lab.LabCommand.class,
                 io.crossdial.cli.lab.LabPeerCommand.class, TestPlansCommand.class})
 public final class Main implements Runnable {

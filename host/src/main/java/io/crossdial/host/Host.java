@@ -205,6 +205,65 @@ public final class Host implements AutoCloseable {
         return f;
     }
 
+    /**
+     * Dials from a listen port for a coordinated simultaneous open (DCUtR hole punching): as
+     * {@link #dial(Multiaddr)}, with {@code roleHint} set on the connection
+     * ({@link io.crossdial.core.spi.ConnectionAttributes#ROLE_HINT}) so that a TCP simultaneous open with a
+     * peer that holds the opposite hint resolves to these roles.
+     *
+     * @param addr {@code /ip4|ip6}/HOST/tcp/PORT/p2p/PEER
+     * @param roleHint the security role wanted if the dial becomes a simultaneous open
+     * @return as {@link #dial(Multiaddr)}
+     */
+    public Future<Connection> dial(Multiaddr addr, Role roleHint) {
+        return dialer.dial(addr, roleHint);
+    }
+
+    /**
+     * Upgrades a relayed stream into a connection (libp2p/specs {@code relay/circuit-v2.md}: the hop stream of
+     * the dialer, the stop stream of the listener, after the relay's {@code STATUS OK}), with the same
+     * upgrader as a TCP connection (multistream-select, security, muxer), and registers it. Bytes already
+     * read past the relay's messages must be handed on by the caller after this returns (a
+     * {@code ByteToMessageDecoder} that removes itself does so).
+     *
+     * @param stream the relay stream, on its event loop, with the circuit handshake done
+     * @param role {@link Role#INITIATOR} on the side that sent {@code CONNECT}, {@link Role#RESPONDER} on the
+     *     side that answered the relay's {@code STOP CONNECT}
+     * @param expected the remote peer: the one dialed, or the one the relay named
+     * @param circuitAddr the remote's {@code /p2p-circuit} multiaddr, reported as {@link Connection#remoteAddr()}
+     * @return completes with the relayed connection ({@link Connection#isRelayed()}), or fails with an
+     *     {@code UpgradeException} naming the stage
+     */
+    public Future<Connection> upgradeRelayed(Channel stream, Role role, PeerId expected, Multiaddr circuitAddr) {
+        Promise<Connection> promise = stream.eventLoop().newPromise();
+        stream.attr(Connection.RELAYED_REMOTE_ADDR).set(circuitAddr);
+        QuietTail tail = stream.pipeline().get(QuietTail.class);
+        if (tail != null) {
+            stream.pipeline().remove(tail); // else it would swallow the upgrade's bytes ahead of its stages
+        }
+        stream.pipeline().addLast(RelayedEof.INSTANCE);
+        upgrade(stream, role, expected, role == Role.INITIATOR ? Direction.OUTBOUND : Direction.INBOUND, promise, 0);
+        return promise;
+    }
+
+    /**
+     * Closes a relayed connection's stream when the relay ends its input: the relay half-closes it when the
+     * remote closed or went away, and a relayed connection has no other way to learn that. Passes everything
+     * else on.
+     */
+    @io.netty.channel.ChannelHandler.Sharable
+    private static final class RelayedEof extends io.netty.channel.ChannelInboundHandlerAdapter {
+        static final RelayedEof INSTANCE = new RelayedEof();
+
+        @Override
+        public void userEventTriggered(io.netty.channel.ChannelHandlerContext ctx, Object evt) {
+            if (evt instanceof io.netty.channel.socket.ChannelInputShutdownEvent) {
+                ctx.close();
+            }
+            ctx.fireUserEventTriggered(evt);
+        }
+    }
+
     /** Tells the host other addresses of a peer, for redials after a failed simultaneous open. */
     public void addPeerAddresses(PeerId peer, List<Multiaddr> addrs) {
         addresses.add(peer, addrs);
@@ -334,7 +393,7 @@ public final class Host implements AutoCloseable {
 
     /**
      * @param peer a peer ID
-     * @return a live connection to that peer, or null
+     * @return a live connection to that peer (a direct one before a relayed one), or null
      */
     public Connection connection(PeerId peer) {
         return registry.connection(peer);

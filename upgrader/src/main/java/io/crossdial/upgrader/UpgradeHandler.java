@@ -104,8 +104,9 @@ final class UpgradeHandler extends ChannelInboundHandlerAdapter {
         ChannelHandler negotiation;
         if (role == Role.INITIATOR && fromListenPort && config.simopenMode() != SimopenMode.OFF) {
             // Only a dial from a listen port can be one side of a TCP simultaneous open.
+            Role hint = ctx.channel().attr(ConnectionAttributes.ROLE_HINT).get();
             negotiation = new SimopenDialerHandler(config.simopenMode(), ids, config.negotiationTimeoutMillis(),
-                    NONCES::nextLong, (sctx, result) -> {
+                    () -> hintedNonce(hint), (sctx, result) -> {
                         role = result.role();
                         simopen = result;
                     }, (mctx, protocolId) -> afterSimopenNegotiation(ctx, protocolId));
@@ -117,6 +118,19 @@ final class UpgradeHandler extends ChannelInboundHandlerAdapter {
             // A crossdial dialer's poison byte arrives inline first on an accepted connection: drop it.
             ctx.pipeline().addBefore(SECURITY_NEGOTIATION_NAME, POISON_FILTER_NAME, new PoisonByteFilter());
         }
+    }
+
+    /**
+     * A {@code select:} number: uniform over the unsigned 64-bit range, or over its upper half for an
+     * {@link Role#INITIATOR} hint and its lower half for a {@link Role#RESPONDER} hint (the higher number
+     * becomes the initiator; {@link ConnectionAttributes#ROLE_HINT}).
+     */
+    static long hintedNonce(Role hint) {
+        long n = NONCES.nextLong();
+        if (hint == Role.INITIATOR) {
+            return n | Long.MIN_VALUE;
+        }
+        return hint == Role.RESPONDER ? n & Long.MAX_VALUE : n;
     }
 
     /** A multistream-select round in this side's (resolved) role. */

@@ -70,6 +70,8 @@ public record Component(Protocol protocol, byte[] value) {
                 return new String(value, StandardCharsets.UTF_8);
             case P2P:
                 return PeerId.fromBytes(value).toBase58();
+            case P2P_CIRCUIT:
+                return "";
             default:
                 throw new AssertionError(protocol);
         }
@@ -218,6 +220,6 @@ public record Component(Protocol protocol, byte[] value) {
     /** @return the text form of this component, such as {@code /tcp/4001} */
     @Override
     public String toString() {
-        return "/" + protocol.protocolName() + "/" + valueText();
+        return protocol.hasNoValue() ? "/" + protocol.protocolName() : "/" + protocol.protocolName() + "/" + valueText();
     }
 }
