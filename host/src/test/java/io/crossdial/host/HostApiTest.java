@@ -80,6 +80,10 @@ class HostApiTest {
         Host a = host(false, Host.builder());
         Connection c = get(a.connect(addr(b)));
         assertFalse(a.peerProtocols(b.peerId()).contains(X));
+        // a's dial completes before b has registered its side of the connection; a push sent before then has no
+        // connection to go out on
+        assertTrue(HostFixture.eventually(WAIT_MILLIS, () -> b.connections().stream()
+                .anyMatch(bc -> bc.remotePeer().equals(a.peerId()))), "b never registered the connection");
 
         assertTrue(b.addProtocol(X, connection -> new EchoResponder()));
         assertTrue(HostFixture.eventually(WAIT_MILLIS, () -> a.peerProtocols(b.peerId()).contains(X)),
