@@ -1,5 +1,6 @@
 package io.crossdial.bench;
 
+import io.crossdial.lab.JsonLines;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
@@ -38,7 +39,7 @@ public final class DelayProxy {
         long delayNanos = TimeUnit.MILLISECONDS.toNanos(Long.parseLong(o.getOrDefault("delay-ms", "25")));
         ServerSocket server = new ServerSocket();
         server.bind(new InetSocketAddress("127.0.0.1", 0), 1024);
-        System.out.println(Json.obj("event", "listening", "port", server.getLocalPort()));
+        System.out.println(JsonLines.line("event", "listening", "port", server.getLocalPort()));
         Thread acceptor = new Thread(() -> {
             try {
                 while (true) {

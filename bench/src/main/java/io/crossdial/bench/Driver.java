@@ -9,6 +9,7 @@ import io.crossdial.host.protocol.PerfResponder;
 import io.crossdial.host.protocol.PerfResult;
 import io.crossdial.host.protocol.PingClient;
 import io.crossdial.host.protocol.ProtocolIds;
+import io.crossdial.lab.JsonLines;
 import io.crossdial.muxer.yamux.YamuxStreamMuxer;
 import io.crossdial.security.noise.NoiseSecurityTransport;
 import io.crossdial.transport.tcp.TcpTransportConfig;
@@ -95,8 +96,7 @@ public final class Driver {
                 .onConnection(Driver::tune);
         int threads = Integer.getInteger("bench.workerThreads", 0);
         if (threads > 0) {
-            TcpTransportConfig d = TcpTransportConfig.defaults();
-            b.transportConfig(new TcpTransportConfig(d.connectTimeoutMillis(), d.portReuse(), d.backlog(), threads));
+            b.transportConfig(TcpTransportConfig.builder().workerThreads(threads).build());
         }
         if (port >= 0) {
             b.listen(Multiaddr.fromString("/ip4/127.0.0.1/tcp/" + port));
@@ -146,14 +146,14 @@ public final class Driver {
     private static void serve(Map<String, String> o) throws Exception {
         try (Host host = host(Integer.parseInt(o.getOrDefault("port", "0")))) {
             Multiaddr addr = host.listenAddrs().get(0).withPeerId(host.peerId());
-            System.out.println(Json.obj("event", "listening", "multiaddr", addr.toString(), "jvm", jvm()));
+            System.out.println(JsonLines.line("event", "listening", "multiaddr", addr.toString(), "jvm", jvm()));
             BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
             for (String line; (line = in.readLine()) != null; ) {
                 if (line.trim().equals("cpu")) {
-                    System.out.println(Json.obj("event", "cpu", "cpuNanos", cpuNanos()));
+                    System.out.println(JsonLines.line("event", "cpu", "cpuNanos", cpuNanos()));
                 } else if (line.trim().equals("heap")) {
                     long used = gcHeapUsed();
-                    System.out.println(Json.obj("event", "heap", "heapUsedBytes", used,
+                    System.out.println(JsonLines.line("event", "heap", "heapUsedBytes", used,
                             "connections", host.connections().size()));
                 }
             }
@@ -200,7 +200,7 @@ public final class Driver {
                     transfer(c, streams, warmup, warmup);
                     rounds++;
                 }
-                System.out.println(Json.obj("event", "warmed", "bytes", bytes, "seconds", seconds,
+                System.out.println(JsonLines.line("event", "warmed", "bytes", bytes, "seconds", seconds,
                         "gbitPerSecond", bytes * 8 / seconds / 1e9, "rounds", rounds,
                         "warmupSeconds", (System.nanoTime() - t0) / 1e9));
                 awaitGo(o);
@@ -209,7 +209,7 @@ public final class Driver {
             long start = System.nanoTime();
             long total = transfer(c, streams, upload, download);
             double seconds = (System.nanoTime() - start) / 1e9;
-            System.out.println(Json.obj("event", "perf", "streams", streams, "bytes", total, "seconds", seconds,
+            System.out.println(JsonLines.line("event", "perf", "streams", streams, "bytes", total, "seconds", seconds,
                     "gbitPerSecond", total * 8 / seconds / 1e9, "cpuNanos", cpuNanos() - cpu0, "jvm", jvm(),
                     "crypto", io.crossdial.core.crypto.CryptoProvider.active()));
             c.close().awaitUninterruptibly(2000);
@@ -291,7 +291,7 @@ public final class Driver {
             UpgradeLoops loops = new UpgradeLoops(host, addr, concurrency);
             Thread.sleep((long) (warmup * 1000));
             if (o.containsKey("sync")) {
-                System.out.println(Json.obj("event", "warmed", "upgrades", loops.count.get()));
+                System.out.println(JsonLines.line("event", "warmed", "upgrades", loops.count.get()));
                 awaitGo(o);
             }
             long cpu0 = cpuNanos();
@@ -303,7 +303,7 @@ public final class Driver {
             long cpu = cpuNanos() - cpu0;
             loops.stop.set(true);
             loops.done.await(30, TimeUnit.SECONDS);
-            System.out.println(Json.obj("event", "upgrades", "upgrades", n, "seconds", elapsed,
+            System.out.println(JsonLines.line("event", "upgrades", "upgrades", n, "seconds", elapsed,
                     "perSecond", n / elapsed, "concurrency", concurrency, "failures", loops.failures.get(),
                     "errors", String.join(" | ", loops.errors), "cpuNanos", cpu, "jvm", jvm()));
         }
@@ -409,7 +409,7 @@ public final class Driver {
                 answers.add(d.answerNanos());
             }
             Arrays.sort(ms);
-            System.out.println(Json.obj("event", "latency", "firstMillis", first, "count", count,
+            System.out.println(JsonLines.line("event", "latency", "firstMillis", first, "count", count,
                     "medianMillis", ms[count / 2], "p90Millis", ms[(int) (count * 0.9)], "minMillis", ms[0],
                     "listenPort", listenPort, "fromListenPort", fromListenPort, "fellBack", fellBack,
                     "detections", detections.toString(), "connectMillisMedian", medianMillis(connects),
@@ -454,7 +454,7 @@ public final class Driver {
             double seconds = (System.nanoTime() - t0) / 1e9;
             long after = gcHeapUsed();
             int open = (int) held.stream().filter(c -> c.channel().isActive()).count();
-            System.out.println(Json.obj("event", "held", "connections", open, "failures", failures.get(),
+            System.out.println(JsonLines.line("event", "held", "connections", open, "failures", failures.get(),
                     "openSeconds", seconds, "heapBeforeBytes", before, "heapAfterBytes", after,
                     "heapPerConnectionBytes", open == 0 ? 0 : (after - before) / (double) open, "jvm", jvm()));
             System.out.flush();

@@ -1,5 +1,6 @@
 package io.crossdial.bench;
 
+import io.crossdial.lab.JsonLines;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -36,7 +37,7 @@ final class Proc implements AutoCloseable {
                     String t = line.trim();
                     if (t.startsWith("{")) {
                         try {
-                            lines.add(Json.parseObject(t));
+                            lines.add(JsonLines.parseObject(t, Integer.MAX_VALUE, JsonLines.BigIntegers.REJECT));
                         } catch (RuntimeException e) {
                             // not JSON after all
                         }

@@ -1,5 +1,6 @@
 package io.crossdial.bench;
 
+import io.crossdial.lab.JsonLines;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -52,7 +53,7 @@ public final class RawTcp {
                     client(port, warmup, warmup, streams);
                     rounds++;
                 }
-                System.out.println(Json.obj("event", "warmed", "bytes", bytes, "seconds", seconds,
+                System.out.println(JsonLines.line("event", "warmed", "bytes", bytes, "seconds", seconds,
                         "gbitPerSecond", bytes * 8 / seconds / 1e9, "rounds", rounds));
                 Driver.awaitGo(o);
             }
@@ -60,7 +61,7 @@ public final class RawTcp {
             long t0 = System.nanoTime();
             long total = client(port, Long.parseLong(o.get("upload")), Long.parseLong(o.get("download")), streams);
             double seconds = (System.nanoTime() - t0) / 1e9;
-            System.out.println(Json.obj("event", "perf", "streams", streams, "bytes", total, "seconds", seconds,
+            System.out.println(JsonLines.line("event", "perf", "streams", streams, "bytes", total, "seconds", seconds,
                     "gbitPerSecond", total * 8 / seconds / 1e9, "cpuNanos", Driver.cpuNanos() - cpu0,
                     "jvm", Driver.jvm()));
         }
@@ -70,7 +71,7 @@ public final class RawTcp {
     private static void serve(int port) throws IOException {
         ServerSocketChannel server = ServerSocketChannel.open();
         server.bind(new InetSocketAddress("127.0.0.1", port), 1024);
-        System.out.println(Json.obj("event", "listening", "port",
+        System.out.println(JsonLines.line("event", "listening", "port",
                 ((InetSocketAddress) server.getLocalAddress()).getPort()));
         Thread acceptor = new Thread(() -> {
             try {
@@ -89,7 +90,7 @@ public final class RawTcp {
         BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
         for (String line; (line = in.readLine()) != null; ) {
             if (line.trim().equals("cpu")) {
-                System.out.println(Json.obj("event", "cpu", "cpuNanos", Driver.cpuNanos()));
+                System.out.println(JsonLines.line("event", "cpu", "cpuNanos", Driver.cpuNanos()));
             }
         }
         server.close();

@@ -1,5 +1,6 @@
 package io.crossdial.bench;
 
+import io.crossdial.lab.JsonLines;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -71,7 +72,8 @@ public final class Runner {
     /** Re-renders ratios, table and charts of a finished run from its results.json and jmh-*.json. */
     @SuppressWarnings("unchecked")
     static void report(Path dir) throws Exception {
-        Map<String, Object> results = Json.parseObject(Files.readString(dir.resolve("results.json")));
+        Map<String, Object> results = JsonLines.parseObject(Files.readString(dir.resolve("results.json")), Integer.MAX_VALUE,
+                JsonLines.BigIntegers.REJECT);
         Map<String, Object> perJdk = (Map<String, Object>) results.get("jdks");
         for (Map.Entry<String, Object> e : perJdk.entrySet()) {
             Path jmhFile = dir.resolve("jmh-" + e.getKey() + ".json");
@@ -83,7 +85,7 @@ public final class Runner {
             }
         }
         results.put("ratios", Report.ratios(perJdk));
-        Files.writeString(dir.resolve("results.json"), Json.write(results, true));
+        Files.writeString(dir.resolve("results.json"), JsonLines.writePretty(results));
         String table = Report.table(results);
         Files.writeString(dir.resolve("table.txt"), table);
         System.out.println(table);
@@ -149,12 +151,12 @@ public final class Runner {
             if (wanted("hold")) {
                 r.put("hold", hold(jdk, quick ? 300 : 10_000));
             }
-            Files.writeString(out.resolve("results.json"), Json.write(results, true));
+            Files.writeString(out.resolve("results.json"), JsonLines.writePretty(results));
         }
         results.put("finished", Instant.now().toString());
         Map<String, Object> ratios = Report.ratios(perJdk);
         results.put("ratios", ratios);
-        Files.writeString(out.resolve("results.json"), Json.write(results, true));
+        Files.writeString(out.resolve("results.json"), JsonLines.writePretty(results));
         String table = Report.table(results);
         Files.writeString(out.resolve("table.txt"), table);
         System.out.println(table);
@@ -213,7 +215,7 @@ public final class Runner {
     }
 
     static Map<String, Object> parseJmh(Path file) throws IOException {
-        Object parsed = Json.parse(Files.readString(file));
+        Object parsed = JsonLines.parse(Files.readString(file), Integer.MAX_VALUE, JsonLines.BigIntegers.REJECT);
         Map<String, Object> scores = new LinkedHashMap<>();
         for (Object o : (List<?>) parsed) {
             Map<?, ?> b = (Map<?, ?>) o;

@@ -77,6 +77,11 @@ final class HostOptions {
                     + TcpTransportConfig.DEFAULT_BACKLOG / 2 + ")")
     int maxHandshakes;
 
+    @Option(names = "--max-handshakes-per-address", paramLabel = "N",
+            description = "Of those, at most N from one remote IP address; one more from it is closed at once; "
+                    + "default: no per-address limit")
+    int maxHandshakesPerAddress;
+
     @Option(names = "--max-connections", paramLabel = "N",
             description = "Open TCP connections at once, both directions; default: no limit")
     int maxConnections;
@@ -98,7 +103,7 @@ final class HostOptions {
         }
         try {
             return TcpTransportConfig.defaults().withShards(n).withMaxHandshakes(maxHandshakes)
-                    .withMaxConnections(maxConnections);
+                    .withMaxConnections(maxConnections).withMaxHandshakesPerAddress(maxHandshakesPerAddress);
         } catch (IllegalArgumentException e) {
             throw new CliException(e.getMessage(), 2, e);
         }

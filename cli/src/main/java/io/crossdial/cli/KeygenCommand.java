@@ -1,5 +1,6 @@
 package io.crossdial.cli;
 
+import io.crossdial.lab.JsonLines;
 import io.crossdial.core.crypto.Keys;
 import io.crossdial.core.crypto.PeerId;
 import io.crossdial.core.crypto.PrivateKey;
@@ -35,7 +36,7 @@ final class KeygenCommand implements Callable<Integer> {
         }
         PeerId id = PeerId.fromPublicKey(key.publicKey());
         if (json) {
-            System.out.println(Json.event("keygen").put("peerId", id.toString()).put("file", out.toString()).line());
+            System.out.println(JsonLines.line("event", "keygen", "peerId", id.toString(), "file", out.toString()));
         } else {
             System.out.println(id);
         }

@@ -1,5 +1,6 @@
 package io.crossdial.cli;
 
+import io.crossdial.lab.JsonLines;
 import io.crossdial.core.multiaddr.Multiaddr;
 import io.crossdial.host.Connection;
 import io.crossdial.host.Host;
@@ -32,8 +33,16 @@ final class ListenCommand implements Callable<Integer> {
             description = "Print listener stats (per-shard accept counts, handshakes) every N seconds")
     long statsSeconds;
 
+    @Option(names = "--relay", paramLabel = "MULTIADDR",
+            description = "Reserve on this circuit relay (.../p2p/RELAY, repeatable) and be reachable through it "
+                    + "as .../p2p/RELAY/p2p-circuit/p2p/SELF; the reservation is kept refreshed")
+    List<String> relays = new ArrayList<>();
+
     @Mixin
     HostOptions hostOptions;
+
+    @Mixin
+    MetricsOptions metrics;
 
     @Override
     public Integer call() throws InterruptedException {
@@ -41,15 +50,22 @@ final class ListenCommand implements Callable<Integer> {
         for (String s : listen.isEmpty() ? List.of("/ip4/0.0.0.0/tcp/0") : listen) {
             addrs.add(HostOptions.parse(s));
         }
-        Host host = Services.serveAll(hostOptions.builder(addrs))
-                .onConnection(c -> report(c, json))
+        io.crossdial.host.relay.RelayClient relayClient = new io.crossdial.host.relay.RelayClient(10_000);
+        io.crossdial.host.dcutr.Dcutr dcutr = new io.crossdial.host.dcutr.Dcutr(10_000, 5_000);
+        Host host = dcutr.register(relayClient.register(Services.serveAll(hostOptions.builder(addrs).metrics(metrics.registry()))))
+                .onConnection(c -> {
+                    report(c, json);
+                    var punch = dcutr.onConnection(c); // an inbound relayed connection: DCUtR, as the spec's B
+                    if (punch != null) {
+                        punch.addListener(f -> reportHolepunch(c, f, json));
+                    }
+                })
                 .onInboundFailure((remote, cause) -> {
                     if (json) {
-                        System.out.println(Json.event("upgrade-failed").put("direction", "inbound")
-                                .put("remoteAddr", String.valueOf(remote)).put("error", Main.oneLine(cause))
-                                .put("errorType", cause.getCause() == null ? cause.getClass().getSimpleName()
-                                        : cause.getCause().getClass().getSimpleName())
-                                .line());
+                        System.out.println(JsonLines.line("event", "upgrade-failed", "direction", "inbound",
+                                "remoteAddr", String.valueOf(remote), "error", Main.oneLine(cause),
+                                "errorType", cause.getCause() == null ? cause.getClass().getSimpleName()
+                                        : cause.getCause().getClass().getSimpleName()));
                     } else {
                         System.out.println("inbound connection from " + remote + " failed: " + Main.oneLine(cause));
                     }
@@ -58,9 +74,9 @@ final class ListenCommand implements Callable<Integer> {
                 .onListenerEvent(e -> {
                     String kind = e.kind().name().toLowerCase(java.util.Locale.ROOT);
                     if (json) {
-                        System.out.println(Json.event("listen-addr-" + kind).put("multiaddr", e.multiaddr().toString())
-                                .put("requested", e.requested().toString())
-                                .put("error", e.cause() == null ? null : Main.oneLine(e.cause())).line());
+                        System.out.println(JsonLines.line("event", "listen-addr-" + kind,
+                                "multiaddr", e.multiaddr().toString(), "requested", e.requested().toString(),
+                                "error", e.cause() == null ? null : Main.oneLine(e.cause())));
                     } else {
                         System.out.println("listen address " + kind + ": " + e.multiaddr()
                                 + (e.cause() == null ? "" : " (" + Main.oneLine(e.cause()) + ")"));
@@ -75,7 +91,9 @@ final class ListenCommand implements Callable<Integer> {
                 if (json || statsSeconds > 0) {
                     printStats(host, json);
                 }
+                relayClient.close();
                 host.close();
+                metrics.close();
             }
         };
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
@@ -83,18 +101,32 @@ final class ListenCommand implements Callable<Integer> {
             shutdown.run();
         }));
         host.start();
+        int metricsPort = metrics.start();
+        if (metricsPort >= 0) {
+            String url = "http://" + metrics.metricsHost + ":" + metricsPort + "/metrics";
+            if (json) {
+                System.out.println(JsonLines.line("event", "metrics", "url", url));
+            } else {
+                System.out.println("metrics at " + url);
+            }
+        }
         List<String> shown = new ArrayList<>();
         for (Multiaddr a : host.advertisedAddrs()) {
             shown.add(a.withPeerId(host.peerId()).toString());
         }
         if (json) {
-            System.out.println(Json.event("listening").put("peerId", host.peerId().toString())
-                    .put("multiaddrs", shown).line());
+            System.out.println(JsonLines.line("event", "listening", "peerId", host.peerId().toString(),
+                    "multiaddrs", shown));
         } else {
             System.out.println("crossdial listening as " + host.peerId());
             shown.forEach(a -> System.out.println("  " + a));
         }
         System.out.flush();
+        relayClient.bind(host);
+        dcutr.bind(host);
+        for (String r : relays) {
+            RelayReservations.reserveAndReport(relayClient, HostOptions.parse(r), json);
+        }
         long deadline = seconds > 0 ? System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds) : Long.MAX_VALUE;
         while (true) {
             long left = deadline - System.nanoTime();
@@ -130,22 +162,40 @@ final class ListenCommand implements Callable<Integer> {
             }
         }
         if (json) {
-            System.out.println(Json.event("stats").put("openConnections", host.transport().openConnections())
-                    .put("listeners", listeners).line());
+            System.out.println(JsonLines.line("event", "stats",
+                    "openConnections", host.transport().openConnections(), "listeners", listeners));
+        }
+        System.out.flush();
+    }
+
+    private static void reportHolepunch(Connection relayed, io.netty.util.concurrent.Future<?> f, boolean json) {
+        if (f.isSuccess()) {
+            var r = (io.crossdial.host.dcutr.HolepunchResult) f.getNow();
+            if (json) {
+                System.out.println(JsonLines.line("event", "holepunch", "ok", true, "remotePeer", relayed.remotePeer().toString(), "attempts", r.attempts(), "timeToDirectMs", r.timeToDirectNanos() / 1e6, "rttMs", r.rttNanos() / 1e6, "localAddr", r.direct().localAddr().toString(), "remoteAddr", r.direct().remoteAddr().toString()));
+            } else {
+                System.out.printf("holepunch with %s: direct %s in %.1f ms (attempt %d, relayed rtt %.2f ms)%n",
+                        relayed.remotePeer(), r.direct().remoteAddr(), r.timeToDirectNanos() / 1e6, r.attempts(),
+                        r.rttNanos() / 1e6);
+            }
+        } else if (json) {
+            System.out.println(JsonLines.line("event", "holepunch", "ok", false, "remotePeer", relayed.remotePeer().toString(), "error", Main.oneLine(f.cause())));
+        } else {
+            System.out.println("holepunch with " + relayed.remotePeer() + " failed: " + Main.oneLine(f.cause()));
         }
         System.out.flush();
     }
 
     static void report(Connection c, boolean json) {
         if (json) {
-            System.out.println(Json.event("connection")
-                    .put("remotePeer", c.remotePeer().toString())
-                    .put("direction", c.direction().jsonName())
-                    .put("security", c.security())
-                    .put("muxer", c.muxer())
-                    .put("localAddr", c.localAddr().toString())
-                    .put("remoteAddr", c.remoteAddr().toString())
-                    .line());
+            System.out.println(JsonLines.line("event", "connection",
+                    "remotePeer", c.remotePeer().toString(),
+                    "direction", c.direction().jsonName(),
+                    "security", c.security(),
+                    "muxer", c.muxer(),
+                    "localAddr", c.localAddr().toString(),
+                    "remoteAddr", c.remoteAddr().toString(),
+                    "relayed", c.isRelayed()));
         } else {
             System.out.println("connection " + c.direction().jsonName() + " " + c.remotePeer() + " "
                     + c.remoteAddr() + " via " + c.security() + " + " + c.muxer());

@@ -12,9 +12,9 @@ import picocli.CommandLine.Option;
  */
 @Command(name = "crossdial", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "libp2p over TCP with simultaneous-open resolution: listen, dial, ping, echo, perf.",
-        subcommands = {KeygenCommand.class, ListenCommand.class, DialCommand.class, PerfCommand.class,
+        subcommands = {KeygenCommand.class, ListenCommand.class, DialCommand.class, PerfCommand.class, RelayCommand.class,
                 DemoCommand.class, io.crossdial.cli.lab.LabCommand.class,
-                io.crossdial.cli.lab.LabPeerCommand.class})
+                io.crossdial.cli.lab.LabPeerCommand.class, TestPlansCommand.class})
 public final class Main implements Runnable {
     @Option(names = {"-v", "--verbose"}, scope = CommandLine.ScopeType.INHERIT,
             description = "Print stack traces and debug logs on failure")
@@ -83,6 +83,14 @@ public final class Main implements Runnable {
             return ex instanceof CliException c ? c.exitCode : 1;
         });
         return cli.execute(args);
+    }
+
+    /**
+     * @param value a measurement, e.g. milliseconds or Gbit/s
+     * @return {@code value} rounded to 3 decimals, as the {@code --json} events carry fractions
+     */
+    static double round3(double value) {
+        return Math.round(value * 1000.0) / 1000.0;
     }
 
     static String oneLine(Throwable ex) {

@@ -1,5 +1,6 @@
 package io.crossdial.cli;
 
+import io.crossdial.lab.JsonLines;
 import io.crossdial.core.multiaddr.Multiaddr;
 import io.crossdial.host.Connection;
 import io.crossdial.host.Host;
@@ -87,13 +88,12 @@ final class PerfCommand implements Callable<Integer> {
             String jvm = System.getProperty("java.vm.name") + " " + Runtime.version();
             String crypto = io.crossdial.core.crypto.CryptoProvider.describe();
             if (json) {
-                System.out.println(Json.event("perf").put("ok", true).put("remotePeer", c.remotePeer().toString())
-                        .put("security", c.security()).put("muxer", c.muxer()).put("streams", streams)
-                        .put("uploadBytes", up).put("downloadBytes", down).put("seconds", seconds)
-                        .put("gbitPerSecond", gbps).put("warmupRounds", warmupRounds)
-                        .put("warmupFirstGbitPerSecond", warmupRounds == 0 ? null : coldGbps).put("jvm", jvm)
-                        .put("cryptoProvider", io.crossdial.core.crypto.CryptoProvider.active()).put("crypto", crypto)
-                        .line());
+                System.out.println(JsonLines.line("event", "perf", "ok", true, "remotePeer", c.remotePeer().toString(),
+                        "security", c.security(), "muxer", c.muxer(), "streams", streams,
+                        "uploadBytes", up, "downloadBytes", down, "seconds", Main.round3(seconds),
+                        "gbitPerSecond", Main.round3(gbps), "warmupRounds", warmupRounds,
+                        "warmupFirstGbitPerSecond", warmupRounds == 0 ? null : Main.round3(coldGbps), "jvm", jvm,
+                        "cryptoProvider", io.crossdial.core.crypto.CryptoProvider.active(), "crypto", crypto));
             } else {
                 System.out.printf("perf %s over %s + %s, %d stream(s), JVM %s%n", c.remotePeer(), c.security(),
                         c.muxer(), streams, jvm);

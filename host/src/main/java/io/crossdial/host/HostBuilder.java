@@ -4,6 +4,7 @@ import io.crossdial.core.crypto.PrivateKey;
 import io.crossdial.core.multiaddr.Multiaddr;
 import io.crossdial.core.spi.SecurityTransport;
 import io.crossdial.core.spi.StreamMuxer;
+import io.crossdial.multistream.MultistreamSelect;
 import io.crossdial.transport.tcp.TcpTransportConfig;
 import io.crossdial.upgrader.UpgraderConfig;
 import io.netty.channel.ChannelHandler;
@@ -38,6 +39,7 @@ public final class HostBuilder {
     long handshakeTimeoutMillis = UpgraderConfig.DEFAULT_HANDSHAKE_TIMEOUT_MILLIS;
     long upgradeTimeoutMillis = UpgraderConfig.DEFAULT_UPGRADE_TIMEOUT_MILLIS;
     int maxInboundStreams = UpgraderConfig.DEFAULT_MAX_INBOUND_STREAMS;
+    io.crossdial.upgrader.ConnectionGater connectionGater = io.crossdial.upgrader.ConnectionGater.ALLOW_ALL;
     io.crossdial.simopen.SimopenMode simopenMode = io.crossdial.simopen.SimopenMode.POISON_BYTE;
     String agentVersion = Host.DEFAULT_AGENT_VERSION;
     Consumer<Connection> connectionListener = c -> {};
@@ -45,6 +47,9 @@ public final class HostBuilder {
     Consumer<io.crossdial.transport.tcp.ListenerEvent> listenerEventListener = e -> {};
     int maxConnectionsPerPeer;
     io.crossdial.core.crypto.CryptoProvider.Choice cryptoProvider;
+    io.micrometer.core.instrument.MeterRegistry meterRegistry;
+    DnsaddrResolver dnsaddrResolver;
+    boolean keepAlive = true;
 
     HostBuilder() {}
 
@@ -101,14 +106,16 @@ public final class HostBuilder {
     /**
      * Serves a protocol on inbound streams. Ping and identify are always served.
      *
-     * @param protocolId a protocol ID starting with {@code /}
+     * @param protocolId a protocol ID starting with {@code /}, without a newline, at most 1023 UTF-8 bytes
      * @param factory makes the handler for each inbound stream of that protocol
      * @return this builder
+     * @throws IllegalArgumentException for an invalid protocol ID
      */
     public HostBuilder protocol(String protocolId, StreamHandlerFactory factory) {
         if (protocolId == null || !protocolId.startsWith("/")) {
             throw new IllegalArgumentException("protocol ID must start with '/': " + protocolId);
         }
+        MultistreamSelect.checkProtocolIds(List.of(protocolId));
         protocols.put(protocolId, factory);
         return this;
     }
@@ -144,6 +151,20 @@ public final class HostBuilder {
         this.negotiationTimeoutMillis = negotiationMillis;
         this.handshakeTimeoutMillis = handshakeMillis;
         this.upgradeTimeoutMillis = upgradeMillis;
+        return this;
+    }
+
+    /**
+     * @param gater asked once the security handshake authenticated a connection's remote peer, before the
+     *     stream muxer is installed, in both directions; a denied connection is closed ({@link
+     *     io.crossdial.upgrader.ConnectionGater}); default {@link io.crossdial.upgrader.ConnectionGater#ALLOW_ALL}
+     * @return this builder
+     */
+    public HostBuilder connectionGater(io.crossdial.upgrader.ConnectionGater gater) {
+        if (gater == null) {
+            throw new IllegalArgumentException("connection gater is required (ConnectionGater.ALLOW_ALL for none)");
+        }
+        this.connectionGater = gater;
         return this;
     }
 
@@ -228,6 +249,42 @@ public final class HostBuilder {
      * @throws io.crossdial.core.crypto.CryptoProvider.CryptoUnavailableException when {@link #cryptoProvider}
      *     asked for Conscrypt and its native library does not load
      */
+    /**
+     * Records the host's metrics (connections, upgrade stages, simultaneous opens, streams, bytes, yamux
+     * window stalls; names in {@code specs/metrics.md}) into a Micrometer registry, for example a
+     * {@code PrometheusMeterRegistry}. Without one nothing is recorded and no handler is added.
+     *
+     * @param registry the registry, or null for none
+     * @return this builder
+     */
+    public HostBuilder metrics(io.micrometer.core.instrument.MeterRegistry registry) {
+        this.meterRegistry = registry;
+        return this;
+    }
+
+    /**
+     * How {@link Host#connect} resolves {@code /dnsaddr} multiaddrs; default {@link DnsaddrResolver#system()}.
+     *
+     * @param resolver the resolver
+     * @return this builder
+     */
+    public HostBuilder dnsaddrResolver(DnsaddrResolver resolver) {
+        this.dnsaddrResolver = resolver;
+        return this;
+    }
+
+    /**
+     * Whether TCP keepalive ({@code SO_KEEPALIVE}) is on for every connection, both directions, so the kernel
+     * notices a peer that vanished without a FIN on an idle connection; default on, as in go-libp2p.
+     *
+     * @param on true to enable
+     * @return this builder
+     */
+    public HostBuilder keepAlive(boolean on) {
+        this.keepAlive = on;
+        return this;
+    }
+
     public Host build() {
         if (identity == null) {
             throw new IllegalArgumentException("an identity key is required");
@@ -240,7 +297,8 @@ public final class HostBuilder {
                 .handshakeTimeoutMillis(handshakeTimeoutMillis)
                 .upgradeTimeoutMillis(upgradeTimeoutMillis)
                 .maxInboundStreams(maxInboundStreams)
-                .simopenMode(simopenMode);
+                .simopenMode(simopenMode)
+                .connectionGater(connectionGater);
         securityTransports.forEach(upgrader::security);
         muxers.forEach(upgrader::muxer);
         return new Host(this, upgrader.build());

@@ -1,6 +1,7 @@
 package io.crossdial.interop;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -52,7 +53,9 @@ class JsDialsCrossdialTest {
         assertEquals(16L, dialed.get("streams"));
         assertEquals(65_536L, dialed.get("streamBytes"));
         // the connection was inbound here and its remote address is the js dialer's local address
+        assertTrue(dialed.containsKey("localAddr"), dialed::toString);
         String jsLocal = (String) dialed.get("localAddr");
-        assertTrue(jsLocal == null || jsLocal.startsWith("/ip4/127.0.0.1/tcp/"), jsLocal);
+        assertNotNull(jsLocal, "the js peer reports its socket's local address");
+        assertTrue(jsLocal.startsWith("/ip4/127.0.0.1/tcp/"), jsLocal);
     }
 }

@@ -56,6 +56,35 @@ class JsonLinesTest {
                 () -> JsonLines.parseObject("{\"n\":18446744073709551616}", 100, BigIntegers.REJECT));
     }
 
+    @Test
+    void writesNanAndInfinityAsNullAndRejectsUnknownTypes() {
+        assertEquals("{\"a\":null,\"b\":null,\"c\":0.5}", JsonLines.line("a", Double.NaN, "b",
+                Double.POSITIVE_INFINITY, "c", 0.5));
+        assertThrows(IllegalArgumentException.class, () -> JsonLines.line("a", new Object()));
+        assertThrows(IllegalArgumentException.class, () -> JsonLines.line("a"));
+        assertThrows(IllegalArgumentException.class, () -> JsonLines.line(1, "a"));
+    }
+
+    @Test
+    void writesIndentedJsonForFilesAndParsesItBack() {
+        Map<String, Object> m = JsonLines.object("mode", "quick", "jdks", JsonLines.object("jdk17",
+                JsonLines.object("perf1", List.of(1, 2.5))));
+        String text = JsonLines.writePretty(m);
+        assertEquals("{\n  \"mode\" : \"quick\",\n  \"jdks\" : {\n    \"jdk17\" : {\n      \"perf1\" : [ 1, 2.5 ]"
+                + "\n    }\n  }\n}", text);
+        assertEquals(Map.of("mode", "quick", "jdks", Map.of("jdk17", Map.of("perf1", List.of(1L, 2.5)))),
+                JsonLines.parseObject(text, text.length(), BigIntegers.REJECT));
+    }
+
+    @Test
+    void parsesAnyOneValue() {
+        assertEquals(List.of(Map.of("score", 1.5), "x"), JsonLines.parse(" [{\"score\":1.5},\"x\"]\n", 100,
+                BigIntegers.REJECT));
+        assertThrows(LabException.class, () -> JsonLines.parse("", 100, BigIntegers.REJECT));
+        assertThrows(LabException.class, () -> JsonLines.parse("[1] 2", 100, BigIntegers.REJECT));
+        assertThrows(LabException.class, () -> JsonLines.parse("[1]", 2, BigIntegers.REJECT));
+    }
+
     private static Map<String, Object> parse(String text) {
         return JsonLines.parseObject(text, LabPeer.MAX_LINE_CHARS, BigIntegers.ACCEPT);
     }

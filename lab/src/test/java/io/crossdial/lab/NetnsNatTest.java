@@ -3,7 +3,6 @@ package io.crossdial.lab;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.time.Duration;
 import java.util.List;
@@ -21,9 +20,7 @@ class NetnsNatTest {
 
     @Test
     void crossedSynsThroughTwoNatsGiveOneConnectionAndAnEphemeralDialIsDropped() {
-        LabTesting.assumeLabAvailable();
-        String reason = NetnsLab.unavailableReason(NetnsLab.Topology.NAT).orElse(null);
-        assumeTrue(reason == null, () -> "NAT lab unavailable: " + reason);
+        LabTesting.assumeNatLabAvailable();
         try (NetnsLab lab = NetnsLab.create("nat", NetnsLab.Topology.NAT);
                 LabPeer a = LabTesting.startSocketPeer(lab, lab.peerA());
                 LabPeer b = LabTesting.startSocketPeer(lab, lab.peerB())) {
@@ -92,9 +89,7 @@ class NetnsNatTest {
 
     @Test
     void natLabNamesFitTheKernelLimitStayInTheBenchmarkingRangeAndCloseRemovesAllFiveNamespaces() {
-        LabTesting.assumeLabAvailable();
-        String reason = NetnsLab.unavailableReason(NetnsLab.Topology.NAT).orElse(null);
-        assumeTrue(reason == null, () -> "NAT lab unavailable: " + reason);
+        LabTesting.assumeNatLabAvailable();
         NetnsLab lab = NetnsLab.create("natnames", NetnsLab.Topology.NAT);
         List<String> namespaces = lab.namespaces();
         try {

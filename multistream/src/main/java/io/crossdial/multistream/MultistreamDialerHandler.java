@@ -77,8 +77,8 @@ public final class MultistreamDialerHandler extends NegotiationHandler {
      *     1023 UTF-8 bytes)
      * @param timeoutMillis the time allowed from channel activation to agreement, positive
      * @param listener told the outcome
-     * @throws IllegalArgumentException for an empty or too long list, or a non-positive timeout
-     * @throws MultistreamException ({@code MALFORMED_MESSAGE}) for an invalid protocol ID
+     * @throws IllegalArgumentException for an empty or too long list, an invalid protocol ID (not starting
+     *     with {@code '/'}, a newline, more than 1023 UTF-8 bytes), or a non-positive timeout
      */
     public MultistreamDialerHandler(List<String> protocols, long timeoutMillis, NegotiationListener listener) {
         this(protocols, Start.HEADER_AND_PROPOSAL, timeoutMillis, listener);
@@ -91,8 +91,8 @@ public final class MultistreamDialerHandler extends NegotiationHandler {
      * @param startAt what was already exchanged
      * @param timeoutMillis the time allowed from channel activation (or from being added) to agreement
      * @param listener told the outcome
-     * @throws IllegalArgumentException for an empty or too long list, or a non-positive timeout
-     * @throws MultistreamException ({@code MALFORMED_MESSAGE}) for an invalid protocol ID
+     * @throws IllegalArgumentException for an empty or too long list, an invalid protocol ID (not starting
+     *     with {@code '/'}, a newline, more than 1023 UTF-8 bytes), or a non-positive timeout
      */
     public MultistreamDialerHandler(List<String> protocols, Start startAt, long timeoutMillis,
             NegotiationListener listener) {
@@ -103,7 +103,7 @@ public final class MultistreamDialerHandler extends NegotiationHandler {
             throw new IllegalArgumentException("between 1 and " + MultistreamSelect.MAX_PROPOSALS
                     + " protocols must be proposed, not " + this.protocols.size());
         }
-        this.protocols.forEach(Message.Protocol::new);
+        MultistreamSelect.checkProtocolIds(this.protocols);
     }
 
     @Override

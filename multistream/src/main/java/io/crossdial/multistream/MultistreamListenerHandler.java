@@ -71,8 +71,7 @@ public final class MultistreamListenerHandler extends NegotiationHandler {
      *     1023 UTF-8 bytes); may be empty (then every proposal is answered {@code na})
      * @param timeoutMillis the time allowed from channel activation to agreement, positive
      * @param listener told the outcome
-     * @throws IllegalArgumentException for a non-positive timeout
-     * @throws MultistreamException ({@code MALFORMED_MESSAGE}) for an invalid protocol ID
+     * @throws IllegalArgumentException for a non-positive timeout or an invalid protocol ID
      */
     public MultistreamListenerHandler(List<String> supported, long timeoutMillis, NegotiationListener listener) {
         this(Set.copyOf(checkIds(supported))::contains, listingOf(supported), timeoutMillis, listener);
@@ -102,8 +101,7 @@ public final class MultistreamListenerHandler extends NegotiationHandler {
      * @param headerExchanged true when both headers were already sent and received
      * @param timeoutMillis the time allowed from channel activation (or from being added) to agreement
      * @param listener told the outcome
-     * @throws IllegalArgumentException for a non-positive timeout
-     * @throws MultistreamException ({@code MALFORMED_MESSAGE}) for an invalid protocol ID
+     * @throws IllegalArgumentException for a non-positive timeout or an invalid protocol ID
      */
     public MultistreamListenerHandler(List<String> supported, boolean headerExchanged, long timeoutMillis,
             NegotiationListener listener) {
@@ -120,7 +118,7 @@ public final class MultistreamListenerHandler extends NegotiationHandler {
     }
 
     private static List<String> checkIds(List<String> ids) {
-        ids.forEach(Message.Protocol::new);
+        MultistreamSelect.checkProtocolIds(ids);
         return ids;
     }
 

@@ -1,5 +1,7 @@
 package io.crossdial.multistream;
 
+import java.util.List;
+
 /**
  * Wire constants of multistream-select 1.0 (libp2p/specs {@code connections/README.md}, section "Protocol
  * Negotiation"; multiformats/multistream-select {@code README.md}).
@@ -27,4 +29,24 @@ public final class MultistreamSelect {
     public static final int MAX_PROPOSALS = 1000;
 
     private MultistreamSelect() {}
+
+    /**
+     * Checks protocol IDs from local configuration before anything is sent: a dialer's proposals, a
+     * listener's or a host's supported IDs.
+     *
+     * @param protocolIds the IDs, each starting with {@code '/'}, without a newline, at most 1023 UTF-8 bytes
+     * @return {@code protocolIds}
+     * @throws IllegalArgumentException naming the first invalid ID
+     * @throws NullPointerException if the list or an ID is null
+     */
+    public static List<String> checkProtocolIds(List<String> protocolIds) {
+        for (String id : protocolIds) {
+            try {
+                new Message.Protocol(id);
+            } catch (MultistreamException e) {
+                throw new IllegalArgumentException("invalid local " + e.getMessage(), e);
+            }
+        }
+        return protocolIds;
+    }
 }

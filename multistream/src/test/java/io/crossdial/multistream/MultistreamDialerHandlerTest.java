@@ -237,7 +237,7 @@ class MultistreamDialerHandlerTest {
                 () -> new MultistreamDialerHandler(List.of(), TIMEOUT_MILLIS, outcome));
         assertThrows(IllegalArgumentException.class,
                 () -> new MultistreamDialerHandler(List.of("/noise"), 0, outcome));
-        assertThrows(MultistreamException.class,
+        assertThrows(IllegalArgumentException.class,
                 () -> new MultistreamDialerHandler(List.of("noise"), TIMEOUT_MILLIS, outcome));
         assertThrows(NullPointerException.class,
                 () -> new MultistreamDialerHandler(List.of("/noise"), TIMEOUT_MILLIS, null));

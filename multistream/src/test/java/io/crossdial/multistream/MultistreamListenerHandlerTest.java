@@ -12,6 +12,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.crossdial.multistream.TestSupport.Outcome;
@@ -46,6 +47,16 @@ class MultistreamListenerHandlerTest {
         if (ch != null) {
             ch.finishAndReleaseAll();
         }
+    }
+
+    @Test
+    void rejectsAnInvalidLocalProtocolIdAsBadConfiguration() {
+        assertThrows(IllegalArgumentException.class,
+                () -> new MultistreamListenerHandler(List.of("/noise", "noise"), 10_000, outcome));
+        assertThrows(IllegalArgumentException.class,
+                () -> new MultistreamListenerHandler(List.of("/a\nb"), 10_000, outcome));
+        assertThrows(IllegalArgumentException.class,
+                () -> MultistreamSelect.checkProtocolIds(List.of("/" + "x".repeat(MultistreamSelect.MAX_MESSAGE_BYTES))));
     }
 
     @Test
@@ -221,6 +232,41 @@ class MultistreamListenerHandlerTest {
         ch.writeInbound(hex(HEADER_HEX));
         ch.pipeline().fireUserEventTriggered(ChannelInputShutdownEvent.INSTANCE);
         assertEquals(MultistreamException.Reason.CONNECTION_CLOSED, tail.onlyFailure().reason());
+        assertFalse(ch.isOpen());
+    }
+
+    /** A reset connection (fault injection, specs/reliability.md) is the stage's own typed failure. */
+    @Test
+    void failsWithIoErrorWhenTheConnectionIsReset() {
+        listener("/noise");
+        ch.writeInbound(hex(HEADER_HEX));
+        assertEquals(HEADER_HEX, readOutboundHex(ch));
+        java.io.IOException reset = new java.net.SocketException("Connection reset");
+        ch.pipeline().fireExceptionCaught(reset);
+        MultistreamException e = tail.onlyFailure();
+        assertEquals(MultistreamException.Reason.IO_ERROR, e.reason());
+        assertEquals("multistream-select: listener negotiation failed (AWAIT_PROPOSAL): "
+                + "java.net.SocketException: Connection reset", e.getMessage());
+        assertSame(reset, e.getCause());
+        assertEquals(1, outcome.failedCalls);
+        assertFalse(ch.isOpen());
+    }
+
+    @Test
+    void failsWithIoErrorWhenWritingTheAnswerFailsWithAnIoException() {
+        ch = new EmbeddedChannel(new io.netty.channel.ChannelOutboundHandlerAdapter() {
+            @Override
+            public void write(io.netty.channel.ChannelHandlerContext ctx, Object msg,
+                    io.netty.channel.ChannelPromise promise) {
+                io.netty.util.ReferenceCountUtil.release(msg);
+                promise.setFailure(new java.io.IOException("Connection reset by peer"));
+            }
+        }, new MultistreamListenerHandler(List.of("/noise"), TIMEOUT_MILLIS, outcome), tail);
+        ch.writeInbound(hex(HEADER_HEX));
+        MultistreamException e = tail.onlyFailure();
+        assertEquals(MultistreamException.Reason.IO_ERROR, e.reason());
+        assertEquals("multistream-select: listener failed to write a negotiation message: "
+                + "java.io.IOException: Connection reset by peer", e.getMessage());
         assertFalse(ch.isOpen());
     }
 

@@ -19,6 +19,8 @@ import io.netty.util.concurrent.Promise;
 import java.nio.channels.ClosedChannelException;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
 
 /**
  * What every muxed session over one connection does the same way, whatever its frames: the stream table,
@@ -50,6 +52,19 @@ import java.util.List;
  * @param <F> the muxer's frame type, as its encoder takes it
  */
 public abstract class AbstractMuxedSession<S extends AbstractMuxedStreamChannel, F> implements MuxedSession {
+    /**
+     * The most refusals (resets of inbound streams beyond the limits) written but not yet taken by the
+     * socket. A remote that keeps opening streams without reading the refusals fails the connection there
+     * ({@link #refusalBacklogFull(int)}) instead of queueing refusals without bound.
+     */
+    public static final int MAX_UNWRITTEN_REFUSALS = 1024;
+
+    /**
+     * How long a failed session waits for its goodbye (yamux GoAway) to be written before it closes the
+     * connection without it, in milliseconds: a remote that does not read cannot hold the connection open.
+     */
+    public static final long GOODBYE_TIMEOUT_MILLIS = 1_000;
+
     private final Channel channel;
     private final MuxerContext context;
     private final int maxInboundStreams;
@@ -63,6 +78,7 @@ public abstract class AbstractMuxedSession<S extends AbstractMuxedStreamChannel,
     private volatile int streamCount;
 
     private SessionState state = SessionState.ACTIVE;
+    private int unwrittenRefusals;
     /** Inside channelRead: flushes wait for channelReadComplete. */
     private boolean reading;
     private boolean flushPending;
@@ -103,6 +119,18 @@ public abstract class AbstractMuxedSession<S extends AbstractMuxedStreamChannel,
 
     /** @return the frame that refuses (resets) inbound stream {@code id} */
     protected abstract F refuseFrame(long id);
+
+    /**
+     * {@link #MAX_UNWRITTEN_REFUSALS} refusals wait to be written and the remote opens another stream: the
+     * remote does not read. By default the session fails with a connection-level {@link MuxerException} and
+     * no goodbye; override to send the protocol's own ({@link #fail(Throwable, Object)}).
+     *
+     * @param unwritten the refusals waiting
+     */
+    protected void refusalBacklogFull(int unwritten) {
+        fail(new MuxerException("remote keeps opening streams while " + unwritten
+                + " refusals of earlier ones wait to be written: it does not read", true, null), null);
+    }
 
     /** The connection is active (or was when the handler was added). May be called more than once. */
     protected void onActive() {}
@@ -260,10 +288,25 @@ public abstract class AbstractMuxedSession<S extends AbstractMuxedStreamChannel,
         return state == SessionState.ACTIVE && inbound.size() < maxInboundStreams;
     }
 
-    /** Refuses inbound stream {@code id} with {@link #refuseFrame(long)}. */
+    /**
+     * Refuses inbound stream {@code id} with {@link #refuseFrame(long)}, or calls {@link
+     * #refusalBacklogFull(int)} when {@link #MAX_UNWRITTEN_REFUSALS} refusals are still unwritten.
+     */
     protected final void refuseInbound(long id) {
-        write(refuseFrame(id), null);
+        if (unwrittenRefusals >= MAX_UNWRITTEN_REFUSALS) {
+            refusalBacklogFull(unwrittenRefusals);
+            return;
+        }
+        unwrittenRefusals++;
+        ChannelPromise written = channel.newPromise();
+        written.addListener(f -> unwrittenRefusals--);
+        write(refuseFrame(id), written);
         flush();
+    }
+
+    /** @return refusals written but not yet taken by the socket */
+    protected final int unwrittenRefusals() {
+        return unwrittenRefusals;
     }
 
     /**
@@ -332,7 +375,8 @@ public abstract class AbstractMuxedSession<S extends AbstractMuxedStreamChannel,
 
     /**
      * Fails the session, once: {@link #onFailed}, then, if {@code goAway} is not null and the session had not
-     * gone away yet, writes and flushes it, fires {@code cause} and closes the connection once it is written;
+     * gone away yet, writes and flushes it, fires {@code cause} and closes the connection once it is written
+     * (or after {@link #GOODBYE_TIMEOUT_MILLIS} if it is not);
      * otherwise fires {@code cause} and closes at once. Does nothing when already failed or closed.
      *
      * @param goAway the protocol's goodbye carrying the error (yamux GoAway), or null to send none
@@ -349,6 +393,14 @@ public abstract class AbstractMuxedSession<S extends AbstractMuxedStreamChannel,
             ChannelFuture written = ctx.writeAndFlush(goAway);
             ctx.fireExceptionCaught(cause);
             written.addListener(ChannelFutureListener.CLOSE);
+            if (!written.isDone()) {
+                // a remote that does not read never lets the goodbye out: close without it after a while
+                ChannelHandlerContext c = ctx;
+                ScheduledFuture<?> timer = c.executor().schedule(() -> {
+                    c.close();
+                }, GOODBYE_TIMEOUT_MILLIS, TimeUnit.MILLISECONDS);
+                written.addListener(f -> timer.cancel(false));
+            }
         } else {
             ReferenceCountUtil.release(goAway);
             ctx.fireExceptionCaught(cause);

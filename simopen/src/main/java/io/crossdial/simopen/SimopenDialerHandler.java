@@ -90,7 +90,7 @@ public final class SimopenDialerHandler extends ByteToMessageDecoder {
      * @param resolution told the resolved role before the next stage is installed; an exception it throws
      *     fails the resolution (a {@link SimopenException} with that cause, and the channel is closed)
      * @param negotiation handed to the next multistream stage, told the agreed security protocol
-     * @throws IllegalArgumentException for mode OFF, no protocols, or a non-positive timeout
+     * @throws IllegalArgumentException for mode OFF, no or an invalid protocol ID, or a non-positive timeout
      */
     public SimopenDialerHandler(SimopenMode mode, List<String> protocols, long timeoutMillis, LongSupplier nonces,
             RoleResolutionListener resolution, NegotiationListener negotiation) {
@@ -107,7 +107,7 @@ public final class SimopenDialerHandler extends ByteToMessageDecoder {
         this.nonces = Objects.requireNonNull(nonces);
         this.resolution = Objects.requireNonNull(resolution);
         this.negotiation = Objects.requireNonNull(negotiation);
-        this.protocols.forEach(Message.Protocol::new);
+        MultistreamSelect.checkProtocolIds(this.protocols);
     }
 
     @Override

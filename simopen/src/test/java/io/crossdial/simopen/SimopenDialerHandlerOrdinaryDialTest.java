@@ -165,8 +165,8 @@ class SimopenDialerHandlerOrdinaryDialTest {
     }
 
     @Test
-    void rejectsAnInvalidProtocolId() {
-        assertThrows(MultistreamException.class, () -> handler(SimopenMode.POISON_BYTE, "noise"));
+    void rejectsAnInvalidProtocolIdAsBadConfiguration() {
+        assertThrows(IllegalArgumentException.class, () -> handler(SimopenMode.POISON_BYTE, "noise"));
     }
 
     // ---- POISON_BYTE ordinary dial ----

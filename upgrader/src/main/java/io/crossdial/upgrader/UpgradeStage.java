@@ -9,6 +9,8 @@ public enum UpgradeStage {
     SECURITY_NEGOTIATION("negotiate security protocol"),
     /** the security transport's handshake (Noise XX, TLS 1.3) */
     SECURITY_HANDSHAKE("complete security handshake"),
+    /** the {@link ConnectionGater} decides on the authenticated peer and its address, before any muxer */
+    GATING("pass the connection gater"),
     /** multistream-select over the secured channel, choosing the stream muxer */
     MUXER_NEGOTIATION("negotiate stream muxer"),
     /** the muxer session is set up; the connection is usable */

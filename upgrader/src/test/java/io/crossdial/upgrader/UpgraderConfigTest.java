@@ -137,6 +137,28 @@ class UpgraderConfigTest {
     }
 
     @Test
+    void toBuilderKeepsEveryValueAndTheRecordValidatesDirectConstruction() {
+        UpgraderConfig c = valid().negotiationTimeoutMillis(1).handshakeTimeoutMillis(2).upgradeTimeoutMillis(3)
+                .maxInboundStreams(4).simopenMode(SimopenMode.SPEC).build();
+        assertEquals(c, c.toBuilder().build());
+        assertEquals(7, c.toBuilder().maxInboundStreams(7).build().maxInboundStreams());
+        assertEquals(4, c.maxInboundStreams(), "the original stays as it was");
+        assertEquals("at least one stream muxer is required", assertThrows(IllegalArgumentException.class,
+                () -> new UpgraderConfig(KEY, c.securityTransports(), List.of(), 1, 1, 1, 1, SimopenMode.SPEC,
+                        c.stockDialerHold(), c.connectionGater())).getMessage());
+        assertThrows(IllegalArgumentException.class, () -> new UpgraderConfig(KEY, c.securityTransports(),
+                c.muxers(), 1, 1, 1, 1, SimopenMode.SPEC, null, c.connectionGater()));
+        assertThrows(IllegalArgumentException.class, () -> new UpgraderConfig(KEY, c.securityTransports(),
+                c.muxers(), 1, 1, 1, 1, SimopenMode.SPEC, c.stockDialerHold(), null));
+    }
+
+    @Test
+    void rejectsAnInvalidProtocolIdAsBadConfiguration() {
+        assertThrows(IllegalArgumentException.class,
+                () -> UpgraderConfig.builder(KEY).security(security("/noise\n")).muxer(new YamuxStreamMuxer()).build());
+    }
+
+    @Test
     void pinsTheStageActionsUsedInFailureMessages() {
         assertEquals("negotiate security protocol", UpgradeStage.SECURITY_NEGOTIATION.action());
         assertEquals("complete security handshake", UpgradeStage.SECURITY_HANDSHAKE.action());

@@ -23,14 +23,14 @@ import picocli.CommandLine.Option;
  * Its one experiment so far is {@link Simopen simopen}.
  */
 @Command(name = "lab", mixinStandardHelpOptions = true, versionProvider = io.crossdial.cli.Main.Version.class, description = "Experiments in a network-namespace lab (needs root and iproute2)",
-        subcommands = {LabCommand.Simopen.class})
+        subcommands = {LabCommand.Simopen.class, HolepunchLab.class})
 public final class LabCommand implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
     @Override
     public void run() {
-        throw new CommandLine.ParameterException(spec.commandLine(), "a lab experiment is required: simopen");
+        throw new CommandLine.ParameterException(spec.commandLine(), "a lab experiment is required: simopen or holepunch");
     }
 
     /**

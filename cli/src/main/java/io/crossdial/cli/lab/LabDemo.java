@@ -1,5 +1,6 @@
 package io.crossdial.cli.lab;
 
+import io.crossdial.lab.JsonLines;
 import io.crossdial.lab.NetnsLab;
 import java.io.PrintStream;
 import java.util.ArrayList;
@@ -86,7 +87,7 @@ public final class LabDemo {
                     + "; the links are down: both first SYNs are lost"));
             entries.add(new Entry(round.linksUpAtUs(), "links up: the retransmitted SYNs cross"));
         }
-        if (!LabJson.flag(a, "ok") || !LabJson.flag(b, "ok")) {
+        if (!JsonLines.flag(a, "ok") || !JsonLines.flag(b, "ok")) {
             print(out, t0, entries);
             out.println("FAILED: A: " + describeFailure(a) + "; B: " + describeFailure(b));
             return 1;
@@ -139,7 +140,7 @@ public final class LabDemo {
     }
 
     private static void side(List<Entry> entries, String me, String other, Map<String, Object> e, long establishedUs) {
-        String detection = LabJson.string(e, "detection");
+        String detection = JsonLines.string(e, "detection");
         String how = "POISON_BYTE".equals(detection) ? "first byte from " + other + " was 0x00 (the poison byte)"
                 : "SPEC_PROPOSAL".equals(detection) ? other + " proposed /libp2p/simultaneous-connect"
                 : "no simultaneous open seen";
@@ -165,7 +166,7 @@ public final class LabDemo {
         if (e == null) {
             return "no answer";
         }
-        return LabJson.flag(e, "ok") ? "ok" : String.valueOf(e.get("error"));
+        return JsonLines.flag(e, "ok") ? "ok" : String.valueOf(e.get("error"));
     }
 
     private static String shortId(String id) {

@@ -13,6 +13,7 @@ import io.crossdial.host.protocol.EchoClient;
 import io.crossdial.host.protocol.EchoResponder;
 import io.crossdial.host.protocol.PingClient;
 import io.crossdial.host.protocol.ProtocolIds;
+import io.crossdial.lab.JsonLines;
 import io.crossdial.muxer.yamux.YamuxStreamMuxer;
 import io.crossdial.security.noise.NoiseSecurityTransport;
 import io.crossdial.simopen.SimopenMode;
@@ -75,6 +76,8 @@ import picocli.CommandLine.Option;
 @Command(name = "lab-peer", mixinStandardHelpOptions = true, versionProvider = io.crossdial.cli.Main.Version.class, hidden = true,
         description = "A crossdial peer driven by JSON lines on stdin (for the network-namespace lab)")
 public final class LabPeerCommand implements Callable<Integer> {
+    /** The longest command line the peer accepts, in chars (commands are small). */
+    static final int MAX_COMMAND_CHARS = 64 * 1024;
     /** How long a dial, with its redials, may take before the peer reports it failed. */
     static final Duration DIAL_TIMEOUT = Duration.ofSeconds(14);
     /** How long the ping and the echo may each take. */
@@ -129,7 +132,7 @@ public final class LabPeerCommand implements Callable<Integer> {
                     continue;
                 }
                 try {
-                    handle(LabJson.parseObject(line));
+                    handle(JsonLines.parseObject(line, MAX_COMMAND_CHARS, JsonLines.BigIntegers.REJECT));
                 } catch (RuntimeException e) {
                     emit(event("error").with("message", oneLine(e)));
                 }
@@ -150,12 +153,12 @@ public final class LabPeerCommand implements Callable<Integer> {
     }
 
     private void handle(Map<String, Object> cmd) {
-        String name = LabJson.string(cmd, "cmd");
+        String name = JsonLines.string(cmd, "cmd");
         if (name == null) {
             throw new IllegalArgumentException("a command needs \"cmd\"");
         }
         switch (name) {
-            case "listen" -> listen((int) LabJson.number(cmd, "port", 0));
+            case "listen" -> listen((int) JsonLines.number(cmd, "port", 0));
             case "dial" -> dial(cmd);
             case "connections" -> connections();
             case "close" -> {
@@ -215,7 +218,7 @@ public final class LabPeerCommand implements Callable<Integer> {
             throw new IllegalStateException("dial before listen");
         }
         Multiaddr addr = Multiaddr.fromString(require(cmd, "addr"));
-        long echoBytes = LabJson.number(cmd, "echoBytes", 1 << 20);
+        long echoBytes = JsonLines.number(cmd, "echoBytes", 1 << 20);
         if (echoBytes < 0 || echoBytes > MAX_ECHO_BYTES) {
             throw new IllegalArgumentException("echoBytes must be in [0, " + MAX_ECHO_BYTES + "]: " + echoBytes);
         }
@@ -356,7 +359,7 @@ public final class LabPeerCommand implements Callable<Integer> {
     }
 
     private static String require(Map<String, Object> cmd, String key) {
-        String v = LabJson.string(cmd, key);
+        String v = JsonLines.string(cmd, key);
         if (v == null) {
             throw new IllegalArgumentException("\"" + key + "\" is required");
         }
@@ -374,7 +377,7 @@ public final class LabPeerCommand implements Callable<Integer> {
     }
 
     private void emit(Event e) {
-        String line = LabJson.write(e.fields);
+        String line = JsonLines.write(e.fields);
         synchronized (out) {
             out.println(line);
             out.flush();

@@ -1,6 +1,7 @@
 package io.crossdial.cli.lab;
 
 import io.crossdial.cli.Main;
+import io.crossdial.lab.JsonLines;
 import io.crossdial.lab.LabException;
 import io.crossdial.lab.LabPeer;
 import io.crossdial.lab.NetnsLab;
@@ -286,7 +287,7 @@ public final class SimopenLab implements AutoCloseable {
         if (round.linksUpAtUs() != 0) {
             if (round.b() != null && round.b().containsKey("tcpConnectedAtUs")) {
                 // the js peer: no redials field, its own instants
-                if (LabJson.flag(round.b(), "ok") && round.b().get("tcpConnectedAtUs") instanceof Number
+                if (JsonLines.flag(round.b(), "ok") && round.b().get("tcpConnectedAtUs") instanceof Number
                         && round.b().get("usableAtUs") instanceof Number) {
                     js = round.b();
                 }
@@ -332,7 +333,7 @@ public final class SimopenLab implements AutoCloseable {
 
     private static void addSide(List<Map<String, Object>> sides, List<String> names, String name,
             Map<String, Object> dialed) {
-        if (dialed != null && LabJson.flag(dialed, "ok") && LabJson.number(dialed, "redials", 0) == 0
+        if (dialed != null && JsonLines.flag(dialed, "ok") && JsonLines.number(dialed, "redials", 0) == 0
                 && dialed.get("usableAtUs") instanceof Number) {
             sides.add(dialed);
             names.add(name);
@@ -552,13 +553,13 @@ public final class SimopenLab implements AutoCloseable {
         Map<String, Object> ea = a.awaitEvent("dialed", DIALED_TIMEOUT);
         b.send(Map.of("cmd", "connections"));
         Map<String, Object> eb = b.awaitEvent("connections", STEP_TIMEOUT);
-        boolean ok = LabJson.flag(ea, "ok");
-        SimopenRound row = new SimopenRound(round, LabJson.flag(ea, "detected"), LabJson.string(ea, "resolution"),
+        boolean ok = JsonLines.flag(ea, "ok");
+        SimopenRound row = new SimopenRound(round, JsonLines.flag(ea, "detected"), JsonLines.string(ea, "resolution"),
                 ok ? OptionalLong.of(Math.round(((Number) ea.get("usableMs")).doubleValue())) : OptionalLong.empty(),
                 false, SimopenRound.Check.of(ea.get("ping")), SimopenRound.Check.of(ea.get("echo")),
-                ok ? "ordinary dial, " + LabJson.string(ea, "detection") : LabJson.string(ea, "error"),
-                crossdialUsable(ea), SimopenRound.Check.SKIPPED, (int) LabJson.number(ea, "redials", 0),
-                LabJson.string(ea, "detection"), ok ? LabJson.string(ea, "role") : "", null);
+                ok ? "ordinary dial, " + JsonLines.string(ea, "detection") : JsonLines.string(ea, "error"),
+                crossdialUsable(ea), SimopenRound.Check.SKIPPED, (int) JsonLines.number(ea, "redials", 0),
+                JsonLines.string(ea, "detection"), ok ? JsonLines.string(ea, "role") : "", null);
         return new Round(row, port, ea, eb, sentAtUs, 0, port, null);
     }
 
@@ -576,21 +577,21 @@ public final class SimopenLab implements AutoCloseable {
 
     private SimopenRound crossdialRow(int round, int port, Map<String, Object> ea, Map<String, Object> eb,
             NatView nat) {
-        boolean okA = LabJson.flag(ea, "ok");
-        boolean okB = LabJson.flag(eb, "ok");
+        boolean okA = JsonLines.flag(ea, "ok");
+        boolean okB = JsonLines.flag(eb, "ok");
         boolean usable = okA && okB;
-        boolean detected = LabJson.flag(ea, "detected") && LabJson.flag(eb, "detected");
-        String resA = LabJson.string(ea, "resolution");
-        String resB = LabJson.string(eb, "resolution");
+        boolean detected = JsonLines.flag(ea, "detected") && JsonLines.flag(eb, "detected");
+        String resA = JsonLines.string(ea, "resolution");
+        String resB = JsonLines.string(eb, "resolution");
         String resolution = usable ? (Objects.equals(resA, resB) ? resA : resA + "/" + resB) : "failed";
         boolean sameTuple = usable && port(ea, "localPort") == port && port(ea, "remotePort") == port
                 && port(eb, "localPort") == port && port(eb, "remotePort") == port
                 && remoteHostIs(ea, lab.peerB().publicHost()) && remoteHostIs(eb, lab.peerA().publicHost())
-                && LabJson.number(ea, "inboundAccepted", -1) == 0 && LabJson.number(eb, "inboundAccepted", -1) == 0;
+                && JsonLines.number(ea, "inboundAccepted", -1) == 0 && JsonLines.number(eb, "inboundAccepted", -1) == 0;
         List<String> notes = new ArrayList<>();
         if (usable) {
-            String roleA = LabJson.string(ea, "role");
-            String roleB = LabJson.string(eb, "role");
+            String roleA = JsonLines.string(ea, "role");
+            String roleB = JsonLines.string(eb, "role");
             notes.add("A " + roleA + ", B " + roleB);
             if (Objects.equals(roleA, roleB)) {
                 notes.add("SAME ROLES");
@@ -598,26 +599,26 @@ public final class SimopenLab implements AutoCloseable {
         }
         addError(notes, "A", ea);
         addError(notes, "B", eb);
-        String detA = LabJson.string(ea, "detection");
-        String detB = LabJson.string(eb, "detection");
+        String detA = JsonLines.string(ea, "detection");
+        String detB = JsonLines.string(eb, "detection");
         return new SimopenRound(round, detected, resolution,
                 usable ? OptionalLong.of(Math.round(Math.max(ms(ea), ms(eb)))) : OptionalLong.empty(), sameTuple,
                 both(ea, eb, "ping"), both(ea, eb, "echo"), String.join("; ", notes), crossdialUsable(ea),
-                crossdialUsable(eb), (int) (LabJson.number(ea, "redials", 0) + LabJson.number(eb, "redials", 0)),
-                Objects.equals(detA, detB) ? detA : detA + "/" + detB, okA ? LabJson.string(ea, "role") : "",
+                crossdialUsable(eb), (int) (JsonLines.number(ea, "redials", 0) + JsonLines.number(eb, "redials", 0)),
+                Objects.equals(detA, detB) ? detA : detA + "/" + detB, okA ? JsonLines.string(ea, "role") : "",
                 nat == null ? null : nat.row());
     }
 
     private SimopenRound jsRow(int round, int port, int q, Map<String, Object> ea, Map<String, Object> eb,
             String bNote, NatView nat) {
-        boolean okA = LabJson.flag(ea, "ok");
-        boolean okJs = eb != null && LabJson.flag(eb, "ok");
+        boolean okA = JsonLines.flag(ea, "ok");
+        boolean okJs = eb != null && JsonLines.flag(eb, "ok");
         List<String> notes = new ArrayList<>();
-        long acceptedA = LabJson.number(ea, "inboundAccepted", -1);
+        long acceptedA = JsonLines.number(ea, "inboundAccepted", -1);
         if (eb != null) {
-            String err = LabJson.string(eb, "error");
-            notes.add(okJs ? "js dial :" + portOf(LabJson.string(eb, "localAddr")) + "->:"
-                    + portOf(LabJson.string(eb, "remoteAddr")) + " ok over " + eb.get("encryption")
+            String err = JsonLines.string(eb, "error");
+            notes.add(okJs ? "js dial :" + portOf(JsonLines.string(eb, "localAddr")) + "->:"
+                    + portOf(JsonLines.string(eb, "remoteAddr")) + " ok over " + eb.get("encryption")
                     + (eb.get("pingRttMs") instanceof List<?> l
                             ? ", ping x" + l.size() : "") + ", echo " + eb.get("echoBytes") + " B"
                     : "js dial :" + q + "->:" + port + " failed: " + (err == null ? "?" : err.replaceFirst("^dial: ", "")));
@@ -625,21 +626,21 @@ public final class SimopenLab implements AutoCloseable {
             notes.add(bNote);
         }
         if (okA) {
-            notes.add("A " + LabJson.string(ea, "role") + " over " + LabJson.string(ea, "security") + ", usable :"
+            notes.add("A " + JsonLines.string(ea, "role") + " over " + JsonLines.string(ea, "security") + ", usable :"
                     + ea.get("localPort") + "->:" + ea.get("remotePort") + ", accepted " + acceptedA);
         }
         addError(notes, "A", ea);
         // one connection: A from P to js's Q, js from Q to A's P, nobody accepted (js does not listen on Q)
         boolean sameTuple = okA && okJs && port(ea, "localPort") == port && port(ea, "remotePort") == q
                 && remoteHostIs(ea, lab.peerB().publicHost()) && acceptedA == 0
-                && portOf(LabJson.string(eb, "localAddr")) == q && portOf(LabJson.string(eb, "remoteAddr")) == port
-                && String.valueOf(LabJson.string(eb, "remoteAddr")).startsWith("/ip4/" + lab.peerA().publicHost() + "/");
-        return new SimopenRound(round, LabJson.flag(ea, "detected"), okA ? LabJson.string(ea, "resolution") : "failed",
+                && portOf(JsonLines.string(eb, "localAddr")) == q && portOf(JsonLines.string(eb, "remoteAddr")) == port
+                && String.valueOf(JsonLines.string(eb, "remoteAddr")).startsWith("/ip4/" + lab.peerA().publicHost() + "/");
+        return new SimopenRound(round, JsonLines.flag(ea, "detected"), okA ? JsonLines.string(ea, "resolution") : "failed",
                 okA ? OptionalLong.of(Math.round(ms(ea))) : OptionalLong.empty(), sameTuple,
                 SimopenRound.Check.of(ea.get("ping")), SimopenRound.Check.of(ea.get("echo")),
                 String.join("; ", notes), crossdialUsable(ea), jsUsable(eb),
-                (int) LabJson.number(ea, "redials", 0), LabJson.string(ea, "detection"),
-                okA ? LabJson.string(ea, "role") : "", nat == null ? null : nat.row());
+                (int) JsonLines.number(ea, "redials", 0), JsonLines.string(ea, "detection"),
+                okA ? JsonLines.string(ea, "role") : "", nat == null ? null : nat.row());
     }
 
     /** A crossdial side is usable when its dial gave a connection and its ping and echo passed on it. */
@@ -647,7 +648,7 @@ public final class SimopenLab implements AutoCloseable {
         if (e == null) {
             return SimopenRound.Check.FAILED;
         }
-        return LabJson.flag(e, "ok") && SimopenRound.Check.of(e.get("ping")) == SimopenRound.Check.OK
+        return JsonLines.flag(e, "ok") && SimopenRound.Check.of(e.get("ping")) == SimopenRound.Check.OK
                 && SimopenRound.Check.of(e.get("echo")) == SimopenRound.Check.OK
                 ? SimopenRound.Check.OK : SimopenRound.Check.FAILED;
     }
@@ -657,13 +658,13 @@ public final class SimopenLab implements AutoCloseable {
         if (e == null) {
             return SimopenRound.Check.FAILED;
         }
-        return LabJson.flag(e, "ok") && e.get("pingRttMs") instanceof List<?> pings && !pings.isEmpty()
-                && LabJson.number(e, "echoBytes", -1) == JS_ECHO_BYTES
+        return JsonLines.flag(e, "ok") && e.get("pingRttMs") instanceof List<?> pings && !pings.isEmpty()
+                && JsonLines.number(e, "echoBytes", -1) == JS_ECHO_BYTES
                 ? SimopenRound.Check.OK : SimopenRound.Check.FAILED;
     }
 
     private static boolean remoteHostIs(Map<String, Object> e, String host) {
-        return String.valueOf(LabJson.string(e, "remoteAddr")).startsWith("/ip4/" + host + "/");
+        return String.valueOf(JsonLines.string(e, "remoteAddr")).startsWith("/ip4/" + host + "/");
     }
 
     /** @return the port of a {@code /ip4/H/tcp/P...} multiaddr, -1 if none */
@@ -676,7 +677,7 @@ public final class SimopenLab implements AutoCloseable {
     }
 
     private static void addError(List<String> notes, String who, Map<String, Object> e) {
-        String err = e == null ? "no dialed event" : LabJson.string(e, "error");
+        String err = e == null ? "no dialed event" : JsonLines.string(e, "error");
         if (err != null && !err.isEmpty()) {
             notes.add(who + ": " + err);
         }
@@ -691,7 +692,7 @@ public final class SimopenLab implements AutoCloseable {
     }
 
     private static long port(Map<String, Object> e, String key) {
-        return LabJson.number(e, key, -1);
+        return JsonLines.number(e, key, -1);
     }
 
     private static double ms(Map<String, Object> e) {

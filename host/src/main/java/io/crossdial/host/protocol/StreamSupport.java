@@ -92,14 +92,24 @@ final class StreamSupport {
 
     /**
      * A "no progress for too long" timer (the scheme of Netty's IdleStateHandler): {@link #progress()}
-     * is cheap, one scheduled check runs at the earliest possible deadline. Event-loop confined.
+     * is cheap, one scheduled check runs at the earliest possible deadline. All times come from the executor's
+     * clock (the pending check's remaining delay), never from {@code System.nanoTime()} directly, so an
+     * {@code EmbeddedChannel}'s {@code advanceTimeBy} drives it like any other scheduled task. A check that runs
+     * late (after its deadline) extends the allowance by its lateness, microseconds on a live event loop.
+     * Event-loop confined.
      */
     static final class IdleTimer {
         private final long timeoutNanos;
         private final Runnable onTimeout;
         private EventExecutor executor;
         private ScheduledFuture<?> check;
-        private long lastProgressNanos;
+        /**
+         * How long before the pending check's deadline the last progress came, in ns. A check is always
+         * scheduled for {@code timeoutNanos} after the last progress known then, so this starts at
+         * {@code timeoutNanos}; at the deadline, {@code timeoutNanos - progressBeforeDeadlineNanos} is what is
+         * left of the allowance (0: idle for the whole timeout).
+         */
+        private long progressBeforeDeadlineNanos;
         private boolean stopped;
 
         IdleTimer(long timeoutNanos, Runnable onTimeout) {
@@ -113,12 +123,14 @@ final class StreamSupport {
                 return;
             }
             this.executor = executor;
-            lastProgressNanos = System.nanoTime();
             schedule(timeoutNanos);
         }
 
         void progress() {
-            lastProgressNanos = System.nanoTime();
+            ScheduledFuture<?> c = check;
+            if (c != null) {
+                progressBeforeDeadlineNanos = Math.max(0, c.getDelay(TimeUnit.NANOSECONDS));
+            }
         }
 
         void stop() {
@@ -130,6 +142,7 @@ final class StreamSupport {
         }
 
         private void schedule(long delayNanos) {
+            progressBeforeDeadlineNanos = timeoutNanos;
             check = executor.schedule(this::fire, delayNanos, TimeUnit.NANOSECONDS);
         }
 
@@ -138,7 +151,7 @@ final class StreamSupport {
             if (stopped) {
                 return;
             }
-            long remaining = timeoutNanos - (System.nanoTime() - lastProgressNanos);
+            long remaining = timeoutNanos - progressBeforeDeadlineNanos;
             if (remaining > 0) {
                 schedule(remaining);
             } else {

@@ -178,12 +178,40 @@ class EchoTest {
     }
 
     @Test
-    void responderClosesAnIdleStream() throws InterruptedException {
-        EmbeddedChannel ch = new EmbeddedChannel(new EchoResponder(Duration.ofMillis(30)));
-        Thread.sleep(60);
+    void responderClosesAnIdleStream() {
+        EmbeddedChannel ch = new EmbeddedChannel();
+        ch.freezeTime();
+        ch.pipeline().addLast(new EchoResponder(Duration.ofMillis(30)));
+        ch.advanceTimeBy(29, TimeUnit.MILLISECONDS);
+        ch.runScheduledPendingTasks();
+        assertTrue(ch.isOpen(), "not before the idle timeout");
+        ch.advanceTimeBy(1, TimeUnit.MILLISECONDS);
         ch.runScheduledPendingTasks();
         assertFalse(ch.isOpen());
         assertNull(ch.readOutbound());
+        ch.finishAndReleaseAll();
+    }
+
+    @Test
+    void progressPushesTheIdleTimeoutBack() {
+        EmbeddedChannel ch = new EmbeddedChannel();
+        ch.freezeTime();
+        ch.pipeline().addLast(new EchoResponder(Duration.ofMillis(30)));
+        ch.advanceTimeBy(20, TimeUnit.MILLISECONDS);
+        ch.runScheduledPendingTasks();
+        ch.writeInbound(Unpooled.wrappedBuffer(new byte[] {1, 2, 3}));
+        ByteBuf echoed = ch.readOutbound();
+        assertEquals(3, echoed.readableBytes());
+        echoed.release();
+        ch.advanceTimeBy(10, TimeUnit.MILLISECONDS);
+        ch.runScheduledPendingTasks();
+        assertTrue(ch.isOpen(), "the first check, 30 ms after the start, finds the bytes of 10 ms ago");
+        ch.advanceTimeBy(19, TimeUnit.MILLISECONDS);
+        ch.runScheduledPendingTasks();
+        assertTrue(ch.isOpen(), "29 ms after the last bytes: not idle yet");
+        ch.advanceTimeBy(1, TimeUnit.MILLISECONDS);
+        ch.runScheduledPendingTasks();
+        assertFalse(ch.isOpen(), "30 ms after the last bytes");
         ch.finishAndReleaseAll();
     }
 

@@ -249,16 +249,22 @@ class IdentifyTest {
     @Test
     void clientTimesOutWithoutAMessageButKeepsAWholeMessageWhenOnlyTheEofIsMissing() throws Exception {
         EmbeddedChannel silent = new EmbeddedChannel();
+        silent.freezeTime();
         IdentifyClient a = new IdentifyClient(silent, Duration.ofMillis(20));
-        Thread.sleep(50);
+        silent.advanceTimeBy(19, TimeUnit.MILLISECONDS);
+        silent.runScheduledPendingTasks();
+        assertFalse(a.result().isDone(), "not before the timeout");
+        silent.advanceTimeBy(1, TimeUnit.MILLISECONDS);
         silent.runScheduledPendingTasks();
         assertEquals(Reason.TIMEOUT, failure(a.result()));
         silent.finishAndReleaseAll();
 
         EmbeddedChannel noEof = new EmbeddedChannel();
+        noEof.freezeTime();
         IdentifyClient b = new IdentifyClient(noEof, Duration.ofMillis(20));
         noEof.writeInbound(Unpooled.wrappedBuffer(frame(IdentifyCodec.toMessage(INFO).toByteArray())));
-        Thread.sleep(50);
+        assertFalse(b.result().isDone(), "the message waits for the responder's EOF");
+        noEof.advanceTimeBy(20, TimeUnit.MILLISECONDS);
         noEof.runScheduledPendingTasks();
         assertEquals(INFO, b.result().getNow());
         noEof.finishAndReleaseAll();

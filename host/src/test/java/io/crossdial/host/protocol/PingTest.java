@@ -84,9 +84,14 @@ class PingTest {
     }
 
     @Test
-    void responderClosesAnIdleStream() throws InterruptedException {
-        EmbeddedChannel ch = new EmbeddedChannel(new PingResponder(Duration.ofMillis(30)));
-        Thread.sleep(60);
+    void responderClosesAnIdleStream() {
+        EmbeddedChannel ch = new EmbeddedChannel();
+        ch.freezeTime();
+        ch.pipeline().addLast(new PingResponder(Duration.ofMillis(30)));
+        ch.advanceTimeBy(29, TimeUnit.MILLISECONDS);
+        ch.runScheduledPendingTasks();
+        assertTrue(ch.isOpen(), "not before the idle timeout");
+        ch.advanceTimeBy(1, TimeUnit.MILLISECONDS);
         ch.runScheduledPendingTasks();
         assertFalse(ch.isOpen());
         ch.finishAndReleaseAll();

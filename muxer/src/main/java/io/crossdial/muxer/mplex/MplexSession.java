@@ -34,7 +34,7 @@ import java.util.concurrent.TimeUnit;
  */
 final class MplexSession extends AbstractMuxedSession<MplexStream, MplexFrame> {
     private final MplexConfig config;
-    private final MplexFrameDecoder decoder = new MplexFrameDecoder();
+    private final MplexFrameDecoder decoder = new MplexFrameDecoder(this::wantsMessage);
     private long nextStreamId;
 
     private ByteBuf cumulation;
@@ -63,15 +63,15 @@ final class MplexSession extends AbstractMuxedSession<MplexStream, MplexFrame> {
     @Override
     protected void open(ChannelHandler streamHandler, Promise<MuxedStream> promise) {
         if (!isInstalled()) {
-            promise.tryFailure(new MplexException("openStream: session not installed"));
+            promise.tryFailure(new MplexException(MplexException.Reason.SESSION_CLOSED, "openStream: session not installed"));
             return;
         }
         if (!acceptsStreams()) {
-            promise.tryFailure(new MplexException("openStream: session is closed"));
+            promise.tryFailure(new MplexException(MplexException.Reason.SESSION_CLOSED, "openStream: session is closed"));
             return;
         }
         if (nextStreamId > MplexFrame.MAX_STREAM_ID) {
-            promise.tryFailure(new MplexException("openStream: stream IDs exhausted"));
+            promise.tryFailure(new MplexException(MplexException.Reason.STREAM_IDS_EXHAUSTED, "openStream: stream IDs exhausted"));
             return;
         }
         long id = nextStreamId++;
@@ -90,7 +90,7 @@ final class MplexSession extends AbstractMuxedSession<MplexStream, MplexFrame> {
             stream.stallTimer = connection().eventLoop().schedule(() -> {
                 stream.stallTimer = null;
                 if (stream.isOpen() && stream.isBlocking()) {
-                    stream.pipeline().fireExceptionCaught(new MplexException("stream " + stream.streamId()
+                    stream.pipeline().fireExceptionCaught(new MplexException(MplexException.Reason.STALLED_READER, "stream " + stream.streamId()
                             + " reset: its reader left " + stream.unreadBytes() + " bytes unread for "
                             + resetMillis + " ms while the connection waited"));
                     stream.reset();
@@ -180,6 +180,11 @@ final class MplexSession extends AbstractMuxedSession<MplexStream, MplexFrame> {
         }
     }
 
+    /** The decoder's admission: a Message for a stream not in the table is drained, not buffered. */
+    private boolean wantsMessage(long streamId, boolean fromInitiator) {
+        return stream(streamId, !fromInitiator) != null;
+    }
+
     private void onFrame(MplexFrame frame) {
         if (frame instanceof MplexFrame.NewStream open) {
             onNewStream(open.streamId());
@@ -201,7 +206,7 @@ final class MplexSession extends AbstractMuxedSession<MplexStream, MplexFrame> {
 
     private void onNewStream(long id) {
         if (hasInbound(id)) {
-            fail(new MplexException("NewStream for stream " + id + ", which the remote already opened"), null);
+            fail(new MplexException(MplexException.Reason.DUPLICATE_STREAM, "NewStream for stream " + id + ", which the remote already opened"), null);
             return;
         }
         if (!acceptsInbound()) {
@@ -214,6 +219,22 @@ final class MplexSession extends AbstractMuxedSession<MplexStream, MplexFrame> {
     @Override
     protected MplexFrame refuseFrame(long id) {
         return new MplexFrame.Reset(id, false);
+    }
+
+    @Override
+    protected void refusalBacklogFull(int unwritten) {
+        fail(new MplexException(MplexException.Reason.PEER_NOT_READING, "remote keeps opening streams while "
+                + unwritten + " resets refusing earlier ones wait to be written: it does not read"), null);
+    }
+
+    /** @return bytes received and held by the session: not yet decoded, or decoded and still referenced */
+    int bufferedBytes() {
+        return cumulation == null ? 0 : cumulation.readableBytes();
+    }
+
+    /** @return Message payload bytes drained for streams not in the table */
+    long discardedBytes() {
+        return decoder.discardedBytes();
     }
 
     @Override

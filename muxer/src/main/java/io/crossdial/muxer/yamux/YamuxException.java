@@ -1,36 +1,80 @@
 package io.crossdial.muxer.yamux;
 
 import io.crossdial.muxer.MuxerException;
+import java.util.Optional;
 
 /**
- * A yamux session failure, carrying the GoAway error code that was sent (or received): {@link
- * #PROTOCOL_ERROR} for a malformed or illegal frame, {@link #INTERNAL_ERROR} for a local failure such as
- * an unanswered keepalive ping. Always fails the whole connection; a single stream's abort is a {@link
- * io.crossdial.muxer.StreamResetException}.
+ * A yamux failure, carrying the GoAway error code that was sent or received (libp2p/specs {@code
+ * yamux/README.md}, "GoAway"; hashicorp/yamux {@code spec.md}): {@link GoAwayCode#PROTOCOL_ERROR} for a
+ * malformed or illegal frame, {@link GoAwayCode#INTERNAL_ERROR} for a local failure such as an unanswered
+ * keepalive ping or a peer that does not read, {@link GoAwayCode#NORMAL} when an open is refused because
+ * the session is closing. {@link #isConnectionError()} is true when the connection failed (GoAway sent or
+ * received, connection closed), false when only one operation failed (an {@code openStream} that waited
+ * too long for the ACK backlog). A single stream's abort is a {@link io.crossdial.muxer.StreamResetException}.
  */
 public class YamuxException extends MuxerException {
     private static final long serialVersionUID = 1L;
 
-    /** GoAway code 0: normal termination. */
-    public static final int NORMAL = 0;
-    /** GoAway code 1: protocol error. */
-    public static final int PROTOCOL_ERROR = 1;
-    /** GoAway code 2: internal error. */
-    public static final int INTERNAL_ERROR = 2;
+    /** The GoAway error codes the spec defines; on the wire in the frame's 32-bit Length field. */
+    public enum GoAwayCode {
+        /** 0: normal termination. */
+        NORMAL(0),
+        /** 1: protocol error. */
+        PROTOCOL_ERROR(1),
+        /** 2: internal error. */
+        INTERNAL_ERROR(2);
+
+        private final long wire;
+
+        GoAwayCode(long wire) {
+            this.wire = wire;
+        }
+
+        /** @return the value in the GoAway frame's Length field */
+        public long wire() {
+            return wire;
+        }
+
+        /** @return the code with {@code wire} as its value, or empty for a value the spec does not define */
+        public static Optional<GoAwayCode> fromWire(long wire) {
+            for (GoAwayCode c : values()) {
+                if (c.wire == wire) {
+                    return Optional.of(c);
+                }
+            }
+            return Optional.empty();
+        }
+    }
 
     private final long errorCode;
 
     /**
-     * @param errorCode the GoAway error code, 0 to 2^32-1
+     * A connection error with a code the spec defines.
+     *
+     * @param code the GoAway code sent (or received)
      * @param message what failed, naming the frame or the stage
      */
-    public YamuxException(long errorCode, String message) {
-        super(message);
+    public YamuxException(GoAwayCode code, String message) {
+        this(code.wire(), true, message);
+    }
+
+    /**
+     * @param errorCode the GoAway error code, 0 to 2^32-1 (a remote may send one the spec does not define)
+     * @param connectionError true when the connection failed, false when only one operation did
+     * @param message what failed, naming the frame or the stage
+     */
+    public YamuxException(long errorCode, boolean connectionError, String message) {
+        super(message, connectionError, null);
         this.errorCode = errorCode;
     }
 
-    /** @return the GoAway error code: {@link #PROTOCOL_ERROR}, {@link #INTERNAL_ERROR} or a remote's code */
+    /** @return the GoAway error code on the wire, 0 to 2^32-1 */
     public long errorCode() {
         return errorCode;
+    }
+
+    /** @return the code as the spec names it, or empty for a remote's code the spec does not define */
+    public Optional<GoAwayCode> code() {
+        return GoAwayCode.fromWire(errorCode);
     }
 }

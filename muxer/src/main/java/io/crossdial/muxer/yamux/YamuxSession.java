@@ -5,10 +5,12 @@ import io.crossdial.core.spi.MuxerContext;
 import io.crossdial.core.spi.Role;
 import io.crossdial.muxer.AbstractMuxedSession;
 import io.crossdial.muxer.SessionState;
+import io.crossdial.muxer.yamux.YamuxException.GoAwayCode;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelPromise;
 import io.netty.handler.codec.DecoderException;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.Promise;
@@ -27,16 +29,33 @@ import java.util.function.Supplier;
  * on the connection's event loop.
  *
  * <p>Rules: the initiator opens odd stream IDs, the responder even ones. A SYN for an open stream, a SYN
- * with the local side's parity, a Data or WindowUpdate frame on stream 0, and a Data frame longer than the
- * stream's remaining receive window are protocol errors: GoAway code 1 is sent, the connection closed and
- * {@link YamuxException} fired. Frames for unknown (already forgotten) streams are dropped. A remote
- * GoAway stops new outbound streams; with a non-zero code it also closes the connection and fires
- * {@link YamuxException} with that code. Closing the connection through the pipeline sends GoAway code 0.
+ * with the local side's parity, a Data or WindowUpdate frame on stream 0, a Data frame longer than the
+ * stream's remaining receive window (checked at its header, {@link #admitData}) and a WindowUpdate taking a
+ * send window beyond 2^32-1 are protocol errors: GoAway code 1 is sent, the connection closed and {@link
+ * YamuxException} fired. Data for unknown (never opened or already forgotten) streams is drained without
+ * being buffered; their other frames are dropped. A remote GoAway stops new streams both ways (later SYNs
+ * are refused with RST; the connection closes once no stream is left); with a non-zero code it closes the
+ * connection at once and fires {@link YamuxException} with that code. Closing the connection through the
+ * pipeline sends GoAway code 0.
+ *
+ * <p>Bounds on what a remote that does not read can make this side queue: {@link #MAX_PENDING_PONGS}
+ * unwritten Ping answers (later Pings go unanswered), {@link AbstractMuxedSession#MAX_UNWRITTEN_REFUSALS}
+ * unwritten stream refusals (the next one fails the connection with GoAway code 2), and a GoAway that
+ * cannot be written closes the connection after {@link AbstractMuxedSession#GOODBYE_TIMEOUT_MILLIS}.
  *
  * <h2>Reference counting</h2>
  * Data frames read are handed to their stream (which passes the content to its pipeline) or released.
  */
 final class YamuxSession extends AbstractMuxedSession<YamuxStream, YamuxFrame> {
+    /**
+     * The most Ping answers written but not yet taken by the socket. A remote that sends Pings and does
+     * not read the answers gets no more answers beyond it (go-yamux drops a Ping reply when its pong
+     * queue is full); the Pings themselves cost nothing to read.
+     */
+    static final int MAX_PENDING_PONGS = 32;
+
+    private int pendingPongs;
+    private long droppedPongs;
     private final YamuxConfig config;
     private final Role role;
 
@@ -82,7 +101,7 @@ final class YamuxSession extends AbstractMuxedSession<YamuxStream, YamuxFrame> {
             PendingOpen pending = new PendingOpen(streamHandler, promise);
             pending.timeout = connection().eventLoop().schedule(() -> {
                 if (pendingOpens.remove(pending)) {
-                    promise.tryFailure(new YamuxException(YamuxException.INTERNAL_ERROR,
+                    promise.tryFailure(new YamuxException(GoAwayCode.INTERNAL_ERROR.wire(), false,
                             "openStream: " + unackedOutbound + " streams still unacknowledged after "
                                     + config.streamOpenTimeoutMillis() + " ms"));
                 }
@@ -95,16 +114,16 @@ final class YamuxSession extends AbstractMuxedSession<YamuxStream, YamuxFrame> {
 
     private YamuxException openRefusal() {
         if (!isInstalled()) {
-            return new YamuxException(YamuxException.INTERNAL_ERROR, "openStream: session not installed");
+            return new YamuxException(GoAwayCode.INTERNAL_ERROR, "openStream: session not installed");
         }
         if (!acceptsStreams()) {
-            return new YamuxException(YamuxException.NORMAL, "openStream: session is closed");
+            return new YamuxException(GoAwayCode.NORMAL, "openStream: session is closed");
         }
         if (goAwayReceived) {
-            return new YamuxException(YamuxException.NORMAL, "openStream: remote sent GoAway");
+            return new YamuxException(GoAwayCode.NORMAL, "openStream: remote sent GoAway");
         }
         if (nextStreamId > YamuxFrame.MAX_U32) {
-            return new YamuxException(YamuxException.NORMAL, "openStream: stream IDs exhausted");
+            return new YamuxException(GoAwayCode.NORMAL, "openStream: stream IDs exhausted");
         }
         return null;
     }
@@ -170,6 +189,7 @@ final class YamuxSession extends AbstractMuxedSession<YamuxStream, YamuxFrame> {
         } else if (stream.owesAck()) {
             unackedInbound--;
         }
+        closeIfGoneAway();
     }
 
     // ---- inbound frames ----
@@ -189,6 +209,57 @@ final class YamuxSession extends AbstractMuxedSession<YamuxStream, YamuxFrame> {
         } else if (frame instanceof YamuxFrame.GoAway goAway) {
             onGoAway(goAway);
         }
+    }
+
+    /**
+     * The decoder's {@link YamuxFrameDecoder.Admission}, at a Data header before its payload: stream 0, a
+     * SYN for an open stream or with the local side's parity, and a length beyond the stream's receive
+     * window (for a SYN: the initial 256 KiB) are protocol errors; a SYN that would be refused is refused
+     * here and its payload drained; data for a stream not in the table (never opened, reset, closed) is
+     * drained.
+     */
+    YamuxFrameDecoder.Verdict admitData(long id, int flags, long length) {
+        if (!state().readsFrames()) {
+            return YamuxFrameDecoder.Verdict.DISCARD;
+        }
+        if (id == YamuxFrame.SESSION_ID) {
+            throw new YamuxException(GoAwayCode.PROTOCOL_ERROR, "Data frame on stream 0");
+        }
+        YamuxStream stream = stream(id, isLocalStreamId(id));
+        if ((flags & YamuxFrame.FLAG_SYN) != 0) {
+            checkSyn(id, stream);
+            if (length > YamuxFrame.INITIAL_WINDOW_BYTES) {
+                throw new YamuxException(GoAwayCode.PROTOCOL_ERROR, "Data frame of " + length + " bytes opening stream "
+                        + id + " exceeds the initial receive window of " + YamuxFrame.INITIAL_WINDOW_BYTES + " bytes");
+            }
+            if (!canAcceptInbound()) {
+                refuseInbound(id);
+                return YamuxFrameDecoder.Verdict.DISCARD;
+            }
+            return YamuxFrameDecoder.Verdict.DELIVER;
+        }
+        if (stream == null) {
+            return YamuxFrameDecoder.Verdict.DISCARD;
+        }
+        if (length > stream.recvCredit()) {
+            throw new YamuxException(GoAwayCode.PROTOCOL_ERROR, "Data frame of " + length + " bytes on stream " + id
+                    + " exceeds its receive window of " + stream.recvCredit() + " bytes");
+        }
+        return YamuxFrameDecoder.Verdict.DELIVER;
+    }
+
+    /** @throws YamuxException for a SYN on an open stream or with the local side's parity */
+    private void checkSyn(long id, YamuxStream existing) {
+        if (existing != null) {
+            throw new YamuxException(GoAwayCode.PROTOCOL_ERROR, "SYN for stream " + id + ", which is already open");
+        }
+        if (isLocalStreamId(id)) {
+            throw new YamuxException(GoAwayCode.PROTOCOL_ERROR, "remote opened stream " + id + ", an ID of the local side");
+        }
+    }
+
+    private boolean canAcceptInbound() {
+        return acceptsInbound() && !goAwayReceived && unackedInbound < config.maxAckBacklog();
     }
 
     private void onStreamFrame(long id, int flags, long delta, ByteBuf data) {
@@ -219,6 +290,12 @@ final class YamuxSession extends AbstractMuxedSession<YamuxStream, YamuxFrame> {
             stream.onAck();
         }
         if (delta > 0) {
+            if (stream.sendWindowBytes() + delta > YamuxFrame.MAX_U32) {
+                ReferenceCountUtil.release(data);
+                protocolError("WindowUpdate of " + delta + " on stream " + id + " takes its send window of "
+                        + stream.sendWindowBytes() + " bytes beyond 2^32-1");
+                return;
+            }
             stream.onWindowUpdate(delta);
         }
         if (data != null) {
@@ -245,7 +322,7 @@ final class YamuxSession extends AbstractMuxedSession<YamuxStream, YamuxFrame> {
     }
 
     private YamuxStream acceptInbound(long id) {
-        if (!acceptsInbound() || unackedInbound >= config.maxAckBacklog()) {
+        if (!canAcceptInbound()) {
             refuseInbound(id);
             return null;
         }
@@ -259,9 +336,32 @@ final class YamuxSession extends AbstractMuxedSession<YamuxStream, YamuxFrame> {
         return new YamuxFrame.WindowUpdate(id, YamuxFrame.FLAG_RST, 0);
     }
 
+    @Override
+    protected void refusalBacklogFull(int unwritten) {
+        failWithGoAway(new YamuxException(GoAwayCode.INTERNAL_ERROR, "remote keeps opening streams while "
+                + unwritten + " refusals of earlier ones wait to be written: it does not read"));
+    }
+
+    /** @return Ping answers written but not yet taken by the socket */
+    int pendingPongs() {
+        return pendingPongs;
+    }
+
+    /** @return Ping requests not answered because {@link #MAX_PENDING_PONGS} answers were still unwritten */
+    long droppedPongs() {
+        return droppedPongs;
+    }
+
     private void onPing(YamuxFrame.Ping ping) {
         if ((ping.flags() & YamuxFrame.FLAG_SYN) != 0) {
-            write(new YamuxFrame.Ping(YamuxFrame.FLAG_ACK, ping.opaque()), null);
+            if (pendingPongs >= MAX_PENDING_PONGS) {
+                droppedPongs++; // the remote does not read its answers: do not queue more of them
+                return;
+            }
+            pendingPongs++;
+            ChannelPromise written = connection().newPromise();
+            written.addListener(f -> pendingPongs--);
+            write(new YamuxFrame.Ping(YamuxFrame.FLAG_ACK, ping.opaque()), written);
             flush();
         } else if ((ping.flags() & YamuxFrame.FLAG_ACK) != 0 && pingOutstanding && ping.opaque() == pingOpaque) {
             pingOutstanding = false;
@@ -273,20 +373,36 @@ final class YamuxSession extends AbstractMuxedSession<YamuxStream, YamuxFrame> {
         }
     }
 
+    /**
+     * The remote's GoAway: no new streams either way from now on. With code 0 the open streams go on and
+     * the connection closes once none is left; with any other code the session fails at once (nothing is
+     * sent back: the remote is gone). Later frames are handled as before it, but SYNs are refused.
+     */
     private void onGoAway(YamuxFrame.GoAway goAway) {
         goAwayReceived = true;
-        failPendingOpens(() -> new YamuxException(goAway.code(), "openStream: remote sent GoAway"));
-        if (goAway.code() != YamuxException.NORMAL) {
-            fail(new YamuxException(goAway.code(), "remote sent GoAway with error code " + goAway.code()), null);
+        failPendingOpens(() -> new YamuxException(goAway.code(), true, "openStream: remote sent GoAway"));
+        if (goAway.code() != GoAwayCode.NORMAL.wire()) {
+            String name = GoAwayCode.fromWire(goAway.code()).map(c -> " (" + c + ")").orElse(" (not in the spec)");
+            fail(new YamuxException(goAway.code(), true,
+                    "remote sent GoAway with error code " + goAway.code() + name), null);
+        } else {
+            closeIfGoneAway();
+        }
+    }
+
+    /** After the remote's normal GoAway, the connection is of no use once no stream is left: close it. */
+    private void closeIfGoneAway() {
+        if (goAwayReceived && streamCount() == 0 && state() == SessionState.ACTIVE && connection().isActive()) {
+            connection().close();
         }
     }
 
     private void protocolError(String message) {
-        failWithGoAway(new YamuxException(YamuxException.PROTOCOL_ERROR, message));
+        failWithGoAway(new YamuxException(GoAwayCode.PROTOCOL_ERROR, message));
     }
 
     private void failWithGoAway(YamuxException cause) {
-        fail(cause, new YamuxFrame.GoAway(cause.errorCode()));
+        fail(cause, cause.isConnectionError() ? new YamuxFrame.GoAway(cause.errorCode()) : null);
     }
 
     @Override
@@ -306,8 +422,8 @@ final class YamuxSession extends AbstractMuxedSession<YamuxStream, YamuxFrame> {
 
     @Override
     protected void onGoingAway(ChannelHandlerContext ctx) {
-        failPendingOpens(() -> new YamuxException(YamuxException.NORMAL, "openStream: session closed"));
-        ctx.write(new YamuxFrame.GoAway(YamuxException.NORMAL));
+        failPendingOpens(() -> new YamuxException(GoAwayCode.NORMAL, "openStream: session closed"));
+        ctx.write(new YamuxFrame.GoAway(GoAwayCode.NORMAL.wire()));
         ctx.flush();
     }
 
@@ -338,7 +454,7 @@ final class YamuxSession extends AbstractMuxedSession<YamuxStream, YamuxFrame> {
         pingTimeoutTask = connection().eventLoop().schedule(() -> {
             pingTimeoutTask = null;
             if (pingOutstanding && state() != SessionState.CLOSED) {
-                fail(new YamuxException(YamuxException.INTERNAL_ERROR, "keepalive Ping not answered within "
+                fail(new YamuxException(GoAwayCode.INTERNAL_ERROR, "keepalive Ping not answered within "
                         + config.keepAliveTimeoutMillis() + " ms"), null);
             }
         }, config.keepAliveTimeoutMillis(), TimeUnit.MILLISECONDS);
@@ -352,7 +468,7 @@ final class YamuxSession extends AbstractMuxedSession<YamuxStream, YamuxFrame> {
         if (pingTimeoutTask != null) {
             pingTimeoutTask.cancel(false);
         }
-        failPendingOpens(() -> new YamuxException(YamuxException.NORMAL, "openStream: session closed"));
+        failPendingOpens(() -> new YamuxException(GoAwayCode.NORMAL, "openStream: session closed"));
     }
 
     private static final class PendingOpen {

@@ -72,8 +72,14 @@ final class YamuxStream extends AbstractMuxedStreamChannel {
         return handshake == Handshake.SYN_RECEIVED;
     }
 
+    /** @return the bytes the remote may still send before it must wait for a WindowUpdate */
     long recvCredit() {
         return recvCredit;
+    }
+
+    /** @return the bytes this side may still send */
+    long sendWindowBytes() {
+        return sendWindow;
     }
 
     /** An ACK arrived: establishes an outbound stream; a repeated or misplaced ACK is ignored. */
@@ -132,6 +138,12 @@ final class YamuxStream extends AbstractMuxedStreamChannel {
     protected void writeDataFrame(ByteBuf data) {
         sendWindow -= data.readableBytes();
         session.write(new YamuxFrame.Data(streamId(), takeAckFlag(), data), null);
+        if (sendWindow <= 0 && parent() != null) {
+            io.crossdial.muxer.WindowStallListener stalls = parent().attr(io.crossdial.muxer.WindowStallListener.ATTRIBUTE).get();
+            if (stalls != null) {
+                stalls.sendWindowExhausted(this);
+            }
+        }
     }
 
     @Override

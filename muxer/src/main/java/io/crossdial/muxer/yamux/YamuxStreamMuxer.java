@@ -11,7 +11,8 @@ import io.netty.channel.ChannelPipeline;
  * {@code spec.md}). Stateless and thread-safe: one instance serves every connection.
  *
  * <p>{@link #install} adds three handlers before {@code beforeName}: {@code yamux-decoder} (bytes to
- * frames, bounded by {@link YamuxConfig#maxWindowBytes()}), {@code yamux-encoder} and {@code
+ * frames, bounded by {@link YamuxConfig#maxWindowBytes()}; each Data frame's length checked against its
+ * stream's receive window at the header), {@code yamux-encoder} and {@code
  * yamux-session}. Streams are {@link io.crossdial.core.spi.MuxedStream} child channels on the connection's
  * event loop. An outbound stream is announced at once, when {@code openStream} runs, with a WindowUpdate
  * frame carrying SYN; an inbound stream is acknowledged (ACK) with its first outbound frame. A protocol
@@ -52,7 +53,7 @@ public final class YamuxStreamMuxer implements StreamMuxer {
     public MuxedSession install(ChannelPipeline pipeline, String beforeName, MuxerContext context) {
         YamuxSession session = new YamuxSession(pipeline.channel(), config, context);
         int maxDataFrame = Math.max(YamuxFrame.INITIAL_WINDOW_BYTES, config.maxWindowBytes());
-        AbstractMuxedSession.addHandler(pipeline, beforeName, "yamux-decoder", new YamuxFrameDecoder(maxDataFrame));
+        AbstractMuxedSession.addHandler(pipeline, beforeName, "yamux-decoder", new YamuxFrameDecoder(maxDataFrame, session::admitData));
         AbstractMuxedSession.addHandler(pipeline, beforeName, "yamux-encoder", new YamuxFrameEncoder());
         AbstractMuxedSession.addHandler(pipeline, beforeName, "yamux-session", session.handler());
         return session;

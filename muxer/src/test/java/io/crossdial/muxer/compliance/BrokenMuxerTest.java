@@ -58,6 +58,11 @@ class BrokenMuxerTest {
         protected long timeoutMillis() {
             return 1_500;
         }
+
+        @Override
+        protected HostileWire hostileWire() {
+            return new YamuxComplianceTest.YamuxWire();
+        }
     }
 
     /** yamux, with an outbound filter next to the socket that clears the FIN flag of every frame header. */

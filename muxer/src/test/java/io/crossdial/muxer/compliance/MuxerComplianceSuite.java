@@ -70,6 +70,37 @@ public abstract class MuxerComplianceSuite {
      */
     protected abstract byte[] malformedBytes();
 
+    /** @return how a hostile remote writes your muxer's frames, for the hostile-peer checks */
+    protected abstract HostileWire hostileWire();
+
+    /**
+     * How a hostile remote (the client, the initiator) writes your muxer's frames. Every method returns the
+     * exact bytes on the wire (after the security layer).
+     */
+    public interface HostileWire {
+        /** @return the ID of the {@code n}-th stream (from 0) the initiator opens */
+        long streamId(int n);
+
+        /** @return the bytes that open stream {@code id} (yamux: WindowUpdate with SYN; mplex: NewStream) */
+        byte[] open(long id);
+
+        /** @return the header of a data frame on stream {@code id} announcing {@code length} bytes, without them */
+        byte[] dataHeader(long id, long length);
+
+        /** @return the most bytes a just-opened stream takes in one data frame (its window, or the frame limit) */
+        int maxDataBytes();
+
+        /** @return a keepalive request (yamux Ping with SYN), or null when the muxer has none */
+        default byte[] ping(long opaque) {
+            return null;
+        }
+
+        /** @return the goodbye (yamux GoAway code 0), or null when the muxer has none */
+        default byte[] goAway() {
+            return null;
+        }
+    }
+
     /** @return how long each step may take, in milliseconds; 10 s unless overridden */
     protected long timeoutMillis() {
         return 10_000;
@@ -303,7 +334,224 @@ public abstract class MuxerComplianceSuite {
         }
     }
 
+
+    // ---- hostile peers ----
+    //
+    // A raw socket (RawPeer) plays a remote that writes your muxer's frames (hostileWire()) to the server and
+    // never reads. Each check holds the server to a bound: what its connections hold (MuxerPair's counting
+    // allocator) grows by less than the check's limit; a frame it cannot take closes the connection at the
+    // frame's header; and after each attack the pair's own connection still opens and echoes a stream.
+
+    /** A data frame longer than a fresh stream accepts closes the connection at its header, payload unsent. */
+    @Test
+    public void hostileFrameLongerThanAStreamAcceptsClosesTheConnectionAtItsHeader() throws Exception {
+        HostileWire wire = hostileWire();
+        try (MuxerPair p = hostilePair(); RawPeer raw = new RawPeer(p.serverListener.localAddress(), timeoutMillis())) {
+            long id = wire.streamId(0);
+            raw.send(concat(wire.open(id), wire.dataHeader(id, wire.maxDataBytes() + 1L)));
+            assertTrue(raw.awaitClosedByRemote(timeoutMillis()),
+                    "a header announcing " + (wire.maxDataBytes() + 1L) + " bytes closed the connection without its payload");
+            eventually(() -> p.serverErrors.stream().anyMatch(CrossdialException.class::isInstance),
+                    "a CrossdialException reached the connection pipeline; saw " + p.serverErrors);
+            assertStillServes(p);
+        }
+    }
+
+    /** A length field of 0xFFFFFFFF closes the connection at its header. */
+    @Test
+    public void hostileLengthOfFfffffffClosesTheConnectionAtItsHeader() throws Exception {
+        HostileWire wire = hostileWire();
+        try (MuxerPair p = hostilePair(); RawPeer raw = new RawPeer(p.serverListener.localAddress(), timeoutMillis())) {
+            long id = wire.streamId(0);
+            raw.send(concat(wire.open(id), wire.dataHeader(id, 0xFFFF_FFFFL)));
+            assertTrue(raw.awaitClosedByRemote(timeoutMillis()), "the connection was closed");
+            assertStillServes(p);
+        }
+    }
+
+    /** 32 MiB of data for a stream that was never opened: drained, not buffered. */
+    @Test
+    public void hostileDataForAStreamNeverOpenedIsDrainedNotBuffered() throws Exception {
+        HostileWire wire = hostileWire();
+        long total = 32L * 1024 * 1024;
+        long limit = 8L * 1024 * 1024;
+        try (MuxerPair p = hostilePair(); RawPeer raw = new RawPeer(p.serverListener.localAddress(), timeoutMillis())) {
+            long unknown = wire.streamId(100_000);
+            byte[] frame = concat(wire.dataHeader(unknown, wire.maxDataBytes()), new byte[wire.maxDataBytes()]);
+            long grew = withPeakGrowth(p, () -> {
+                raw.startWriting(i -> frame, total);
+                raw.awaitWriteEndOrStall(1_000, timeoutMillis());
+            });
+            assertTrue(grew < limit, "the server held " + grew + " bytes more while " + raw.written()
+                    + " bytes of data for stream " + unknown + " arrived; limit " + limit);
+            assertStillServes(p);
+        }
+    }
+
+    /**
+     * 64 MiB written to an echo stream (whose handler follows isWritable()) by a remote that never reads the
+     * echo nor, in a muxer with windows, its window updates: the server pushes back, resets the stream
+     * (draining the rest) or closes the connection, holding less than 24 MiB more.
+     */
+    @Test
+    public void hostileWriterThatNeverReadsItsEchoIsClosedOrPushedBack() throws Exception {
+        HostileWire wire = hostileWire();
+        long total = 64L * 1024 * 1024;
+        long limit = 24L * 1024 * 1024;
+        try (MuxerPair p = hostilePair(); RawPeer raw = new RawPeer(p.serverListener.localAddress(), timeoutMillis())) {
+            long id = wire.streamId(0);
+            raw.send(wire.open(id));
+            byte[] frame = concat(wire.dataHeader(id, wire.maxDataBytes()), new byte[wire.maxDataBytes()]);
+            boolean[] ended = new boolean[1];
+            long grew = withPeakGrowth(p, () -> {
+                raw.startWriting(i -> frame, total);
+                ended[0] = raw.awaitWriteEndOrStall(2_000, 4 * timeoutMillis());
+            });
+            assertTrue(grew < limit, "the server held " + grew + " bytes more after " + raw.written()
+                    + " bytes written to an echo nobody reads; limit " + limit);
+            if (ended[0] && raw.written() >= total) {
+                // everything was taken: only fine when drained, i.e. the stream was reset or the connection closed
+                eventually(() -> p.serverSessions.size() > 1 && (p.serverSessions.get(1).streamCount() == 0
+                        || !p.serverSessions.get(1).connection().isActive()),
+                        "all " + total + " bytes were taken while the echo stream stayed open: push back, reset or close");
+            }
+            assertStillServes(p);
+        }
+    }
+
+    /** 5,000 streams opened at once by a remote that never reads: the inbound limit holds, memory is bounded. */
+    @Test
+    public void hostileStreamFloodStaysWithinTheInboundLimit() throws Exception {
+        HostileWire wire = hostileWire();
+        int n = 5_000;
+        long limit = 16L * 1024 * 1024;
+        try (MuxerPair p = hostilePair(); RawPeer raw = new RawPeer(p.serverListener.localAddress(), timeoutMillis())) {
+            java.io.ByteArrayOutputStream opens = new java.io.ByteArrayOutputStream();
+            for (int i = 0; i < n; i++) {
+                opens.writeBytes(wire.open(wire.streamId(i)));
+            }
+            byte[] all = opens.toByteArray();
+            int[] most = new int[1];
+            long grew = withPeakGrowth(p, () -> {
+                raw.startWriting(i -> slice(all, i, 64 * 1024), all.length);
+                long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(2_000);
+                while (System.nanoTime() < deadline) {
+                    if (p.serverSessions.size() > 1) {
+                        most[0] = Math.max(most[0], p.serverSessions.get(1).streamCount());
+                    }
+                    Thread.sleep(5);
+                }
+            });
+            assertTrue(most[0] <= maxInboundStreams(), "at most " + maxInboundStreams() + " inbound streams at once; saw " + most[0]);
+            assertTrue(grew < limit, "the server held " + grew + " bytes more for " + n + " opens; limit " + limit);
+            assertStillServes(p);
+        }
+    }
+
+    /** 1,000,000 keepalive requests from a remote that never reads the answers: bounded (muxers with a ping). */
+    @Test
+    public void hostilePingFloodIsAnsweredWithinABound() throws Exception {
+        HostileWire wire = hostileWire();
+        org.junit.jupiter.api.Assumptions.assumeTrue(wire.ping(0) != null, "the muxer has no keepalive request");
+        int n = 1_000_000; // 12 MB of yamux Pings: more than loopback socket buffers take, so answers would pile up
+        long limit = 1024 * 1024;
+        try (MuxerPair p = hostilePair(); RawPeer raw = new RawPeer(p.serverListener.localAddress(), timeoutMillis())) {
+            java.io.ByteArrayOutputStream pings = new java.io.ByteArrayOutputStream();
+            for (int i = 0; i < n; i++) {
+                pings.writeBytes(wire.ping(i));
+            }
+            byte[] all = pings.toByteArray();
+            long grew = withPeakGrowth(p, () -> {
+                raw.startWriting(i -> slice(all, i, 64 * 1024), all.length);
+                raw.awaitWriteEndOrStall(2_000, 4 * timeoutMillis());
+                Thread.sleep(200);
+            });
+            assertTrue(grew < limit, "the server held " + grew + " bytes more for " + n + " pings; limit " + limit);
+            assertStillServes(p);
+        }
+    }
+
+    /** After the remote's goodbye, a stream it opens is not accepted (muxers with a goodbye frame). */
+    @Test
+    public void hostileStreamOpenedAfterTheGoodbyeIsNotAccepted() throws Exception {
+        HostileWire wire = hostileWire();
+        org.junit.jupiter.api.Assumptions.assumeTrue(wire.goAway() != null, "the muxer has no goodbye frame");
+        try (MuxerPair p = hostilePair(); RawPeer raw = new RawPeer(p.serverListener.localAddress(), timeoutMillis())) {
+            long id = wire.streamId(0);
+            raw.send(concat(wire.goAway(), wire.open(id), wire.dataHeader(id, 5), bytesOf("hello")));
+            eventually(() -> p.serverSessions.size() > 1, "the raw connection's session");
+            Thread.sleep(200);
+            assertEquals(0, p.serverSessions.get(1).streamCount(), "no stream accepted after the goodbye");
+            assertStillServes(p);
+        }
+    }
+
     // ---- harness ----
+
+    /** @return a pair whose server streams all echo with backpressure ({@link BackpressureEcho}) */
+    private MuxerPair hostilePair() throws Exception {
+        return pair(new Accepted(BackpressureEcho::new));
+    }
+
+    /** The pair's own client opens a stream and gets its bytes echoed: the server still serves. */
+    private void assertStillServes(MuxerPair p) throws Exception {
+        Probe local = new Probe(true);
+        MuxedStream stream = await(p.client.openStream(local), "openStream after the attack");
+        stream.writeAndFlush(bytes("alive"));
+        local.awaitBytes(5, this);
+        assertEquals("alive", local.text(), "echo after the attack");
+        stream.close();
+    }
+
+    /** Work that may throw. */
+    interface Attack {
+        void run() throws Exception;
+    }
+
+    /** Runs {@code attack} while sampling what the server holds. @return the peak growth over the baseline, bytes */
+    private static long withPeakGrowth(MuxerPair p, Attack attack) throws Exception {
+        long base = p.serverBytesHeld();
+        java.util.concurrent.atomic.AtomicLong peak = new java.util.concurrent.atomic.AtomicLong(base);
+        java.util.concurrent.atomic.AtomicBoolean done = new java.util.concurrent.atomic.AtomicBoolean();
+        Thread sampler = new Thread(() -> {
+            while (!done.get()) {
+                peak.accumulateAndGet(p.serverBytesHeld(), Math::max);
+                try {
+                    Thread.sleep(1);
+                } catch (InterruptedException e) {
+                    return;
+                }
+            }
+        }, "server-memory-sampler");
+        sampler.setDaemon(true);
+        sampler.start();
+        try {
+            attack.run();
+        } finally {
+            done.set(true);
+            sampler.join(5_000);
+        }
+        peak.accumulateAndGet(p.serverBytesHeld(), Math::max);
+        return peak.get() - base;
+    }
+
+    /** @return the {@code i}-th piece of {@code size} bytes of {@code all} (the last may be shorter) */
+    static byte[] slice(byte[] all, long i, int size) {
+        int from = (int) Math.min(all.length, i * size);
+        return java.util.Arrays.copyOfRange(all, from, Math.min(all.length, from + size));
+    }
+
+    static byte[] concat(byte[]... parts) {
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        for (byte[] b : parts) {
+            out.writeBytes(b);
+        }
+        return out.toByteArray();
+    }
+
+    private static byte[] bytesOf(String s) {
+        return s.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    }
 
     private MuxerPair pair(Accepted serverInbound) throws Exception {
         return new MuxerPair(newMuxer(), new Accepted(() -> new Probe(true)), serverInbound, maxInboundStreams(), timeoutMillis());
@@ -492,6 +740,50 @@ public abstract class MuxerComplianceSuite {
         @Override
         public void channelReadComplete(ChannelHandlerContext ctx) {
             ctx.flush();
+        }
+
+        @Override
+        public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+            if (evt instanceof ChannelInputShutdownEvent) {
+                ((DuplexChannel) ctx.channel()).shutdownOutput();
+            }
+        }
+    }
+
+    /**
+     * Echoes with backpressure, as a real echo protocol does: auto-read off, the next read only while the
+     * stream is writable; half-closes after the remote's EOF.
+     */
+    static final class BackpressureEcho extends Probe {
+        BackpressureEcho() {
+            super(false, true);
+        }
+
+        @Override
+        public void channelActive(ChannelHandlerContext ctx) {
+            ctx.read();
+            ctx.fireChannelActive();
+        }
+
+        @Override
+        public void channelRead(ChannelHandlerContext ctx, Object msg) {
+            ctx.write(msg);
+        }
+
+        @Override
+        public void channelReadComplete(ChannelHandlerContext ctx) {
+            ctx.flush();
+            if (ctx.channel().isWritable()) {
+                ctx.read();
+            }
+        }
+
+        @Override
+        public void channelWritabilityChanged(ChannelHandlerContext ctx) {
+            if (ctx.channel().isWritable()) {
+                ctx.read();
+            }
+            ctx.fireChannelWritabilityChanged();
         }
 
         @Override

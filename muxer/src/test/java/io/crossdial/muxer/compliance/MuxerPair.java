@@ -6,11 +6,13 @@ import io.crossdial.core.spi.Role;
 import io.crossdial.core.spi.StreamMuxer;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.bootstrap.ServerBootstrap;
+import io.netty.buffer.UnpooledByteBufAllocator;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.nio.NioEventLoopGroup;
 import io.netty.channel.socket.SocketChannel;
@@ -37,6 +39,13 @@ final class MuxerPair implements AutoCloseable {
     final MuxedSession client;
     final MuxedSession server;
     final Channel serverConnection;
+    /**
+     * The allocator of every server-side connection: its metric counts the bytes the server's muxer holds
+     * (cumulation, frames, queued stream data all come from it).
+     */
+    final UnpooledByteBufAllocator serverAllocator = new UnpooledByteBufAllocator(true);
+    /** Every session the server installed, in accept order: the pair's first, then raw peers'. */
+    final List<MuxedSession> serverSessions = new CopyOnWriteArrayList<>();
 
     /**
      * @param muxer the muxer under test, installed on both sides
@@ -52,13 +61,16 @@ final class MuxerPair implements AutoCloseable {
         CompletableFuture<MuxedSession> clientSession = new CompletableFuture<>();
         try {
             serverListener = new ServerBootstrap().group(group).channel(NioServerSocketChannel.class)
+                    .childOption(ChannelOption.ALLOCATOR, serverAllocator)
                     .childHandler(new ChannelInitializer<SocketChannel>() {
                         @Override
                         protected void initChannel(SocketChannel ch) {
                             ch.pipeline().addLast("errors", new ErrorSink(serverErrors));
                             serverChannel.complete(ch);
-                            serverSession.complete(muxer.install(ch.pipeline(), "errors",
-                                    new MuxerContext(Role.RESPONDER, serverInbound, maxInboundStreams)));
+                            MuxedSession session = muxer.install(ch.pipeline(), "errors",
+                                    new MuxerContext(Role.RESPONDER, serverInbound, maxInboundStreams));
+                            serverSessions.add(session);
+                            serverSession.complete(session);
                         }
                     })
                     .bind(new InetSocketAddress("127.0.0.1", 0)).sync().channel();
@@ -79,6 +91,11 @@ final class MuxerPair implements AutoCloseable {
             group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
             throw e;
         }
+    }
+
+    /** @return bytes the server's connections hold now, direct and heap */
+    long serverBytesHeld() {
+        return serverAllocator.metric().usedDirectMemory() + serverAllocator.metric().usedHeapMemory();
     }
 
     @Override

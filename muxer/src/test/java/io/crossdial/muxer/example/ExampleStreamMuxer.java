@@ -60,7 +60,7 @@ public final class ExampleStreamMuxer implements StreamMuxer {
         private static final long serialVersionUID = 1L;
 
         ExampleMuxerException(String message) {
-            super(message);
+            super(message, true, null);
         }
     }
 

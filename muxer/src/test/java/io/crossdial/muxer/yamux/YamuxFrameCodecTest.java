@@ -30,9 +30,16 @@ class YamuxFrameCodecTest {
         assertEquals(4, YamuxFrame.FLAG_FIN);
         assertEquals(8, YamuxFrame.FLAG_RST);
         assertEquals(256 * 1024, YamuxFrame.INITIAL_WINDOW_BYTES);
-        assertEquals(0, YamuxException.NORMAL);
-        assertEquals(1, YamuxException.PROTOCOL_ERROR);
-        assertEquals(2, YamuxException.INTERNAL_ERROR);
+        assertEquals(0, YamuxException.GoAwayCode.NORMAL.wire());
+        assertEquals(1, YamuxException.GoAwayCode.PROTOCOL_ERROR.wire());
+        assertEquals(2, YamuxException.GoAwayCode.INTERNAL_ERROR.wire());
+        assertEquals(3, YamuxException.GoAwayCode.values().length, "the spec defines three GoAway codes");
+        assertEquals(java.util.Optional.of(YamuxException.GoAwayCode.INTERNAL_ERROR), YamuxException.GoAwayCode.fromWire(2));
+        assertEquals(java.util.Optional.empty(), YamuxException.GoAwayCode.fromWire(3));
+        assertEquals(0xFFFF_FFFFL, YamuxFrame.MAX_U32);
+        assertEquals(0, YamuxFrame.SESSION_ID);
+        assertEquals(32, YamuxSession.MAX_PENDING_PONGS);
+        assertEquals(1024, io.crossdial.muxer.AbstractMuxedSession.MAX_UNWRITTEN_REFUSALS);
         assertEquals("/yamux/1.0.0", YamuxStreamMuxer.PROTOCOL_ID);
     }
 
@@ -91,7 +98,7 @@ class YamuxFrameCodecTest {
         ByteBuf header = Unpooled.wrappedBuffer(ByteBufUtil.decodeHexDump("000000000000000100000401"));
         DecoderException e = assertThrows(DecoderException.class, () -> ch.writeInbound(header));
         YamuxException cause = assertInstanceOf(YamuxException.class, e.getCause());
-        assertEquals(YamuxException.PROTOCOL_ERROR, cause.errorCode());
+        assertEquals(YamuxException.GoAwayCode.PROTOCOL_ERROR.wire(), cause.errorCode());
         assertEquals(0, header.refCnt());
         // everything after the failure is discarded
         ch.writeInbound(Unpooled.wrappedBuffer(ByteBufUtil.decodeHexDump("000200010000000000000001")));

@@ -52,7 +52,7 @@ class YamuxFuzzTest {
                 if (!hostile || !(e.getCause() instanceof YamuxException y)) {
                     throw new AssertionError("not a YamuxException", e);
                 }
-                assertEquals(YamuxException.PROTOCOL_ERROR, y.errorCode());
+                assertEquals(YamuxException.GoAwayCode.PROTOCOL_ERROR.wire(), y.errorCode());
             }
             for (Object frame; (frame = ch.readInbound()) != null; ) {
                 frames.add((YamuxFrame) frame);

@@ -243,7 +243,7 @@ class YamuxPairTest {
         SessionPair pair = new SessionPair(SessionPair.noKeepAlive(), new SessionPair.Echo(), new SessionPair.Echo(), 1000);
         SessionPair.Collector client = new SessionPair.Collector();
         MuxedStream stream = pair.open(client);
-        pair.b.writeOutbound(new YamuxFrame.GoAway(YamuxException.NORMAL));
+        pair.b.writeOutbound(new YamuxFrame.GoAway(YamuxException.GoAwayCode.NORMAL.wire()));
         pair.pump();
         Future<MuxedStream> refused = pair.sessionA.openStream(new SessionPair.Collector());
         assertInstanceOf(YamuxException.class, refused.cause());

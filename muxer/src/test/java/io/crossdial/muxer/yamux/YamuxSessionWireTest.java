@@ -120,7 +120,7 @@ class YamuxSessionWireTest {
         assertEquals("000300000000000000000001", out());
         assertFalse(ch.isOpen());
         YamuxException e = assertInstanceOf(YamuxException.class, errors.get(0));
-        assertEquals(YamuxException.PROTOCOL_ERROR, e.errorCode());
+        assertEquals(YamuxException.GoAwayCode.PROTOCOL_ERROR.wire(), e.errorCode());
         assertTrue(inbound.all.get(0).inactive, "streams close with the connection");
         assertNull(c.stream);
         ch.finishAndReleaseAll();
@@ -193,7 +193,7 @@ class YamuxSessionWireTest {
         ch.advanceTimeBy(500, TimeUnit.MILLISECONDS);
         ch.runScheduledPendingTasks();
         assertFalse(ch.isOpen());
-        assertEquals(YamuxException.INTERNAL_ERROR, ((YamuxException) errors.get(0)).errorCode());
+        assertEquals(YamuxException.GoAwayCode.INTERNAL_ERROR.wire(), ((YamuxException) errors.get(0)).errorCode());
         ch.finishAndReleaseAll();
     }
 

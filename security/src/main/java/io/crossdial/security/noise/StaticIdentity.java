@@ -29,7 +29,7 @@ final class StaticIdentity {
         this.staticPrivate = staticPrivate;
         this.staticPublic = HandshakeState.publicKey(staticPrivate);
         this.identityKey = identity.publicKey().marshal();
-        this.identitySig = identity.sign(NoiseHandler.concat(NoiseHandler.STATIC_KEY_SIGNATURE_PREFIX, staticPublic));
+        this.identitySig = identity.sign(NoiseHandshake.concat(NoiseHandshake.STATIC_KEY_SIGNATURE_PREFIX, staticPublic));
     }
 
     /**

@@ -195,13 +195,6 @@ class NoiseHandlerTest {
     }
 
     @Test
-    void selectMuxerPicksInitiatorPreference() {
-        assertEquals("b", NoiseHandler.selectMuxer(List.of("b", "a"), List.of("a", "b")));
-        assertNull(NoiseHandler.selectMuxer(List.of("a"), List.of()));
-        assertNull(NoiseHandler.selectMuxer(List.of(), List.of("a")));
-    }
-
-    @Test
     void acceptsTheExpectedPeer() {
         Side r = responder(List.of());
         Side i = initiator(r.peer(), List.of());

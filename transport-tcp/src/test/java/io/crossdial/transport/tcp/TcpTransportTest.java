@@ -429,5 +429,13 @@ class TcpTransportTest {
         assertTrue(d.portReuse());
         assertEquals(1024, d.backlog());
         assertFalse(d.withPortReuse(false).portReuse());
+        assertEquals(d, TcpTransportConfig.builder().build());
+        TcpTransportConfig b = TcpTransportConfig.builder().connectTimeoutMillis(5).portReuse(false).backlog(8)
+                .workerThreads(2).shards(3).maxHandshakes(4).maxConnections(5).interfacePollMillis(0).build();
+        assertEquals(new TcpTransportConfig(5, false, 8, 2, 3, 4, 5, 0), b);
+        assertEquals(b, b.toBuilder().build());
+        assertEquals(d.withShards(4), d.toBuilder().shards(4).build());
+        assertEquals("shards must be in [1, 256]: 0", assertThrows(IllegalArgumentException.class,
+                () -> TcpTransportConfig.builder().shards(0).build()).getMessage());
     }
 }
