@@ -2,7 +2,8 @@
 # Installs what crossdial's build and interop tests need, and only what is missing.
 # Idempotent; meant to run as root on a Debian machine (CI runs it with CI=true).
 #   - iproute2 (ip, for the network-namespace lab), nftables + conntrack (nft and conntrack, for the lab's
-#     NAT topology), nodejs + npm (js-libp2p test peer), maven
+#     NAT topology), nodejs + npm (js-libp2p test peer), maven, redis-server (the test-plans matrix starts
+#     its own redis-server processes on free loopback ports; no system service is used)
 #   - the js test peer's npm packages, exactly as pinned in interop-tests/js/package-lock.json
 set -euo pipefail
 
@@ -20,6 +21,7 @@ have_sbin conntrack || missing+=(conntrack)
 have node || missing+=(nodejs)
 have npm || missing+=(npm)
 have mvn || missing+=(maven)
+have redis-server || [ -x /usr/bin/redis-server ] || missing+=(redis-server)
 
 if [ "${#missing[@]}" -gt 0 ]; then
   if [ "$(id -u)" -ne 0 ]; then
@@ -31,7 +33,7 @@ if [ "${#missing[@]}" -gt 0 ]; then
   apt-get update -qq
   apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 else
-  log "iproute2, nftables, conntrack, node, npm and maven already present"
+  log "iproute2, nftables, conntrack, node, npm, maven and redis-server already present"
 fi
 
 node_major="$(node -p 'process.versions.node.split(".")[0]')"

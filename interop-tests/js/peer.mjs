@@ -32,6 +32,13 @@ const USAGE = `usage:
   node peer.mjs dial <multiaddr> [--local-host H] [--local-port P] [--echo-bytes 1048576]
                        [--streams 16] [--stream-bytes 65536] [--pings 3] [--skip ping,identify,echo,streams]
                        [--security noise|tls] [--muxer yamux|mplex] [--key-type ...] [--timeout-ms 30000]
+  node peer.mjs relay  [--host 127.0.0.1] [--port 0] [--security ..] [--muxer ..]
+                       a circuit relay v2 server (@libp2p/circuit-relay-v2) that also serves echo
+  node peer.mjs listen --relay <relay multiaddr> ...   also reserve on that relay; prints a "reservation" line
+  node peer.mjs dial <relay>/p2p-circuit/p2p/<peer> ... dials through the relay (the steps run on the
+                       limited relayed connection)
+  --dcutr              (listen, dial, relay) also run DCUtR (@libp2p/dcutr)
+  --hold-ms N          (dial) stay up N ms after the steps, then report "connectionsAtEnd"
   node peer.mjs serve  [--host 127.0.0.1] [--port 0] [--security ..] [--muxer ..] [--key-type ..]
                        then JSON commands on stdin, one per line: dial, connections, hangup (EOF stops it)
   --security and --muxer accept a comma-separated preference list, e.g. --muxer yamux,mplex`
@@ -99,7 +106,7 @@ async function muxerFactories (names) {
 }
 
 /** Builds (and starts) a libp2p node from the shared options. */
-async function createNode (values, { listen, dialOpts }) {
+async function createNode (values, { listen, dialOpts, relayServer = false }) {
   const { createLibp2p } = await import('libp2p')
   const { tcp } = await import('@libp2p/tcp')
   const { ping } = await import('@libp2p/ping')
@@ -111,11 +118,22 @@ async function createNode (values, { listen, dialOpts }) {
     throw new Error(`--key-type: unknown key type "${keyType}"`)
   }
   const privateKey = await generateKeyPair(keyType)
+  const { circuitRelayTransport, circuitRelayServer } = await import('@libp2p/circuit-relay-v2')
+  const services = {}
+  if (values.dcutr) {
+    // DCUtR (/libp2p/dcutr); js dials only public addresses and cannot dial from its listen port
+    services.dcutr = (await import('@libp2p/dcutr')).dcutr()
+  }
+  if (relayServer) {
+    // the defaults of go-libp2p and js-libp2p: 2 min and 128 KiB per relayed connection
+    services.relay = circuitRelayServer({ reservations: { maxReservations: 128 } })
+  }
 
   return createLibp2p({
     privateKey,
     addresses: { listen },
-    transports: [tcp(dialOpts == null ? {} : { dialOpts })],
+    // circuit relay v2 client: dials /p2p-circuit addresses and listens on a relay for `listen --relay`
+    transports: [tcp(dialOpts == null ? {} : { dialOpts }), circuitRelayTransport()],
     connectionEncrypters: await securityFactories(listOption(values.security ?? 'noise', ['noise', 'tls'], 'security')),
     streamMuxers: await muxerFactories(listOption(values.muxer ?? 'yamux', ['yamux', 'mplex'], 'muxer')),
     // libp2p's connection monitor pings every connection every 10 s over /ipfs/ping/1.0.0, whose service
@@ -125,7 +143,8 @@ async function createNode (values, { listen, dialOpts }) {
     connectionMonitor: { enabled: false },
     services: {
       ping: ping(),
-      identify: identify()
+      identify: identify(),
+      ...services
     }
   })
 }
@@ -177,7 +196,7 @@ async function readAll (stream, limit) {
 /** Opens one /echo/1.0.0 stream, echoes `size` random bytes, compares them byte for byte. */
 async function echoOnce (conn, size, signal) {
   const data = randomBytes(size)
-  const stream = await conn.newStream(ECHO_PROTOCOL, { signal, maxOutboundStreams: 1024 })
+  const stream = await conn.newStream(ECHO_PROTOCOL, { signal, maxOutboundStreams: 1024, runOnLimitedConnection: true })
   const [, back] = await Promise.all([sendAll(stream, data), readAll(stream, size)])
   if (back.length !== size) throw new Error(`echo returned ${back.length} bytes, expected ${size}`)
   const i = data.findIndex((b, k) => b !== back[k])
@@ -208,15 +227,18 @@ function echoHandler (onDone) {
  * line and arranges for SIGTERM, SIGINT and (unless --ignore-stdin) stdin EOF to stop it.
  * `dialOpts`, when given, is handed to the TCP transport and read at every connect (serve mode changes it).
  */
-async function startListening (values, dialOpts) {
+async function startListening (values, dialOpts, relayServer = false) {
   const host = values.host ?? '127.0.0.1'
   const port = intOption(values, 'port', 0)
   const family = host.includes(':') ? 'ip6' : 'ip4'
-  const node = await createNode(values, { listen: [`/${family}/${host}/tcp/${port}`], dialOpts })
+  const listen = [`/${family}/${host}/tcp/${port}`]
+  if (values.relay != null) listen.push(`${values.relay}/p2p-circuit`)
+  const node = await createNode(values, { listen, dialOpts, relayServer })
 
   await node.handle(ECHO_PROTOCOL, echoHandler(r => emit({ event: 'echo', ...r })), {
     maxInboundStreams: 1024,
-    maxOutboundStreams: 1024
+    maxOutboundStreams: 1024,
+    runOnLimitedConnection: true
   })
   node.addEventListener('connection:open', e => emit({ event: 'connection:open', ...connectionInfo(e.detail) }))
   node.addEventListener('connection:close', e => emit({ event: 'connection:close', ...connectionInfo(e.detail) }))
@@ -232,6 +254,19 @@ async function startListening (values, dialOpts) {
     peerId: node.peerId.toString(),
     multiaddrs: node.getMultiaddrs().map(ma => ma.toString())
   })
+  if (values.relay != null) {
+    // the relay transport listens once its reservation succeeded: the circuit address appears then
+    const circuits = () => node.getMultiaddrs().map(ma => ma.toString()).filter(a => a.includes('/p2p-circuit'))
+    const report = () => {
+      if (circuits().length === 0) return false
+      emit({ event: 'reservation', relay: values.relay, multiaddrs: circuits() })
+      return true
+    }
+    if (!report()) {
+      const onUpdate = () => { if (report()) node.removeEventListener('self:peer:update', onUpdate) }
+      node.addEventListener('self:peer:update', onUpdate)
+    }
+  }
 
   let stopping = false
   const stop = async (why) => {
@@ -249,6 +284,16 @@ async function startListening (values, dialOpts) {
 
 async function runListen (values) {
   const { stop } = await startListening(values)
+  if (!values['ignore-stdin']) {
+    process.stdin.on('end', () => stop('stdin EOF'))
+    process.stdin.on('error', () => stop('stdin error'))
+    process.stdin.resume()
+  }
+}
+
+/** relay: a circuit relay v2 server; prints `listening`, then connection lines, until stopped like `listen`. */
+async function runRelay (values) {
+  const { stop } = await startListening(values, undefined, true)
   if (!values['ignore-stdin']) {
     process.stdin.on('end', () => stop('stdin EOF'))
     process.stdin.on('error', () => stop('stdin error'))
@@ -348,6 +393,12 @@ async function runDial (values, target) {
     result.step = 'start'
     node = await createNode(values, { listen: [], dialOpts: Object.keys(dialOpts).length > 0 ? dialOpts : undefined })
     await dialSteps(node, ma, opts, result, signal)
+    const holdMs = intOption(values, 'hold-ms', 0)
+    if (holdMs > 0) {
+      // keep the node (and its relayed connection) up, e.g. for the remote's DCUtR
+      await new Promise(resolve => setTimeout(resolve, holdMs))
+      result.connectionsAtEnd = node.getConnections().map(c => c.remoteAddr.toString())
+    }
   } catch (err) {
     result.error = `${result.step}: ${errorText(signal.aborted ? signal.reason : err)}`
   }
@@ -509,6 +560,9 @@ async function main () {
         pings: { type: 'string' },
         skip: { type: 'string' },
         'timeout-ms': { type: 'string' },
+        relay: { type: 'string' },
+        dcutr: { type: 'boolean' },
+        'hold-ms': { type: 'string' },
         help: { type: 'boolean', short: 'h' }
       }
     })
@@ -526,6 +580,7 @@ async function main () {
     if (command === 'listen') await runListen(values)
     else if (command === 'dial') await runDial(values, rest[0])
     else if (command === 'serve') await runServe(values)
+    else if (command === 'relay') await runRelay(values)
     else throw new Error(`unknown command "${command}"`)
   } catch (err) {
     emitAndExit({ event: 'error', error: errorText(err) }, 2)

@@ -210,7 +210,8 @@ public final class Driver {
             long total = transfer(c, streams, upload, download);
             double seconds = (System.nanoTime() - start) / 1e9;
             System.out.println(JsonLines.line("event", "perf", "streams", streams, "bytes", total, "seconds", seconds,
-                    "gbitPerSecond", total * 8 / seconds / 1e9, "cpuNanos", cpuNanos() - cpu0, "jvm", jvm()));
+                    "gbitPerSecond", total * 8 / seconds / 1e9, "cpuNanos", cpuNanos() - cpu0, "jvm", jvm(),
+                    "crypto", io.crossdial.core.crypto.CryptoProvider.active()));
             c.close().awaitUninterruptibly(2000);
         }
     }

@@ -45,7 +45,10 @@ final class Report {
         return out;
     }
 
-    /** @return Gbit/s the JDK's AEAD allows for a sender/receiver pair, or null */
+    /**
+     * @return Gbit/s the fastest AEAD allows for a sender/receiver pair, or null: the JDK's raw cipher and
+     *     crossdial's CipherState with each provider ({@code CryptoProviderBench}), whichever is faster
+     */
     static Double aeadLimitGbit(Map<?, ?> jdk) {
         Double enc = best(jdk, "NoiseBench.rawJdkEncrypt64k");
         Double dec = best(jdk, "NoiseBench.rawJdkDecrypt64k");
@@ -53,7 +56,31 @@ final class Report {
             return null;
         }
         double us = dec == null ? enc : Math.max(enc, dec);
+        for (String p : List.of("jdk", "conscrypt")) {
+            Double e = providerBest(jdk, "encrypt64k", p);
+            Double d = providerBest(jdk, "decrypt64k", p);
+            if (e != null && d != null) {
+                us = Math.min(us, Math.max(e, d));
+            }
+        }
         return FRAME * 8 / us / 1e3;
+    }
+
+    /** @return the fastest iteration of {@code CryptoProviderBench.name} with {@code provider}, either buffer kind */
+    static Double providerBest(Map<?, ?> jdk, String name, String provider) {
+        if (!(jdk.get("jmh") instanceof Map<?, ?> jmh) || !(jmh.get("scores") instanceof Map<?, ?> scores)) {
+            return null;
+        }
+        Double out = null;
+        for (String buffers : List.of("direct", "heap")) {
+            for (String k : List.of("CryptoProviderBench." + name + "[buffers=" + buffers + ",provider=" + provider + "]",
+                    "CryptoProviderBench." + name + "[provider=" + provider + ",buffers=" + buffers + "]")) {
+                if (scores.get(k) instanceof Map<?, ?> m && m.get("best") instanceof Number n) {
+                    out = out == null ? n.doubleValue() : Math.min(out, n.doubleValue());
+                }
+            }
+        }
+        return out;
     }
 
     /**
@@ -103,6 +130,15 @@ final class Report {
         return null;
     }
 
+    /** @return a figure of the cold workload ({@code cold.<workload>.<impl>.<key>}), or null */
+    static Double get(Map<?, ?> jdk, String group, String workload, String impl, String key) {
+        if (jdk.get(group) instanceof Map<?, ?> g && g.get(workload) instanceof Map<?, ?> w
+                && w.get(impl) instanceof Map<?, ?> r && r.get(key) instanceof Number n) {
+            return n.doubleValue();
+        }
+        return null;
+    }
+
     static Double div(Double a, Double b) {
         return a == null || b == null || b == 0 ? null : a / b;
     }
@@ -122,6 +158,12 @@ final class Report {
                 r.put(w + ".crossdial/tcp", div(cd, get(j, w, "tcp", "gbitPerSecond")));
                 r.put(w + ".crossdial/aeadLimit", div(cd, aead));
             }
+            for (String w : List.of("coldPerf256m", "coldPerf1g")) {
+                r.put(w + ".crossdial/js", div(get(j, "cold", w, "crossdial", "gbitPerSecond"),
+                        get(j, "cold", w, "js", "gbitPerSecond")));
+            }
+            r.put("coldDial.crossdial/js(lower is better)", div(get(j, "cold", "coldDial", "crossdial", "millis"),
+                    get(j, "cold", "coldDial", "js", "millis")));
             Double up = get(j, "upgrades", "crossdial", "perSecond");
             r.put("upgrades.crossdial/js", div(up, get(j, "upgrades", "js", "perSecond")));
             r.put("upgrades.crossdial/cryptoLimit", div(up, crypto));
@@ -161,6 +203,10 @@ final class Report {
             Map<?, ?> j = (Map<?, ?>) e.getValue();
             Double aead = aeadLimitGbit(j);
             Double crypto = cryptoLimitPerSecond(j);
+            coldRow(b, "cold 256 MiB down Gbit/s", jdk, j, "coldPerf256m", "crossdial", "gbitPerSecond", "%.3f");
+            coldRow(b, "cold 1 GiB down Gbit/s", jdk, j, "coldPerf1g", "crossdial", "gbitPerSecond", "%.3f");
+            coldRow(b, "cold dial+ping ms", jdk, j, "coldDial", "crossdial", "millis", "%.1f");
+            coldRow(b, "  without class sharing", jdk, j, "coldDial", "crossdialWithoutCds", "millis", "%.1f");
             row(b, "perf 1 stream Gbit/s", jdk, j, "perf1", "gbitPerSecond", aead, "%.3f");
             row(b, "  vs raw TCP", jdk, j, "perf1", "gbitPerSecond", get(j, "perf1", "tcp", "gbitPerSecond"), "%.3f");
             row(b, "  warm-up run, cold", jdk, j, "perf1", "warmupGbitPerSecond", null, "%.3f");
@@ -184,12 +230,34 @@ final class Report {
                         f((Double) r.get("jmh.cipherStateEncrypt/rawJdkEncrypt"), "%.2f")));
             }
         }
-        b.append("limits: perf = JDK ChaCha20-Poly1305 on 64 KiB frames (raw TCP on the 'vs raw TCP' rows);"
+        appendCrossJdk(b, perJdk);
+        b.append("cold: fresh client processes, medians of alternating rounds; dial+ping = process start to its"
+                + " first ping done, with the class-data archive the launcher uses ('without': none)\n");
+        b.append("limits: perf = the fastest ChaCha20-Poly1305 (JDK or Conscrypt) on 64 KiB frames (raw TCP on the 'vs raw TCP' rows);"
                 + " upgrades = raw X25519+Ed25519 ops on all cores (per side: 1 keygen, 3 agreements, 1 verify;"
                 + " 'per-session keys': 2 keygens, 3 agreements, 1 sign, 1 verify);"
                 + " heap = the 16 KiB goal\n"
                 + "perf: measured after a warm-up of the same size each way on the same connection (the 'cold' row)\n");
         return b.toString();
+    }
+
+    /** JDK 17 against the newest JDK in the run: the steady-state and upgrade ratios. */
+    private static void appendCrossJdk(StringBuilder b, Map<?, ?> perJdk) {
+        if (!(perJdk.get("jdk17") instanceof Map<?, ?> j17)) {
+            return;
+        }
+        for (Map.Entry<?, ?> e : perJdk.entrySet()) {
+            if (e.getKey().equals("jdk17") || !(e.getValue() instanceof Map<?, ?> jn)) {
+                continue;
+            }
+            b.append(String.format(Locale.ROOT, "jdk17 / %s: perf 1 stream %s, perf 16 streams %s, upgrades/s %s%n",
+                    e.getKey(), f(div(get(j17, "perf1", "crossdial", "gbitPerSecond"),
+                            get(jn, "perf1", "crossdial", "gbitPerSecond")), "%.2f"),
+                    f(div(get(j17, "perf16", "crossdial", "gbitPerSecond"),
+                            get(jn, "perf16", "crossdial", "gbitPerSecond")), "%.2f"),
+                    f(div(get(j17, "upgrades", "crossdial", "perSecond"),
+                            get(jn, "upgrades", "crossdial", "perSecond")), "%.2f")));
+        }
     }
 
     /**
@@ -210,6 +278,19 @@ final class Report {
                 ? String.format(Locale.ROOT, "  (%.0f of %.0f dials from the listen port)", from, count) : "";
         b.append(String.format(Locale.ROOT, "%-22s %-6s %12s %12s %12s %10s %10s %6s%s%n", "  from listen port", jdk,
                 f(cd, "%.2f"), f(js, "%.2f"), "-", f(div(cd, js), "%.2f"), "-", f(load, "%.1f"), fellBack));
+    }
+
+    /** One row of the cold workload: medians of fresh processes, crossdial ({@code impl}) against js. */
+    private static void coldRow(StringBuilder b, String label, String jdk, Map<?, ?> j, String w, String impl,
+            String key, String fmt) {
+        Double cd = get(j, "cold", w, impl, key);
+        if (cd == null) {
+            return;
+        }
+        Double js = get(j, "cold", w, "js", key);
+        Double load = get(j, "cold", w, impl, "load");
+        b.append(String.format(Locale.ROOT, "%-22s %-6s %12s %12s %12s %10s %10s %6s%n", label, jdk, f(cd, fmt),
+                f(js, fmt), "-", f(div(cd, js), "%.2f"), "-", f(load, "%.1f")));
     }
 
     private static void row(StringBuilder b, String label, String jdk, Map<?, ?> j, String w, String key,

@@ -21,7 +21,7 @@ import java.util.Map;
  *
  * <pre>
  * Runner --jar bench/target/benchmarks.jar --js interop-tests/js --out DIR --jdks J17,J25 [--quick]
- *        [--only perf1,perf16,upgrades,latency,rtt,hold,jmh,limits] [--jfr] [--crossdial-opts "-Dk=v ..."]
+ *        [--only perf1,perf16,upgrades,latency,rtt,hold,cold,jmh,limits] [--jfr] [--crossdial-opts "-Dk=v ..."]
  * </pre>
  *
  * <p>Each figure carries the 1-minute load average read just before it was measured.
@@ -121,6 +121,10 @@ public final class Runner {
             if (wanted("jmh") || only.contains("limits")) {
                 r.put("jmh", jmh(jdk));
             }
+            if (wanted("cold")) {
+                r.put("cold", cold(jdk));
+                Files.writeString(out.resolve("results.json"), Json.write(results, true));
+            }
             if (wanted("perf1")) {
                 long each = quick ? 32L << 20 : 1L << 30;
                 r.put("perf1", side(jdk, "perf", List.of("--upload", "" + each, "--download", "" + each,
@@ -186,7 +190,7 @@ public final class Runner {
         List<String> argv = new ArrayList<>(jdk.javaArgv());
         argv.addAll(List.of("-jar", jar.toString()));
         if (quick || !wanted("jmh")) {
-            argv.addAll(List.of("NoiseBench\\.(rawJdk|cipherStateEncrypt|x25519|ed25519|handshakeXX)",
+            argv.addAll(List.of("NoiseBench\\.(rawJdk|cipherStateEncrypt|x25519|ed25519|handshakeXX)|CryptoProviderBench",
                     "-p", "buffers=direct", "-f", "1", "-wi", "1", "-w", "1s", "-i", "1", "-r", "1s"));
         } else {
             argv.addAll(List.of("-f", "1", "-wi", "1", "-w", "1s", "-i", "2", "-r", "1s"));
@@ -414,6 +418,118 @@ public final class Runner {
         }
     }
 
+    // ---- cold processes ----------------------------------------------------------------------------------
+
+    /**
+     * Fresh client processes against a running server of their own kind, what {@code crossdial perf} and
+     * {@code crossdial dial} do: per round one new process per implementation, alternating crossdial and js;
+     * the medians of {@code rounds} rounds. Workloads: a one-stream download of 256 MiB and of 1 GiB (no
+     * upload, no warm-up: the JIT's and the class loader's first run), and spawn-to-first-ping (process start,
+     * host set-up, dial, Noise, yamux, one ping: the wall time from {@code ProcessBuilder.start()} to the
+     * client's line). crossdial runs the dial twice: without class-data sharing and with the archive the
+     * launcher uses (on JDK >= 25 an AOT cache, -XX:AOTCacheOutput/-XX:AOTCache; else AppCDS,
+     * -XX:ArchiveClassesAtExit/-XX:SharedArchiveFile), made here by one training process (a 256 MiB
+     * download) that is not counted; the perf rounds run with the archive too.
+     */
+    private Map<String, Object> cold(Jdk jdk) throws Exception {
+        Map<String, Object> m = new LinkedHashMap<>();
+        int rounds = quick ? 1 : 3;
+        int dials = quick ? 2 : 5;
+        Path archive = out.resolve("cds-" + jdk.label + (jdk.feature >= 25 ? ".aot" : ".jsa"));
+        Files.deleteIfExists(archive);
+        List<String> make = jdk.feature >= 25 ? List.of("-XX:AOTCacheOutput=" + archive, "-Xlog:cds=off", "-Xlog:aot=off")
+                : List.of("-XX:ArchiveClassesAtExit=" + archive, "-Xlog:cds=off");
+        List<String> use = jdk.feature >= 25 ? List.of("-XX:AOTCache=" + archive, "-Xlog:cds=off", "-Xlog:aot=off")
+                : List.of("-XX:SharedArchiveFile=" + archive, "-Xlog:cds=off");
+        try (Proc cdServer = Proc.start("crossdial cold server", crossdialArgv(jdk, "serve"), log);
+                Proc jsServer = Proc.start("js cold server", jsArgv("serve"), log)) {
+            String cdTarget = (String) cdServer.await("listening", Duration.ofSeconds(60)).get("multiaddr");
+            String jsTarget = (String) jsServer.await("listening", Duration.ofSeconds(60)).get("multiaddr");
+            say("cold " + jdk.label + ": training run for " + archive.getFileName());
+            List<String> train = withOpts(crossdialArgv(jdk, "perf", cdTarget, "--upload", "0", "--download",
+                    String.valueOf(256L << 20)), make);
+            Process t = new ProcessBuilder(train).redirectErrorStream(true)
+                    .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
+            if (!t.waitFor(3, java.util.concurrent.TimeUnit.MINUTES)) {
+                t.destroyForcibly();
+            }
+            boolean cds = Files.isRegularFile(archive);
+            m.put("archive", cds ? archive.getFileName().toString() + " (" + Files.size(archive) + " bytes)" : null);
+            for (long bytes : new long[] {256L << 20, 1L << 30}) {
+                if (quick && bytes > (256L << 20)) {
+                    continue;
+                }
+                String key = bytes == (1L << 30) ? "coldPerf1g" : "coldPerf256m";
+                List<Double> cd = new ArrayList<>();
+                List<Double> js = new ArrayList<>();
+                double loadBefore = load();
+                for (int i = 0; i < rounds; i++) {
+                    String[] a = {"--upload", "0", "--download", String.valueOf(bytes)};
+                    List<String> cdArgv = crossdialArgv(jdk, concat(List.of("perf", cdTarget), List.of(a)));
+                    cd.add(dnum(oneShot("crossdial " + key, cds ? withOpts(cdArgv, use) : cdArgv, "perf"),
+                            "gbitPerSecond"));
+                    js.add(dnum(oneShot("js " + key, jsArgv(concat(List.of("perf", jsTarget), List.of(a))), "perf"),
+                            "gbitPerSecond"));
+                }
+                m.put(key, Map.of("crossdial", sample(cd, "gbitPerSecond", loadBefore), "js",
+                        sample(js, "gbitPerSecond", loadBefore)));
+                say("cold " + jdk.label + " " + key + ": crossdial " + cd + " js " + js + " Gbit/s");
+            }
+            List<Double> plain = new ArrayList<>();
+            List<Double> shared = new ArrayList<>();
+            List<Double> js = new ArrayList<>();
+            double loadBefore = load();
+            for (int i = 0; i < dials; i++) {
+                List<String> cdArgv = crossdialArgv(jdk, "latency", cdTarget, "--count", "1");
+                plain.add(spawnToLine("crossdial coldDial", cdArgv));
+                if (cds) {
+                    shared.add(spawnToLine("crossdial coldDial cds", withOpts(cdArgv, use)));
+                }
+                js.add(spawnToLine("js coldDial", jsArgv("latency", jsTarget, "--count", "1")));
+            }
+            Map<String, Object> d = new LinkedHashMap<>();
+            d.put("crossdial", sample(cds ? shared : plain, "millis", loadBefore));
+            d.put("crossdialWithoutCds", sample(plain, "millis", loadBefore));
+            d.put("js", sample(js, "millis", loadBefore));
+            m.put("coldDial", d);
+            say("cold " + jdk.label + " spawn to first ping ms: crossdial " + plain + ", with class-data sharing "
+                    + shared + ", js " + js);
+        }
+        return m;
+    }
+
+    private static List<String> withOpts(List<String> argv, List<String> opts) {
+        List<String> a = new ArrayList<>(argv);
+        a.addAll(a.indexOf("-cp"), opts);
+        return a;
+    }
+
+    /** @return the client's event line (the process is closed after it) */
+    private Map<String, Object> oneShot(String name, List<String> argv, String event) {
+        try (Proc p = Proc.start(name, argv, log)) {
+            return p.await(event, Duration.ofMinutes(quick ? 2 : 5));
+        }
+    }
+
+    /** @return ms from starting the process to its {@code latency} line (after its first dial and ping) */
+    private double spawnToLine(String name, List<String> argv) {
+        long t0 = System.nanoTime();
+        try (Proc p = Proc.start(name, argv, log)) {
+            p.await("latency", Duration.ofMinutes(1));
+            return (System.nanoTime() - t0) / 1e6;
+        }
+    }
+
+    private static Map<String, Object> sample(List<Double> values, String key, double load) {
+        List<Double> sorted = new ArrayList<>(values);
+        sorted.sort(null);
+        Map<String, Object> r = new LinkedHashMap<>();
+        r.put(key, sorted.isEmpty() ? null : sorted.get(sorted.size() / 2));
+        r.put("all", values);
+        r.put("load", load);
+        return r;
+    }
+
     private static String millis(Object ms) {
         return ms instanceof Number n && n.doubleValue() >= 0 ? String.format(Locale.ROOT, "%.2f", n.doubleValue())
                 : "?";
@@ -460,6 +576,11 @@ public final class Runner {
                 return r;
             }
         }
+    }
+
+    private static double dnum(Map<String, Object> m, String key) {
+        Object v = m.get(key);
+        return v instanceof Number n ? n.doubleValue() : Double.NaN;
     }
 
     private static long num(Map<String, Object> m, String key) {

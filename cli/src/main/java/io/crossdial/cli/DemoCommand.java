@@ -112,7 +112,9 @@ final class DemoCommand implements Callable<Integer> {
                         .identity(Keys.generateEd25519())
                         .listen(Multiaddr.fromString("/ip4/127.0.0.1/tcp/0"))
                         .security(new NoiseSecurityTransport())
+                        .security(new io.crossdial.security.tls.TlsSecurityTransport())
                         .muxer(new YamuxStreamMuxer())
+                        .muxer(new io.crossdial.muxer.mplex.MplexStreamMuxer())
                         .agentVersion("crossdial-demo-" + name + "/0.1.0"))
                 .build().start();
     }

@@ -23,7 +23,8 @@ import picocli.CommandLine.Parameters;
 /** {@code crossdial dial MA}: dial, ping 3 times, echo N random bytes and compare them. */
 @Command(name = "dial", mixinStandardHelpOptions = true, versionProvider = Main.Version.class, description = "Dial a peer, ping it 3 times and echo random bytes over /echo/1.0.0")
 final class DialCommand implements Callable<Integer> {
-    @Parameters(index = "0", paramLabel = "MULTIADDR", description = "e.g. /ip4/127.0.0.1/tcp/4001/p2p/12D3KooW...")
+    @Parameters(index = "0", paramLabel = "MULTIADDR", description = "e.g. /ip4/127.0.0.1/tcp/4001/p2p/12D3KooW..., "
+            + "or through a relay .../p2p/RELAY/p2p-circuit/p2p/PEER")
     String target;
 
     @Option(names = "--listen", paramLabel = "MULTIADDR",
@@ -38,6 +39,11 @@ final class DialCommand implements Callable<Integer> {
 
     @Option(names = "--json", description = "Print one JSON line with the outcome")
     boolean json;
+
+    @Option(names = "--holepunch", description = "With a /p2p-circuit address: speak DCUtR (/libp2p/dcutr) on the "
+            + "relayed connection, wait for the direct connection (TCP simultaneous open from the listen port, "
+            + "so give --listen) and run ping and echo on it; if the hole punch fails they run relayed")
+    boolean holepunch;
 
     @Mixin
     HostOptions hostOptions;
@@ -62,6 +68,61 @@ final class DialCommand implements Callable<Integer> {
         return m;
     }
 
+    /**
+     * The direct connection to the peer of {@code relayed} once at most one is live: when both dials of the hole
+     * punch made a TCP connection (no simultaneous open: one SYN reached a listener), the crossed-dial rule
+     * closes one of them on both sides; waits for that at most 2 s.
+     */
+    static Connection settledDirect(Host host, Connection relayed) {
+        long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(2);
+        while (true) {
+            List<Connection> direct = host.connections().stream().filter(x -> !x.isRelayed()
+                    && x.remotePeer().equals(relayed.remotePeer()) && x.channel().isActive()).toList();
+            if (direct.size() == 1 || System.nanoTime() > deadline) {
+                Connection c = host.connection(relayed.remotePeer());
+                return c != null ? c : relayed;
+            }
+            try {
+                Thread.sleep(10);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return host.connection(relayed.remotePeer());
+            }
+        }
+    }
+
+    /**
+     * Waits for DCUtR on a relayed connection (the other side opens the exchange) and describes the outcome.
+     *
+     * @return {@code ok}, and either {@code attempts}, {@code timeToDirectMs} (from the first CONNECT),
+     *     {@code relayedToDirectMs} (from the relayed connection being usable), {@code rttMs},
+     *     {@code roleHint}, {@code remoteAddrs}, {@code localAddr}, {@code remoteAddr}, or {@code error}
+     */
+    java.util.Map<String, Object> awaitHolepunch(io.crossdial.host.dcutr.Dcutr dcutr, Connection relayed, long start) {
+        long relayedAt = System.nanoTime();
+        java.util.Map<String, Object> m = new java.util.LinkedHashMap<>();
+        try {
+            io.crossdial.host.dcutr.HolepunchResult r = Host.await(dcutr.result(relayed.remotePeer()), timeoutMillis,
+                    "hole punch");
+            long now = System.nanoTime();
+            m.put("ok", true);
+            m.put("attempts", r.attempts());
+            m.put("timeToDirectMs", r.timeToDirectNanos() / 1e6);
+            m.put("relayedToDirectMs", (now - relayedAt) / 1e6);
+            m.put("rttMs", r.rttNanos() / 1e6);
+            m.put("roleHint", r.roleHint() == null ? null : r.roleHint().name().toLowerCase(java.util.Locale.ROOT));
+            m.put("remoteAddrs", r.remoteAddrs().stream().map(Object::toString).toList());
+            m.put("localAddr", r.direct().localAddr().toString());
+            m.put("remoteAddr", r.direct().remoteAddr().toString());
+            m.put("role", r.direct().role().name().toLowerCase(java.util.Locale.ROOT));
+            m.put("simopen", r.direct().simopen() == null ? null : r.direct().simopen().detection().name());
+        } catch (RuntimeException e) {
+            m.put("ok", false);
+            m.put("error", Main.oneLine(e));
+        }
+        return m;
+    }
+
     @Override
     public Integer call() {
         Multiaddr addr = HostOptions.parse(target);
@@ -70,9 +131,39 @@ final class DialCommand implements Callable<Integer> {
         }
         List<Multiaddr> listenAddrs = new ArrayList<>();
         listen.forEach(s -> listenAddrs.add(HostOptions.parse(s)));
-        try (Host host = Services.serveAll(hostOptions.builder(listenAddrs)).build().start()) {
+        io.crossdial.host.relay.RelayClient relayClient = new io.crossdial.host.relay.RelayClient(timeoutMillis);
+        io.crossdial.host.dcutr.Dcutr dcutr = new io.crossdial.host.dcutr.Dcutr(timeoutMillis, 5_000);
+        boolean circuit = io.crossdial.host.relay.CircuitAddr.isCircuit(addr);
+        if (holepunch && !circuit) {
+            throw new CliException("--holepunch needs a .../p2p-circuit/p2p/PEER address", 2, null);
+        }
+        io.crossdial.host.HostBuilder builder = relayClient.register(Services.serveAll(hostOptions.builder(listenAddrs)));
+        if (holepunch) {
+            dcutr.register(builder);
+        }
+        try (Host host = builder.build().start()) {
+            relayClient.bind(host);
+            dcutr.bind(host);
             long start = System.nanoTime();
-            Connection c = host.dialSync(addr, timeoutMillis);
+            java.util.Map<String, Object> punch = null;
+            Connection c;
+            if (circuit) {
+                if (holepunch) {
+                    // our address as the relay sees it, for DCUtR's CONNECT: identify on the relay connection
+                    io.crossdial.host.relay.CircuitAddr ca = io.crossdial.host.relay.CircuitAddr.parse(addr);
+                    Connection relayConn = host.dialSync(ca.relayAddr(), timeoutMillis);
+                    Host.await(relayClient.identify(relayConn), timeoutMillis, "identify with the relay");
+                }
+                c = Host.await(relayClient.dial(addr), timeoutMillis, "relayed dial " + addr);
+                if (holepunch) {
+                    punch = awaitHolepunch(dcutr, c, start);
+                    if (Boolean.TRUE.equals(punch.get("ok"))) {
+                        c = settledDirect(host, c);
+                    }
+                }
+            } else {
+                c = host.dialSync(addr, timeoutMillis);
+            }
             double connectMs = (System.nanoTime() - start) / 1e6;
 
             IdentifyInfo id = identify(c, timeoutMillis);
@@ -106,12 +197,22 @@ final class DialCommand implements Callable<Integer> {
                         "identify", identifyJson(id),
                         "echoBytes", echoBytes,
                         "localAddr", c.localAddr().toString(),
-                        "remoteAddr", c.remoteAddr().toString()));
+                        "remoteAddr", c.remoteAddr().toString(),
+                        "relayed", c.isRelayed(),
+                        "holepunch", punch));
             } else {
                 System.out.printf("connected to %s in %.1f ms (%s -> %s, %s + %s)%n", c.remotePeer(), connectMs,
                         c.localAddr(), c.remoteAddr(), c.security(), c.muxer());
                 System.out.printf("identify: %s, protocols %s, listen %s, observed us as %s%n", id.agentVersion(),
                         id.protocols(), id.listenAddrs(), id.observedAddr());
+                if (punch != null) {
+                    System.out.println(Boolean.TRUE.equals(punch.get("ok"))
+                            ? String.format("holepunch: direct connection %.1f ms after the relayed one (attempt %s, "
+                                    + "relayed rtt %.2f ms, role hint %s, dialed %s); relayed connection closed",
+                                    punch.get("relayedToDirectMs"), punch.get("attempts"), punch.get("rttMs"),
+                                    punch.get("roleHint"), punch.get("remoteAddrs"))
+                            : "holepunch failed (" + punch.get("error") + "); staying on the relayed connection");
+                }
                 System.out.printf("ping rtt: %s ms%n", rtts.stream().map(r -> String.format("%.2f", r)).toList());
                 System.out.printf("echo: %d bytes back, identical%n", echoBytes);
             }

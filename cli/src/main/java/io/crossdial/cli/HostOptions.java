@@ -1,6 +1,7 @@
 package io.crossdial.cli;
 
 import io.crossdial.core.CrossdialException;
+import io.crossdial.core.crypto.CryptoProvider;
 import io.crossdial.core.crypto.Keys;
 import io.crossdial.core.crypto.PrivateKey;
 import io.crossdial.core.multiaddr.Multiaddr;
@@ -51,12 +52,19 @@ final class HostOptions {
     Path keyFile;
 
     @Option(names = "--security", paramLabel = "NAME", split = ",",
-            description = "Security transports in preference order, by name or protocol ID (noise, tls); default: noise")
-    List<String> security = new ArrayList<>(List.of("noise"));
+            description = "Security transports in preference order, by name or protocol ID (noise, tls); default: "
+                    + "noise,tls (a listener accepts either, a dialer proposes noise first)")
+    List<String> security = new ArrayList<>(List.of("noise", "tls"));
 
     @Option(names = "--muxer", paramLabel = "NAME", split = ",",
-            description = "Stream muxers in preference order, by name or protocol ID (yamux, mplex); default: yamux")
-    List<String> muxers = new ArrayList<>(List.of("yamux"));
+            description = "Stream muxers in preference order, by name or protocol ID (yamux, mplex); default: "
+                    + "yamux,mplex (a listener accepts either, a dialer proposes yamux first)")
+    List<String> muxers = new ArrayList<>(List.of("yamux", "mplex"));
+
+    @Option(names = "--crypto-provider", paramLabel = "auto|jdk|conscrypt",
+            description = "Where Noise's ChaCha20-Poly1305 comes from: auto (the JDK's where its intrinsics are on,"
+                    + " else Conscrypt where its native library loads, else the JDK's), jdk, conscrypt; default auto")
+    String cryptoProvider;
 
     @Option(names = "--shards", paramLabel = "N|auto",
             description = "Listen sockets per listen address (SO_REUSEPORT), each on its own accept thread; "
@@ -68,6 +76,11 @@ final class HostOptions {
                     + "listener stops accepting until one finishes; default: half the backlog ("
                     + TcpTransportConfig.DEFAULT_BACKLOG / 2 + ")")
     int maxHandshakes;
+
+    @Option(names = "--max-handshakes-per-address", paramLabel = "N",
+            description = "Of those, at most N from one remote IP address; one more from it is closed at once; "
+                    + "default: no per-address limit")
+    int maxHandshakesPerAddress;
 
     @Option(names = "--max-connections", paramLabel = "N",
             description = "Open TCP connections at once, both directions; default: no limit")
@@ -90,7 +103,7 @@ final class HostOptions {
         }
         try {
             return TcpTransportConfig.defaults().withShards(n).withMaxHandshakes(maxHandshakes)
-                    .withMaxConnections(maxConnections);
+                    .withMaxConnections(maxConnections).withMaxHandshakesPerAddress(maxHandshakesPerAddress);
         } catch (IllegalArgumentException e) {
             throw new CliException(e.getMessage(), 2, e);
         }
@@ -115,6 +128,15 @@ final class HostOptions {
 
     HostBuilder builder(List<Multiaddr> listen) {
         HostBuilder b = Host.builder().identity(loadKey());
+        if (cryptoProvider != null) {
+            try {
+                CryptoProvider.select(CryptoProvider.Choice.parse(cryptoProvider));
+            } catch (IllegalArgumentException e) {
+                throw new CliException("--crypto-provider: " + e.getMessage(), 2, e);
+            } catch (CryptoProvider.CryptoUnavailableException e) {
+                throw new CliException("--crypto-provider " + cryptoProvider + ": " + e.getMessage(), 1, e);
+            }
+        }
         List<SecurityTransport> securityAvailable = availableSecurity();
         for (String name : security) {
             b.security(pick(securityAvailable, name, SecurityTransport::name, SecurityTransport::protocolId,

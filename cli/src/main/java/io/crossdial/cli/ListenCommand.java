@@ -33,8 +33,16 @@ final class ListenCommand implements Callable<Integer> {
             description = "Print listener stats (per-shard accept counts, handshakes) every N seconds")
     long statsSeconds;
 
+    @Option(names = "--relay", paramLabel = "MULTIADDR",
+            description = "Reserve on this circuit relay (.../p2p/RELAY, repeatable) and be reachable through it "
+                    + "as .../p2p/RELAY/p2p-circuit/p2p/SELF; the reservation is kept refreshed")
+    List<String> relays = new ArrayList<>();
+
     @Mixin
     HostOptions hostOptions;
+
+    @Mixin
+    MetricsOptions metrics;
 
     @Override
     public Integer call() throws InterruptedException {
@@ -42,8 +50,16 @@ final class ListenCommand implements Callable<Integer> {
         for (String s : listen.isEmpty() ? List.of("/ip4/0.0.0.0/tcp/0") : listen) {
             addrs.add(HostOptions.parse(s));
         }
-        Host host = Services.serveAll(hostOptions.builder(addrs))
-                .onConnection(c -> report(c, json))
+        io.crossdial.host.relay.RelayClient relayClient = new io.crossdial.host.relay.RelayClient(10_000);
+        io.crossdial.host.dcutr.Dcutr dcutr = new io.crossdial.host.dcutr.Dcutr(10_000, 5_000);
+        Host host = dcutr.register(relayClient.register(Services.serveAll(hostOptions.builder(addrs).metrics(metrics.registry()))))
+                .onConnection(c -> {
+                    report(c, json);
+                    var punch = dcutr.onConnection(c); // an inbound relayed connection: DCUtR, as the spec's B
+                    if (punch != null) {
+                        punch.addListener(f -> reportHolepunch(c, f, json));
+                    }
+                })
                 .onInboundFailure((remote, cause) -> {
                     if (json) {
                         System.out.println(JsonLines.line("event", "upgrade-failed", "direction", "inbound",
@@ -75,7 +91,9 @@ final class ListenCommand implements Callable<Integer> {
                 if (json || statsSeconds > 0) {
                     printStats(host, json);
                 }
+                relayClient.close();
                 host.close();
+                metrics.close();
             }
         };
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
@@ -83,6 +101,15 @@ final class ListenCommand implements Callable<Integer> {
             shutdown.run();
         }));
         host.start();
+        int metricsPort = metrics.start();
+        if (metricsPort >= 0) {
+            String url = "http://" + metrics.metricsHost + ":" + metricsPort + "/metrics";
+            if (json) {
+                System.out.println(JsonLines.line("event", "metrics", "url", url));
+            } else {
+                System.out.println("metrics at " + url);
+            }
+        }
         List<String> shown = new ArrayList<>();
         for (Multiaddr a : host.advertisedAddrs()) {
             shown.add(a.withPeerId(host.peerId()).toString());
@@ -95,6 +122,11 @@ final class ListenCommand implements Callable<Integer> {
             shown.forEach(a -> System.out.println("  " + a));
         }
         System.out.flush();
+        relayClient.bind(host);
+        dcutr.bind(host);
+        for (String r : relays) {
+            RelayReservations.reserveAndReport(relayClient, HostOptions.parse(r), json);
+        }
         long deadline = seconds > 0 ? System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds) : Long.MAX_VALUE;
         while (true) {
             long left = deadline - System.nanoTime();
@@ -136,6 +168,24 @@ final class ListenCommand implements Callable<Integer> {
         System.out.flush();
     }
 
+    private static void reportHolepunch(Connection relayed, io.netty.util.concurrent.Future<?> f, boolean json) {
+        if (f.isSuccess()) {
+            var r = (io.crossdial.host.dcutr.HolepunchResult) f.getNow();
+            if (json) {
+                System.out.println(JsonLines.line("event", "holepunch", "ok", true, "remotePeer", relayed.remotePeer().toString(), "attempts", r.attempts(), "timeToDirectMs", r.timeToDirectNanos() / 1e6, "rttMs", r.rttNanos() / 1e6, "localAddr", r.direct().localAddr().toString(), "remoteAddr", r.direct().remoteAddr().toString()));
+            } else {
+                System.out.printf("holepunch with %s: direct %s in %.1f ms (attempt %d, relayed rtt %.2f ms)%n",
+                        relayed.remotePeer(), r.direct().remoteAddr(), r.timeToDirectNanos() / 1e6, r.attempts(),
+                        r.rttNanos() / 1e6);
+            }
+        } else if (json) {
+            System.out.println(JsonLines.line("event", "holepunch", "ok", false, "remotePeer", relayed.remotePeer().toString(), "error", Main.oneLine(f.cause())));
+        } else {
+            System.out.println("holepunch with " + relayed.remotePeer() + " failed: " + Main.oneLine(f.cause()));
+        }
+        System.out.flush();
+    }
+
     static void report(Connection c, boolean json) {
         if (json) {
             System.out.println(JsonLines.line("event", "connection",
@@ -144,7 +194,8 @@ final class ListenCommand implements Callable<Integer> {
                     "security", c.security(),
                     "muxer", c.muxer(),
                     "localAddr", c.localAddr().toString(),
-                    "remoteAddr", c.remoteAddr().toString()));
+                    "remoteAddr", c.remoteAddr().toString(),
+                    "relayed", c.isRelayed()));
         } else {
             System.out.println("connection " + c.direction().jsonName() + " " + c.remotePeer() + " "
                     + c.remoteAddr() + " via " + c.security() + " + " + c.muxer());

@@ -12,9 +12,9 @@ import picocli.CommandLine.Option;
  */
 @Command(name = "crossdial", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "libp2p over TCP with simultaneous-open resolution: listen, dial, ping, echo, perf.",
-        subcommands = {KeygenCommand.class, ListenCommand.class, DialCommand.class, PerfCommand.class,
+        subcommands = {KeygenCommand.class, ListenCommand.class, DialCommand.class, PerfCommand.class, RelayCommand.class,
                 DemoCommand.class, io.crossdial.cli.lab.LabCommand.class,
-                io.crossdial.cli.lab.LabPeerCommand.class})
+                io.crossdial.cli.lab.LabPeerCommand.class, TestPlansCommand.class})
 public final class Main implements Runnable {
     @Option(names = {"-v", "--verbose"}, scope = CommandLine.ScopeType.INHERIT,
             description = "Print stack traces and debug logs on failure")
@@ -31,7 +31,8 @@ public final class Main implements Runnable {
         @Override
         public String[] getVersion() {
             return new String[] {"crossdial 0.1.0 (JVM " + System.getProperty("java.vm.name") + " "
-                    + Runtime.version() + ")"};
+                    + Runtime.version() + ")",
+                    "crypto: " + io.crossdial.core.crypto.CryptoProvider.awaitSettled(5000)};
         }
     }
 

@@ -20,11 +20,16 @@ final class PerfCommand implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "MULTIADDR", description = "the perf server")
     String target;
 
-    @Option(names = "--upload", paramLabel = "BYTES", description = "Bytes to send; default 104857600 (100 MiB)")
-    long upload = 100L << 20;
+    /** Bytes each way when neither {@code --upload} nor {@code --download} is given. */
+    static final long DEFAULT_BYTES = 100L << 20;
 
-    @Option(names = "--download", paramLabel = "BYTES", description = "Bytes to receive; default 104857600 (100 MiB)")
-    long download = 100L << 20;
+    @Option(names = "--upload", paramLabel = "BYTES", description = "Bytes to send; default: 0 when --download is"
+            + " given, else 104857600 (100 MiB)")
+    Long upload;
+
+    @Option(names = "--download", paramLabel = "BYTES", description = "Bytes to receive; default: 0 when --upload"
+            + " is given, else 104857600 (100 MiB)")
+    Long download;
 
     @Option(names = "--streams", paramLabel = "N", description = "Parallel perf streams, each with the full amounts; default 1")
     int streams = 1;
@@ -46,6 +51,14 @@ final class PerfCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         Multiaddr addr = HostOptions.parse(target);
+        if (upload == null && download == null) {
+            upload = DEFAULT_BYTES;
+            download = DEFAULT_BYTES;
+        } else if (upload == null) {
+            upload = 0L;
+        } else if (download == null) {
+            download = 0L;
+        }
         if (upload < 0 || download < 0 || streams < 1 || warmupSeconds < 0) {
             throw new CliException("--upload and --download must be >= 0, --streams >= 1, --warmup-seconds >= 0", 2,
                     null);
@@ -73,15 +86,18 @@ final class PerfCommand implements Callable<Integer> {
             double seconds = (System.nanoTime() - start) / 1e9;
             double gbps = (up + down) * 8 / seconds / 1e9;
             String jvm = System.getProperty("java.vm.name") + " " + Runtime.version();
+            String crypto = io.crossdial.core.crypto.CryptoProvider.describe();
             if (json) {
                 System.out.println(JsonLines.line("event", "perf", "ok", true, "remotePeer", c.remotePeer().toString(),
                         "security", c.security(), "muxer", c.muxer(), "streams", streams,
                         "uploadBytes", up, "downloadBytes", down, "seconds", Main.round3(seconds),
                         "gbitPerSecond", Main.round3(gbps), "warmupRounds", warmupRounds,
-                        "warmupFirstGbitPerSecond", warmupRounds == 0 ? null : Main.round3(coldGbps), "jvm", jvm));
+                        "warmupFirstGbitPerSecond", warmupRounds == 0 ? null : Main.round3(coldGbps), "jvm", jvm,
+                        "cryptoProvider", io.crossdial.core.crypto.CryptoProvider.active(), "crypto", crypto));
             } else {
                 System.out.printf("perf %s over %s + %s, %d stream(s), JVM %s%n", c.remotePeer(), c.security(),
                         c.muxer(), streams, jvm);
+                System.out.printf("crypto: %s%n", crypto);
                 if (warmupRounds > 0) {
                     System.out.printf("warm-up: %d round(s) in %.1f s, the first at %.2f Gbit/s (cold)%n", warmupRounds,
                             warmupTaken, coldGbps);

@@ -16,7 +16,11 @@ import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.Promise;
 import java.net.InetSocketAddress;
 import java.nio.channels.ClosedChannelException;
+import io.crossdial.host.protocol.PingClient;
+import io.crossdial.host.protocol.ProtocolIds;
+import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 
 /**
  * An upgraded libp2p connection to one remote peer: secured, muxed, ready for streams. Thread-safe.
@@ -28,6 +32,17 @@ public final class Connection {
     private final Multiaddr localAddr;
     private final Multiaddr remoteAddr;
     private final int redials;
+    /** Set by the host before the connection is handed out. */
+    HostMetrics metrics = HostMetrics.DISABLED;
+    private final boolean relayed;
+    private volatile Multiaddr observedAddr;
+
+    /**
+     * Set on a relayed stream channel before its upgrade: the {@code /p2p-circuit} multiaddr of the remote
+     * peer, which the connection reports as its {@link #remoteAddr()}.
+     */
+    static final io.netty.util.AttributeKey<Multiaddr> RELAYED_REMOTE_ADDR =
+            io.netty.util.AttributeKey.valueOf("crossdial.relayedRemoteAddr");
 
     Connection(UpgradedConnection upgraded, Direction direction, long negotiationTimeoutMillis, int redials) {
         this.redials = redials;
@@ -35,7 +50,36 @@ public final class Connection {
         this.direction = direction;
         this.negotiationTimeoutMillis = negotiationTimeoutMillis;
         this.localAddr = Multiaddr.fromSocketAddress((InetSocketAddress) upgraded.channel().localAddress());
-        this.remoteAddr = Multiaddr.fromSocketAddress((InetSocketAddress) upgraded.channel().remoteAddress());
+        Multiaddr circuit = upgraded.channel().attr(RELAYED_REMOTE_ADDR).get();
+        this.relayed = circuit != null;
+        this.remoteAddr = relayed ? circuit
+                : Multiaddr.fromSocketAddress((InetSocketAddress) upgraded.channel().remoteAddress());
+    }
+
+    /**
+     * @return true for a connection through a circuit relay (libp2p/specs {@code relay/circuit-v2.md}): its
+     *     {@link #channel()} is a stream of the connection to the relay, and the relay may end it at its
+     *     duration or data limit
+     */
+    public boolean isRelayed() {
+        return relayed;
+    }
+
+    /**
+     * @return this side's address as the remote reported it in identify on this connection
+     *     ({@link #recordObservedAddr}), or null before identify ran
+     */
+    public Multiaddr observedAddr() {
+        return observedAddr;
+    }
+
+    /**
+     * Keeps what the remote's identify said it observed as our address on this connection (DCUtR sends it).
+     *
+     * @param addr the identify {@code observedAddr}, or null to forget it
+     */
+    public void recordObservedAddr(Multiaddr addr) {
+        this.observedAddr = addr;
     }
 
     /** @return the authenticated remote peer ID */
@@ -43,12 +87,12 @@ public final class Connection {
         return upgraded.security().remotePeer();
     }
 
-    /** @return the local TCP address, e.g. {@code /ip4/127.0.0.1/tcp/4001} */
+    /** @return the local TCP address, e.g. {@code /ip4/127.0.0.1/tcp/4001} (of the relay connection, if relayed) */
     public Multiaddr localAddr() {
         return localAddr;
     }
 
-    /** @return the remote TCP address */
+    /** @return the remote TCP address, or for a relayed connection {@code /.../p2p/RELAY/p2p-circuit/p2p/PEER} */
     public Multiaddr remoteAddr() {
         return remoteAddr;
     }
@@ -87,7 +131,7 @@ public final class Connection {
         return redials;
     }
 
-    /** @return the TCP channel */
+    /** @return the TCP channel, or for a relayed connection the relay stream it runs on */
     public Channel channel() {
         return upgraded.channel();
     }
@@ -125,6 +169,7 @@ public final class Connection {
                             ctx.pipeline().remove(ctx.name());
                             // Last, after whatever the handler (or a client it created) added with addLast.
                             mctx.pipeline().addLast(QuietTail.INSTANCE);
+                            metrics.streamOpened(stream, Direction.OUTBOUND, protocolId);
                             promise.trySuccess(new Stream(stream, protocolId, Connection.this));
                         }));
             }
@@ -181,6 +226,34 @@ public final class Connection {
     }
 
     /**
+     * Opens a stream for a client object, like {@link #newStream(java.util.function.Function, String...)}, as a
+     * {@link CompletableFuture}.
+     *
+     * @param factory makes the client from the negotiated stream channel, on the stream's event loop
+     * @param protocolIds protocol IDs in preference order
+     * @param <T> the client type
+     * @return completes (on the connection's event loop) with the client, or exceptionally with the muxer's or
+     *     multistream-select's exception; bounded by the negotiation timeout
+     */
+    public <T> CompletableFuture<T> openStream(java.util.function.Function<MuxedStream, T> factory,
+            String... protocolIds) {
+        return Futures.toCompletable(newStream(factory, protocolIds));
+    }
+
+    /**
+     * Pings the peer once over a new {@code /ipfs/ping/1.0.0} stream, then closes the stream.
+     *
+     * @param timeout how long the ping may take
+     * @return completes with the round-trip time, or exceptionally with a {@code PingException} or the stream
+     *     opening's failure
+     */
+    public CompletableFuture<Duration> ping(Duration timeout) {
+        return openStream(s -> new PingClient(s, timeout), ProtocolIds.PING)
+                .thenCompose(client -> Futures.toCompletable(client.ping()).whenComplete((rtt, e) -> client.close()))
+                .thenApply(Duration::ofNanos);
+    }
+
+    /**
      * Closes the connection gracefully (muxer goodbye, then TCP close).
      *
      * @return completes when the TCP connection is closed
@@ -196,7 +269,7 @@ public final class Connection {
 
     @Override
     public String toString() {
-        return "Connection[" + direction.jsonName() + " " + remotePeer() + " " + localAddr + " <-> " + remoteAddr
+        return "Connection[" + direction.jsonName() + (relayed ? " relayed " : " ") + remotePeer() + " " + localAddr + " <-> " + remoteAddr
                 + " " + security() + " " + muxer() + "]";
     }
 }

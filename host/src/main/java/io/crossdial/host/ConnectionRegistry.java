@@ -81,7 +81,10 @@ final class ConnectionRegistry {
         Connection crossed = null;
         int toPeer = 0;
         for (Connection c : connections) {
-            if (c.remotePeer().equals(connection.remotePeer()) && c.channel().isActive()) {
+            // A relayed connection and a direct one are never crossed dials of each other (DCUtR keeps both
+            // until the direct one is usable), and each kind has its own per-peer count.
+            if (c.remotePeer().equals(connection.remotePeer()) && c.channel().isActive()
+                    && c.isRelayed() == connection.isRelayed()) {
                 toPeer++;
                 if (c.direction() != connection.direction() && crossed == null) {
                     crossed = c;
@@ -145,7 +148,7 @@ final class ConnectionRegistry {
         // still active) is already out of the set.
         boolean lost = !connections.contains(outbound) || !outbound.channel().isActive();
         if (lost || pending.isEmpty() || leftNanos <= 0) {
-            Connection survivor = lost ? connection(outbound.remotePeer()) : outbound;
+            Connection survivor = lost ? sameKind(outbound) : outbound;
             if (survivor != null) {
                 result.trySuccess(survivor);
                 return;
@@ -176,12 +179,27 @@ final class ConnectionRegistry {
 
     /**
      * @param peer a peer ID
-     * @return a live connection to that peer, or null
+     * @return a live connection to that peer, a direct one if there is one, else a relayed one, or null
      */
     Connection connection(PeerId peer) {
+        Connection relayed = null;
         for (Connection c : connections) {
             if (c.remotePeer().equals(peer) && c.channel().isActive()) {
-                return c;
+                if (!c.isRelayed()) {
+                    return c;
+                }
+                relayed = relayed == null ? c : relayed;
+            }
+        }
+        return relayed;
+    }
+
+    /** @return a live connection to the peer of {@code c} that is relayed exactly when {@code c} is, or null */
+    private Connection sameKind(Connection c) {
+        for (Connection other : connections) {
+            if (other.remotePeer().equals(c.remotePeer()) && other.isRelayed() == c.isRelayed()
+                    && other.channel().isActive()) {
+                return other;
             }
         }
         return null;

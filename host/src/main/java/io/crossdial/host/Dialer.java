@@ -13,6 +13,7 @@ import io.netty.channel.ChannelInitializer;
 import io.netty.channel.EventLoop;
 import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.Promise;
+import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
@@ -47,6 +48,11 @@ final class Dialer {
 
     /** As {@link Host#dial(Multiaddr)}. */
     Future<Connection> dial(Multiaddr addr) {
+        return dial(addr, null);
+    }
+
+    /** As {@link Host#dial(Multiaddr, io.crossdial.core.spi.Role)}; a null hint is an ordinary dial. */
+    Future<Connection> dial(Multiaddr addr, io.crossdial.core.spi.Role roleHint) {
         // One event loop per dial, for its futures and its connection (taking a loop per future pinned every
         // dialed connection to the same loop).
         EventLoop loop = transport.workerGroup().next();
@@ -58,7 +64,7 @@ final class Dialer {
         } catch (RuntimeException e) {
             return promise.setFailure(e);
         }
-        attempt(addr, expected, promise, 0, transport.config().portReuse(), 0, loop, null);
+        attempt(addr, expected, promise, 0, transport.config().portReuse(), 0, loop, null, roleHint);
         return promise;
     }
 
@@ -70,14 +76,19 @@ final class Dialer {
      * as suppressed.
      */
     private void attempt(Multiaddr addr, PeerId expected, Promise<Connection> promise, int redials,
-            boolean portReuse, int target, EventLoop loop, Throwable collision) {
+            boolean portReuse, int target, EventLoop loop, Throwable collision, io.crossdial.core.spi.Role roleHint) {
         Promise<Connection> attemptResult = loop.newPromise();
         Channel[] dialed = new Channel[1];
-        Multiaddr current = target == 0 ? addr : addresses.candidates(addr, expected).get(target);
+        List<Multiaddr> candidates = target == 0 ? List.of(addr) : addresses.candidates(addr, expected);
+        // an address may have expired since the redial was planned: then the dialed address again
+        Multiaddr current = target < candidates.size() ? candidates.get(target) : addr;
         transport.dial(current, new ChannelInitializer<Channel>() {
             @Override
             protected void initChannel(Channel ch) {
                 dialed[0] = ch;
+                if (roleHint != null) {
+                    ch.attr(ConnectionAttributes.ROLE_HINT).set(roleHint);
+                }
                 upgrade.upgrade(ch, expected, attemptResult, redials);
             }
         }, portReuse, loop).addListener(f -> {
@@ -104,13 +115,13 @@ final class Dialer {
                 long backoff = ThreadLocalRandom.current().nextLong(ceiling / 2, ceiling + 1);
                 log.debug("dial {} failed ({}); redial in {} ms from an ephemeral port", current, cause.getMessage(),
                         backoff);
-                loop.schedule(() -> attempt(addr, expected, promise, redials + 1, false, target, loop, first),
+                loop.schedule(() -> attempt(addr, expected, promise, redials + 1, false, target, loop, first, roleHint),
                         backoff, TimeUnit.MILLISECONDS);
             } else if (redials > 0 && cause instanceof TcpDialException
                     && target + 1 < addresses.candidates(addr, expected).size()) {
                 // A redial target that refuses: the address was a dial port, not a listen port; try the next.
                 log.debug("redial to {} failed ({}); trying the peer's next address", current, cause.getMessage());
-                attempt(addr, expected, promise, redials + 1, false, target + 1, loop, first);
+                attempt(addr, expected, promise, redials + 1, false, target + 1, loop, first, roleHint);
             } else {
                 promise.tryFailure(first);
             }

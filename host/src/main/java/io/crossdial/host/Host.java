@@ -16,6 +16,7 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -51,6 +52,11 @@ public final class Host implements AutoCloseable {
     private final ConnectionRegistry registry;
     private final AddressBook addresses = new AddressBook();
     private final Dialer dialer;
+    private final HostMetrics metrics;
+    private final DnsaddrResolver dnsaddr;
+    private final boolean keepAlive;
+    private final Map<PeerId, List<String>> peerProtocols = new java.util.concurrent.ConcurrentHashMap<>();
+    private volatile java.util.concurrent.ExecutorService resolverThreads;
 
     Host(HostBuilder b, UpgraderConfig upgraderConfig) {
         this.identity = b.identity;
@@ -59,6 +65,9 @@ public final class Host implements AutoCloseable {
         this.agentVersion = b.agentVersion;
         this.inboundFailureListener = b.inboundFailureListener;
         this.upgrader = new Upgrader(upgraderConfig);
+        this.metrics = b.meterRegistry == null ? HostMetrics.DISABLED : new HostMetrics(b.meterRegistry);
+        this.dnsaddr = b.dnsaddrResolver != null ? b.dnsaddrResolver : DnsaddrResolver.system();
+        this.keepAlive = b.keepAlive;
         Map<String, StreamHandlerFactory> protocols = new java.util.LinkedHashMap<>();
         StandardProtocols.register(this, protocols);
         protocols.putAll(b.protocols);
@@ -185,7 +194,74 @@ public final class Host implements AutoCloseable {
      *     {@code MultiaddrException} or {@code UpgradeException} (naming the stage)
      */
     public Future<Connection> dial(Multiaddr addr) {
-        return dialer.dial(addr);
+        Future<Connection> f = dialer.dial(addr);
+        if (metrics.enabled()) {
+            f.addListener(r -> {
+                if (!r.isSuccess()) {
+                    metrics.dialFailed(r.cause(), addr.toString().startsWith("/ip6/") ? "ip6" : "ip4");
+                }
+            });
+        }
+        return f;
+    }
+
+    /**
+     * Dials from a listen port for a coordinated simultaneous open (DCUtR hole punching): as
+     * {@link #dial(Multiaddr)}, with {@code roleHint} set on the connection
+     * ({@link io.crossdial.core.spi.ConnectionAttributes#ROLE_HINT}) so that a TCP simultaneous open with a
+     * peer that holds the opposite hint resolves to these roles.
+     *
+     * @param addr {@code /ip4|ip6}/HOST/tcp/PORT/p2p/PEER
+     * @param roleHint the security role wanted if the dial becomes a simultaneous open
+     * @return as {@link #dial(Multiaddr)}
+     */
+    public Future<Connection> dial(Multiaddr addr, Role roleHint) {
+        return dialer.dial(addr, roleHint);
+    }
+
+    /**
+     * Upgrades a relayed stream into a connection (libp2p/specs {@code relay/circuit-v2.md}: the hop stream of
+     * the dialer, the stop stream of the listener, after the relay's {@code STATUS OK}), with the same
+     * upgrader as a TCP connection (multistream-select, security, muxer), and registers it. Bytes already
+     * read past the relay's messages must be handed on by the caller after this returns (a
+     * {@code ByteToMessageDecoder} that removes itself does so).
+     *
+     * @param stream the relay stream, on its event loop, with the circuit handshake done
+     * @param role {@link Role#INITIATOR} on the side that sent {@code CONNECT}, {@link Role#RESPONDER} on the
+     *     side that answered the relay's {@code STOP CONNECT}
+     * @param expected the remote peer: the one dialed, or the one the relay named
+     * @param circuitAddr the remote's {@code /p2p-circuit} multiaddr, reported as {@link Connection#remoteAddr()}
+     * @return completes with the relayed connection ({@link Connection#isRelayed()}), or fails with an
+     *     {@code UpgradeException} naming the stage
+     */
+    public Future<Connection> upgradeRelayed(Channel stream, Role role, PeerId expected, Multiaddr circuitAddr) {
+        Promise<Connection> promise = stream.eventLoop().newPromise();
+        stream.attr(Connection.RELAYED_REMOTE_ADDR).set(circuitAddr);
+        QuietTail tail = stream.pipeline().get(QuietTail.class);
+        if (tail != null) {
+            stream.pipeline().remove(tail); // else it would swallow the upgrade's bytes ahead of its stages
+        }
+        stream.pipeline().addLast(RelayedEof.INSTANCE);
+        upgrade(stream, role, expected, role == Role.INITIATOR ? Direction.OUTBOUND : Direction.INBOUND, promise, 0);
+        return promise;
+    }
+
+    /**
+     * Closes a relayed connection's stream when the relay ends its input: the relay half-closes it when the
+     * remote closed or went away, and a relayed connection has no other way to learn that. Passes everything
+     * else on.
+     */
+    @io.netty.channel.ChannelHandler.Sharable
+    private static final class RelayedEof extends io.netty.channel.ChannelInboundHandlerAdapter {
+        static final RelayedEof INSTANCE = new RelayedEof();
+
+        @Override
+        public void userEventTriggered(io.netty.channel.ChannelHandlerContext ctx, Object evt) {
+            if (evt instanceof io.netty.channel.socket.ChannelInputShutdownEvent) {
+                ctx.close();
+            }
+            ctx.fireUserEventTriggered(evt);
+        }
     }
 
     /** Tells the host other addresses of a peer, for redials after a failed simultaneous open. */
@@ -207,7 +283,9 @@ public final class Host implements AutoCloseable {
     }
 
     /**
-     * Waits for a future, unwrapping its failure.
+     * Waits for a future, unwrapping its failure. A blocking helper for command-line tools and tests;
+     * applications use the {@link CompletableFuture} API ({@link #connect}, {@link Connection#openStream},
+     * {@link Connection#ping}, {@link #identify}).
      *
      * @param future the future
      * @param timeoutMillis how long to wait, ms
@@ -241,7 +319,13 @@ public final class Host implements AutoCloseable {
         if (direction == Direction.INBOUND) {
             registry.inboundStarted(ch);
         }
-        upgrader.upgrade(ch, role, expected, router.forConnection(holder::get)).addListener(f -> {
+        metrics.tcpOpened(ch, direction);
+        if (keepAlive) {
+            ch.config().setOption(io.netty.channel.ChannelOption.SO_KEEPALIVE, true);
+        }
+        long upgradeStart = System.nanoTime();
+        upgrader.upgrade(ch, role, expected, router.forConnection(holder::get), metrics.upgradeObserver(direction))
+                .addListener(f -> {
             if (direction == Direction.INBOUND) {
                 TcpTransport.handshakeFinished(ch); // frees the listener's handshake slot, success or not
             }
@@ -257,6 +341,9 @@ public final class Host implements AutoCloseable {
             Connection connection = new Connection(
                     (io.crossdial.upgrader.UpgradedConnection) f.getNow(), direction,
                     upgrader.config().negotiationTimeoutMillis(), redials);
+            connection.metrics = metrics;
+            metrics.connectionOpened(connection, System.nanoTime() - upgradeStart);
+            trackAddresses(connection);
             holder.set(connection);
             Connection survivor;
             try {
@@ -306,15 +393,200 @@ public final class Host implements AutoCloseable {
 
     /**
      * @param peer a peer ID
-     * @return a live connection to that peer, or null
+     * @return a live connection to that peer (a direct one before a relayed one), or null
      */
     public Connection connection(PeerId peer) {
         return registry.connection(peer);
     }
 
+    /**
+     * The peers' addresses with their TTLs: the address each outbound connection dialed and the listen
+     * addresses peers announce over identify push ({@link AddressBook#CONNECTED_ADDR_TTL} while connected,
+     * {@link AddressBook#RECENTLY_CONNECTED_ADDR_TTL} after), and what {@link #addPeerAddresses} was given.
+     *
+     * @return the host's address book
+     */
+    public AddressBook addressBook() {
+        return addresses;
+    }
+
+    private void trackAddresses(Connection c) {
+        PeerId peer = c.remotePeer();
+        if (c.direction() == Direction.OUTBOUND) {
+            addresses.addAddrs(peer, List.of(c.remoteAddr()), AddressBook.CONNECTED_ADDR_TTL);
+        }
+        c.closeFuture().addListener(f -> {
+            if (registry.connections().stream().noneMatch(o -> o != c && o.remotePeer().equals(peer)
+                    && o.channel().isActive())) {
+                addresses.updateAddrs(peer, AddressBook.CONNECTED_ADDR_TTL, AddressBook.RECENTLY_CONNECTED_ADDR_TTL);
+            }
+        });
+    }
+
+    /**
+     * @param peer a peer ID
+     * @return the protocols the peer last announced over identify ({@link #identify} or a push), empty if none
+     */
+    public List<String> peerProtocols(PeerId peer) {
+        return peerProtocols.getOrDefault(peer, List.of());
+    }
+
+    /** What a peer told about itself over identify on {@code c}: its protocols and listen addresses. */
+    void identified(Connection c, io.crossdial.host.protocol.IdentifyInfo info) {
+        PeerId peer = c.remotePeer();
+        if (info.publicKey() != null && !PeerId.fromPublicKey(info.publicKey()).equals(peer)) {
+            log.debug("identify from {} carries another peer's key, ignored", peer);
+            return;
+        }
+        peerProtocols.put(peer, List.copyOf(info.protocols()));
+        addresses.addAddrs(peer, info.listenAddrs(),
+                c.channel().isActive() ? AddressBook.CONNECTED_ADDR_TTL : AddressBook.RECENTLY_CONNECTED_ADDR_TTL);
+    }
+
+    /**
+     * Serves a protocol on inbound streams from now on, and tells every connected peer (identify push).
+     *
+     * @param protocolId the protocol ID, starting with {@code /}
+     * @param factory makes each inbound stream's handler
+     * @return true if the protocol was not served before (else its factory is replaced)
+     * @throws IllegalArgumentException if the protocol ID does not start with {@code /}
+     */
+    public boolean addProtocol(String protocolId, StreamHandlerFactory factory) {
+        if (protocolId == null || !protocolId.startsWith("/")) {
+            throw new IllegalArgumentException("protocol ID must start with '/': " + protocolId);
+        }
+        boolean added = router.add(protocolId, factory);
+        pushIdentify();
+        return added;
+    }
+
+    /**
+     * Stops serving a protocol on streams that open from now on (streams already on it go on), and tells every
+     * connected peer (identify push).
+     *
+     * @param protocolId the protocol ID
+     * @return true if it was served
+     */
+    public boolean removeProtocol(String protocolId) {
+        boolean removed = router.remove(protocolId);
+        if (removed) {
+            pushIdentify();
+        }
+        return removed;
+    }
+
+    /**
+     * Sends this host's identify message to every connected peer over {@code /ipfs/id/push/1.0.0}.
+     *
+     * @return completes when every push was written or failed (a peer without push support refuses the
+     *     stream); never completes exceptionally
+     */
+    public CompletableFuture<Void> pushIdentify() {
+        List<CompletableFuture<?>> pushes = new ArrayList<>();
+        for (Connection c : registry.connections()) {
+            if (!c.channel().isActive()) {
+                continue;
+            }
+            pushes.add(Futures.toCompletable(c.newStream(new io.crossdial.host.protocol.IdentifyResponder(
+                    () -> StandardProtocols.localInfo(this), c.remoteAddr()),
+                    io.crossdial.host.protocol.ProtocolIds.IDENTIFY_PUSH))
+                    .handle((stream, e) -> null));
+        }
+        return CompletableFuture.allOf(pushes.toArray(new CompletableFuture<?>[0]));
+    }
+
+    /**
+     * Runs identify ({@code /ipfs/id/1.0.0}) on a connection and records what the peer announced
+     * ({@link #peerProtocols}, {@link #addressBook}).
+     *
+     * @param c the connection
+     * @return completes with the peer's identify info, or exceptionally with an {@code IdentifyException}
+     *     (bounded by {@code IdentifyResponder.DEFAULT_TIMEOUT})
+     */
+    public CompletableFuture<io.crossdial.host.protocol.IdentifyInfo> identify(Connection c) {
+        java.time.Duration timeout = io.crossdial.host.protocol.IdentifyResponder.DEFAULT_TIMEOUT;
+        return c.openStream(s -> new io.crossdial.host.protocol.IdentifyClient(s, timeout),
+                io.crossdial.host.protocol.ProtocolIds.IDENTIFY)
+                .thenCompose(client -> Futures.toCompletable(client.result()))
+                .thenApply(info -> {
+                    identified(c, info);
+                    return info;
+                });
+    }
+
+    /**
+     * Dials a peer, as {@link #dial(Multiaddr)}, as a {@link CompletableFuture}; a {@code /dnsaddr/NAME[/p2p/PEER]}
+     * address is first resolved ({@link DnsaddrResolver}, off the event loops) and its addresses are dialed
+     * one after another until one connects.
+     *
+     * @param addr the multiaddr to dial
+     * @return completes (on a connection's event loop) with the connection, or exceptionally with the dial's
+     *     failure (the first address's, the others' suppressed), an {@code IOException} from the DNS lookup, or
+     *     a {@code MultiaddrException} when a {@code /dnsaddr} name has no usable address
+     */
+    public CompletableFuture<Connection> connect(Multiaddr addr) {
+        if (addr.components().isEmpty()
+                || addr.components().get(0).protocol() != io.crossdial.core.multiaddr.Protocol.DNSADDR) {
+            return Futures.toCompletable(dial(addr));
+        }
+        return CompletableFuture.supplyAsync(() -> {
+            try {
+                return dnsaddr.resolve(addr);
+            } catch (java.io.IOException e) {
+                throw new java.util.concurrent.CompletionException(e);
+            }
+        }, resolverThreads()).thenCompose(found -> {
+            if (found.isEmpty()) {
+                return CompletableFuture.failedFuture(new io.crossdial.core.multiaddr.MultiaddrException(
+                        "no address found for " + addr));
+            }
+            return connectInTurn(found, 0, null);
+        });
+    }
+
+    private CompletableFuture<Connection> connectInTurn(List<Multiaddr> addrs, int i, Throwable first) {
+        return Futures.toCompletable(dial(addrs.get(i))).handle((c, e) -> {
+            if (e == null) {
+                return CompletableFuture.completedFuture(c);
+            }
+            Throwable failure = first;
+            if (failure == null) {
+                failure = e;
+            } else {
+                failure.addSuppressed(e);
+            }
+            if (i + 1 >= addrs.size()) {
+                return CompletableFuture.<Connection>failedFuture(failure);
+            }
+            return connectInTurn(addrs, i + 1, failure);
+        }).thenCompose(f -> f);
+    }
+
+    private java.util.concurrent.ExecutorService resolverThreads() {
+        java.util.concurrent.ExecutorService ex = resolverThreads;
+        if (ex == null) {
+            synchronized (this) {
+                ex = resolverThreads;
+                if (ex == null) {
+                    ex = java.util.concurrent.Executors.newCachedThreadPool(r -> {
+                        Thread t = new Thread(r, "crossdial-dnsaddr");
+                        t.setDaemon(true);
+                        return t;
+                    });
+                    resolverThreads = ex;
+                }
+            }
+        }
+        return ex;
+    }
+
     /** Closes every connection and listener and stops the event loops; waits at most a few seconds. */
     @Override
     public void close() {
+        java.util.concurrent.ExecutorService ex = resolverThreads;
+        if (ex != null) {
+            ex.shutdownNow();
+        }
         for (Connection c : registry.connections()) {
             c.close();
         }

@@ -47,8 +47,26 @@ public final class HostBuilder {
     java.util.function.BiConsumer<java.net.SocketAddress, Throwable> inboundFailureListener = (a, e) -> {};
     Consumer<io.crossdial.transport.tcp.ListenerEvent> listenerEventListener = e -> {};
     int maxConnectionsPerPeer;
+    io.crossdial.core.crypto.CryptoProvider.Choice cryptoProvider;
+    io.micrometer.core.instrument.MeterRegistry meterRegistry;
+    DnsaddrResolver dnsaddrResolver;
+    boolean keepAlive = true;
 
     HostBuilder() {}
+
+    /**
+     * Where Noise's ChaCha20-Poly1305 comes from ({@link io.crossdial.core.crypto.CryptoProvider}): the choice
+     * applies to the whole process, every host in it, from {@link #build()} on. Without this call the process
+     * keeps what it has (the {@code crossdial.crypto.provider} system property, else {@code AUTO}: the fastest
+     * that loads).
+     *
+     * @param choice {@code AUTO}, {@code JDK} or {@code CONSCRYPT}
+     * @return this builder
+     */
+    public HostBuilder cryptoProvider(io.crossdial.core.crypto.CryptoProvider.Choice choice) {
+        this.cryptoProvider = java.util.Objects.requireNonNull(choice, "choice");
+        return this;
+    }
 
     /**
      * @param key the identity key; the peer ID derives from it
@@ -249,10 +267,51 @@ public final class HostBuilder {
      * @return a host, not yet listening: call {@link Host#start()}
      * @throws IllegalArgumentException when the identity, a security transport or a muxer is missing, or a
      *     limit is invalid
+     * @throws io.crossdial.core.crypto.CryptoProvider.CryptoUnavailableException when {@link #cryptoProvider}
+     *     asked for Conscrypt and its native library does not load
      */
+    /**
+     * Records the host's metrics (connections, upgrade stages, simultaneous opens, streams, bytes, yamux
+     * window stalls; names in {@code specs/metrics.md}) into a Micrometer registry, for example a
+     * {@code PrometheusMeterRegistry}. Without one nothing is recorded and no handler is added.
+     *
+     * @param registry the registry, or null for none
+     * @return this builder
+     */
+    public HostBuilder metrics(io.micrometer.core.instrument.MeterRegistry registry) {
+        this.meterRegistry = registry;
+        return this;
+    }
+
+    /**
+     * How {@link Host#connect} resolves {@code /dnsaddr} multiaddrs; default {@link DnsaddrResolver#system()}.
+     *
+     * @param resolver the resolver
+     * @return this builder
+     */
+    public HostBuilder dnsaddrResolver(DnsaddrResolver resolver) {
+        this.dnsaddrResolver = resolver;
+        return this;
+    }
+
+    /**
+     * Whether TCP keepalive ({@code SO_KEEPALIVE}) is on for every connection, both directions, so the kernel
+     * notices a peer that vanished without a FIN on an idle connection; default on, as in go-libp2p.
+     *
+     * @param on true to enable
+     * @return this builder
+     */
+    public HostBuilder keepAlive(boolean on) {
+        this.keepAlive = on;
+        return this;
+    }
+
     public Host build() {
         if (identity == null) {
             throw new IllegalArgumentException("an identity key is required");
+        }
+        if (cryptoProvider != null) {
+            io.crossdial.core.crypto.CryptoProvider.select(cryptoProvider);
         }
         UpgraderConfig.Builder upgrader = UpgraderConfig.builder(identity)
                 .negotiationTimeoutMillis(negotiationTimeoutMillis)

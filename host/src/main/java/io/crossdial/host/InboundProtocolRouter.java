@@ -12,11 +12,12 @@ import java.util.function.Supplier;
 /**
  * Serves the host's protocols on inbound streams: each new stream gets a multistream listener over the
  * registered protocol IDs, and the agreed protocol's {@link StreamHandlerFactory} installs its handler.
- * Immutable once built, hence thread-safe.
+ * Protocols can be added and removed at run time ({@link #add}, {@link #remove}): a stream negotiates over the
+ * protocols registered when it opened. Thread-safe (copy on write).
  */
 final class InboundProtocolRouter {
-    private final Map<String, StreamHandlerFactory> protocols;
-    private final List<String> ids;
+    private volatile Map<String, StreamHandlerFactory> protocols;
+    private volatile List<String> ids;
     private final long negotiationTimeoutMillis;
 
     /**
@@ -32,6 +33,35 @@ final class InboundProtocolRouter {
     /** @return the protocol IDs served, in registration order */
     List<String> protocolIds() {
         return ids;
+    }
+
+    /**
+     * Serves {@code protocolId} on inbound streams from now on (replacing its factory if it was served).
+     *
+     * @return true if it was not served before
+     */
+    synchronized boolean add(String protocolId, StreamHandlerFactory factory) {
+        Map<String, StreamHandlerFactory> next = new LinkedHashMap<>(protocols);
+        boolean added = next.put(protocolId, factory) == null;
+        protocols = next;
+        ids = List.copyOf(next.keySet());
+        return added;
+    }
+
+    /**
+     * Stops serving {@code protocolId} on streams that open from now on (streams already using it go on).
+     *
+     * @return true if it was served
+     */
+    synchronized boolean remove(String protocolId) {
+        if (!protocols.containsKey(protocolId)) {
+            return false;
+        }
+        Map<String, StreamHandlerFactory> next = new LinkedHashMap<>(protocols);
+        next.remove(protocolId);
+        protocols = next;
+        ids = List.copyOf(next.keySet());
+        return true;
     }
 
     /**
@@ -54,10 +84,13 @@ final class InboundProtocolRouter {
         @Override
         public void handlerAdded(ChannelHandlerContext ctx) {
             ctx.pipeline().addLast(QuietTail.INSTANCE);
-            ctx.pipeline().replace(this, null, new MultistreamListenerHandler(ids,
+            Map<String, StreamHandlerFactory> served = protocols;
+            ctx.pipeline().replace(this, null, new MultistreamListenerHandler(List.copyOf(served.keySet()),
                     negotiationTimeoutMillis, (mctx, protocolId) -> {
-                        StreamHandlerFactory factory = protocols.get(protocolId);
-                        mctx.pipeline().addAfter(mctx.name(), null, factory.create(connection.get()));
+                        StreamHandlerFactory factory = served.get(protocolId);
+                        Connection c = connection.get();
+                        c.metrics.streamOpened(mctx.channel(), Direction.INBOUND, protocolId);
+                        mctx.pipeline().addAfter(mctx.name(), null, factory.create(c));
                     }));
         }
     }

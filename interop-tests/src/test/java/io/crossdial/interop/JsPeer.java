@@ -134,6 +134,11 @@ final class JsPeer implements AutoCloseable {
         return started("listen", extraArgs);
     }
 
+    /** Starts {@code peer.mjs relay} (a js-libp2p circuit relay v2 server) and waits for its {@code listening} line. */
+    static JsPeer relay(String... extraArgs) {
+        return started("relay", extraArgs);
+    }
+
     /** Starts {@code peer.mjs serve} (listen + stdin commands) and waits for its {@code listening} line. */
     static JsPeer serve(String... extraArgs) {
         return started("serve", extraArgs);

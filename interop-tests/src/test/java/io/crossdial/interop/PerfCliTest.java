@@ -55,4 +55,18 @@ class PerfCliTest {
             assertEquals(null, cold.get("warmupFirstGbitPerSecond"), "no warm-up, no cold rate: " + cold);
         }
     }
+
+    @Test
+    @Timeout(60)
+    void downloadAloneUploadsNothingAndUploadAloneDownloadsNothing() throws IOException {
+        try (Host server = Peers.builder().build().start()) {
+            String target = Peers.addr(server).toString();
+            Map<String, Object> down = runPerf("perf", target, "--download", "3145728", "--json");
+            assertEquals(0L, ((Number) down.get("uploadBytes")).longValue(), down.toString());
+            assertEquals(3145728L, ((Number) down.get("downloadBytes")).longValue(), down.toString());
+            Map<String, Object> up = runPerf("perf", target, "--upload", "1048576", "--json");
+            assertEquals(1048576L, ((Number) up.get("uploadBytes")).longValue(), up.toString());
+            assertEquals(0L, ((Number) up.get("downloadBytes")).longValue(), up.toString());
+        }
+    }
 }

@@ -33,7 +33,12 @@ public final class MultistreamException extends CrossdialException {
         CONNECTION_CLOSED,
         /** The negotiation did not finish within its timeout. */
         TIMEOUT,
-        /** A local failure: a write failed or the {@link NegotiationListener} threw. */
+        /**
+         * The socket failed during the negotiation: a read or a write raised an {@code IOException} (a connection
+         * reset by the remote), kept as the cause.
+         */
+        IO_ERROR,
+        /** A local failure: a write failed other than with an {@code IOException}, or the {@link NegotiationListener} threw. */
         LOCAL_FAILURE
     }
 

@@ -6,6 +6,7 @@ import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.socket.ChannelInputShutdownEvent;
 import io.netty.handler.codec.ByteToMessageDecoder;
+import java.io.IOException;
 import java.util.List;
 import java.util.Objects;
 import org.slf4j.Logger;
@@ -99,6 +100,21 @@ abstract class NegotiationHandler extends ByteToMessageDecoder {
         super.channelInactive(ctx);
     }
 
+    /**
+     * An I/O error during the negotiation (a connection reset by the remote) fails it with {@code IO_ERROR},
+     * so the stage reports its own typed exception; anything else, or an error after the negotiation ended,
+     * is passed on.
+     */
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) throws Exception {
+        if (negotiating() && cause instanceof IOException) {
+            fail(ctx, new MultistreamException(MultistreamException.Reason.IO_ERROR,
+                    role + " negotiation failed (" + stateName() + "): " + cause, cause));
+            return;
+        }
+        super.exceptionCaught(ctx, cause);
+    }
+
     @Override
     public void userEventTriggered(ChannelHandlerContext ctx, Object evt) throws Exception {
         if (evt instanceof ChannelInputShutdownEvent) {
@@ -118,8 +134,10 @@ abstract class NegotiationHandler extends ByteToMessageDecoder {
     final void send(ChannelHandlerContext ctx, ByteBuf buf) {
         ctx.writeAndFlush(buf).addListener((ChannelFutureListener) f -> {
             if (!f.isSuccess()) {
-                fail(ctx, new MultistreamException(MultistreamException.Reason.LOCAL_FAILURE,
-                        role + " failed to write a negotiation message", f.cause()));
+                // A socket error (the remote reset the connection) is the remote's doing, not a local failure.
+                fail(ctx, new MultistreamException(f.cause() instanceof IOException
+                        ? MultistreamException.Reason.IO_ERROR : MultistreamException.Reason.LOCAL_FAILURE,
+                        role + " failed to write a negotiation message: " + f.cause(), f.cause()));
             }
         });
     }

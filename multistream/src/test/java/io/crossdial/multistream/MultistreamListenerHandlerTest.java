@@ -235,6 +235,41 @@ class MultistreamListenerHandlerTest {
         assertFalse(ch.isOpen());
     }
 
+    /** A reset connection (fault injection, specs/reliability.md) is the stage's own typed failure. */
+    @Test
+    void failsWithIoErrorWhenTheConnectionIsReset() {
+        listener("/noise");
+        ch.writeInbound(hex(HEADER_HEX));
+        assertEquals(HEADER_HEX, readOutboundHex(ch));
+        java.io.IOException reset = new java.net.SocketException("Connection reset");
+        ch.pipeline().fireExceptionCaught(reset);
+        MultistreamException e = tail.onlyFailure();
+        assertEquals(MultistreamException.Reason.IO_ERROR, e.reason());
+        assertEquals("multistream-select: listener negotiation failed (AWAIT_PROPOSAL): "
+                + "java.net.SocketException: Connection reset", e.getMessage());
+        assertSame(reset, e.getCause());
+        assertEquals(1, outcome.failedCalls);
+        assertFalse(ch.isOpen());
+    }
+
+    @Test
+    void failsWithIoErrorWhenWritingTheAnswerFailsWithAnIoException() {
+        ch = new EmbeddedChannel(new io.netty.channel.ChannelOutboundHandlerAdapter() {
+            @Override
+            public void write(io.netty.channel.ChannelHandlerContext ctx, Object msg,
+                    io.netty.channel.ChannelPromise promise) {
+                io.netty.util.ReferenceCountUtil.release(msg);
+                promise.setFailure(new java.io.IOException("Connection reset by peer"));
+            }
+        }, new MultistreamListenerHandler(List.of("/noise"), TIMEOUT_MILLIS, outcome), tail);
+        ch.writeInbound(hex(HEADER_HEX));
+        MultistreamException e = tail.onlyFailure();
+        assertEquals(MultistreamException.Reason.IO_ERROR, e.reason());
+        assertEquals("multistream-select: listener failed to write a negotiation message: "
+                + "java.io.IOException: Connection reset by peer", e.getMessage());
+        assertFalse(ch.isOpen());
+    }
+
     @Test
     void failsOnTimeoutWhenDialerSendsNothing() {
         listener("/noise");

@@ -33,6 +33,7 @@ class StockDialerProbeTest {
 
     private void probe(long holdMillis) {
         ch = new EmbeddedChannel();
+        ch.freezeTime(); // the hold runs on the channel's clock only: real time under load must not move it
         ch.pipeline().addLast("probe", new StockDialerProbe(holdMillis, this::decided));
     }
 

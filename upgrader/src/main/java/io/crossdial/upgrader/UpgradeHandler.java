@@ -54,9 +54,18 @@ final class UpgradeHandler extends ChannelInboundHandlerAdapter {
     private boolean started;
     private SecureSession secure;
     private final StageTimer timeout;
+    private final UpgradeObserver observer;
+    private long upgradeStartNanos = System.nanoTime();
+    private long stageStartNanos = upgradeStartNanos;
 
     UpgradeHandler(UpgraderConfig config, Role role, PeerId expectedRemotePeer,
             ChannelHandler inboundStreamHandler, Promise<UpgradedConnection> promise) {
+        this(config, role, expectedRemotePeer, inboundStreamHandler, promise, UpgradeObserver.NONE);
+    }
+
+    UpgradeHandler(UpgraderConfig config, Role role, PeerId expectedRemotePeer,
+            ChannelHandler inboundStreamHandler, Promise<UpgradedConnection> promise, UpgradeObserver observer) {
+        this.observer = observer;
         this.config = config;
         this.role = role;
         this.dialDirection = role;
@@ -91,13 +100,16 @@ final class UpgradeHandler extends ChannelInboundHandlerAdapter {
             return;
         }
         started = true;
+        upgradeStartNanos = System.nanoTime();
+        stageStartNanos = upgradeStartNanos;
         List<String> ids = config.securityProtocolIds();
         boolean fromListenPort = Boolean.TRUE.equals(ctx.channel().attr(ConnectionAttributes.DIALED_FROM_LISTEN_PORT).get());
         ChannelHandler negotiation;
         if (role == Role.INITIATOR && fromListenPort && config.simopenMode() != SimopenMode.OFF) {
             // Only a dial from a listen port can be one side of a TCP simultaneous open.
+            Role hint = ctx.channel().attr(ConnectionAttributes.ROLE_HINT).get();
             negotiation = new SimopenDialerHandler(config.simopenMode(), ids, config.negotiationTimeoutMillis(),
-                    NONCES::nextLong, (sctx, result) -> {
+                    () -> hintedNonce(hint), (sctx, result) -> {
                         role = result.role();
                         simopen = result;
                     }, (mctx, protocolId) -> afterSimopenNegotiation(ctx, protocolId));
@@ -109,6 +121,19 @@ final class UpgradeHandler extends ChannelInboundHandlerAdapter {
             // A crossdial dialer's poison byte arrives inline first on an accepted connection: drop it.
             ctx.pipeline().addBefore(SECURITY_NEGOTIATION_NAME, POISON_FILTER_NAME, new PoisonByteFilter());
         }
+    }
+
+    /**
+     * A {@code select:} number: uniform over the unsigned 64-bit range, or over its upper half for an
+     * {@link Role#INITIATOR} hint and its lower half for a {@link Role#RESPONDER} hint (the higher number
+     * becomes the initiator; {@link ConnectionAttributes#ROLE_HINT}).
+     */
+    static long hintedNonce(Role hint) {
+        long n = NONCES.nextLong();
+        if (hint == Role.INITIATOR) {
+            return n | Long.MIN_VALUE;
+        }
+        return hint == Role.RESPONDER ? n & Long.MAX_VALUE : n;
     }
 
     /** A multistream-select round in this side's (resolved) role. */
@@ -128,7 +153,7 @@ final class UpgradeHandler extends ChannelInboundHandlerAdapter {
             installSecurity(ctx, protocolId);
             return;
         }
-        stage = UpgradeStage.SECURITY_HANDSHAKE;
+        enter(UpgradeStage.SECURITY_HANDSHAKE);
         long holdMillis = config.stockDialerHold().holdMillis(simopen);
         ctx.pipeline().addBefore(NAME, STOCK_DIALER_PROBE_NAME, new StockDialerProbe(holdMillis,
                 (pctx, decided, waitedNanos) -> {
@@ -141,7 +166,7 @@ final class UpgradeHandler extends ChannelInboundHandlerAdapter {
     }
 
     private void installSecurity(ChannelHandlerContext ctx, String protocolId) {
-        stage = UpgradeStage.SECURITY_HANDSHAKE;
+        enter(UpgradeStage.SECURITY_HANDSHAKE);
         SecurityTransport transport = config.securityTransports().stream()
                 .filter(t -> t.protocolId().equals(protocolId)).findFirst()
                 .orElseThrow(() -> new IllegalStateException("negotiated unknown security " + protocolId));
@@ -153,14 +178,14 @@ final class UpgradeHandler extends ChannelInboundHandlerAdapter {
     public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
         if (evt instanceof SecureSession session && stage == UpgradeStage.SECURITY_HANDSHAKE) {
             secure = session;
-            stage = UpgradeStage.GATING;
+            enter(UpgradeStage.GATING);
             if (!passesGater(ctx, session) || !reservesResources(ctx, session)) {
                 return;
             }
             if (session.earlyMuxer() != null && muxer(session.earlyMuxer()) != null) {
                 installMuxer(ctx, session.earlyMuxer());
             } else {
-                stage = UpgradeStage.MUXER_NEGOTIATION;
+                enter(UpgradeStage.MUXER_NEGOTIATION);
                 List<String> ids = config.muxerProtocolIds();
                 NegotiationListener next = (mctx, protocolId) -> installMuxer(ctx, protocolId);
                 ctx.pipeline().addBefore(NAME, MUXER_NEGOTIATION_NAME, negotiation(ids, next));
@@ -222,7 +247,7 @@ final class UpgradeHandler extends ChannelInboundHandlerAdapter {
             fail(ctx, new UpgradeException(stage, "negotiated unknown muxer " + protocolId, null));
             return;
         }
-        stage = UpgradeStage.DONE;
+        enter(UpgradeStage.DONE);
         ChannelHandler streams = resources == null ? inboundStreamHandler
                 : new ResourceScopedSession.InboundGate(resources, inboundStreamHandler);
         MuxedSession session = muxer.install(ctx.pipeline(), NAME,
@@ -232,6 +257,7 @@ final class UpgradeHandler extends ChannelInboundHandlerAdapter {
         }
         timeout.cancel();
         if (promise.trySuccess(new UpgradedConnection(ctx.channel(), role, secure, session, simopen))) {
+            notify(() -> observer.stageCompleted(UpgradeStage.DONE, System.nanoTime() - upgradeStartNanos));
             ctx.pipeline().remove(this);
         }
     }
@@ -259,8 +285,34 @@ final class UpgradeHandler extends ChannelInboundHandlerAdapter {
         timeout.cancel();
         UpgradeException failure = cause instanceof UpgradeException u ? u
                 : new UpgradeException(stage, describe(cause), cause);
-        promise.tryFailure(failure);
+        if (!promise.isDone()) {
+            // before the promise fails, so whoever waits on it sees the failure counted
+            long nanos = System.nanoTime() - stageStartNanos;
+            notify(() -> observer.stageFailed(failure.stage(), nanos, failure));
+            promise.tryFailure(failure);
+        }
         ctx.close();
+    }
+
+    /** Ends the current stage (reported to the observer) and starts {@code next}; a repeat is a no-op. */
+    private void enter(UpgradeStage next) {
+        if (stage == next) {
+            return;
+        }
+        UpgradeStage ended = stage;
+        long now = System.nanoTime();
+        long nanos = now - stageStartNanos;
+        stage = next;
+        stageStartNanos = now;
+        notify(() -> observer.stageCompleted(ended, nanos));
+    }
+
+    private static void notify(Runnable call) {
+        try {
+            call.run();
+        } catch (RuntimeException e) {
+            org.slf4j.LoggerFactory.getLogger(UpgradeHandler.class).warn("upgrade observer failed", e);
+        }
     }
 
     private static String describe(Throwable cause) {

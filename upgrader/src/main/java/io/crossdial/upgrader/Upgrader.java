@@ -51,9 +51,25 @@ public final class Upgrader {
      */
     public Future<UpgradedConnection> upgrade(
             Channel channel, Role role, PeerId expectedRemotePeer, ChannelHandler inboundStreamHandler) {
+        return upgrade(channel, role, expectedRemotePeer, inboundStreamHandler, UpgradeObserver.NONE);
+    }
+
+    /**
+     * Like {@link #upgrade(Channel, Role, PeerId, ChannelHandler)}, reporting each stage's end to
+     * {@code observer} (metrics).
+     *
+     * @param channel a TCP channel with nothing in its pipeline that reads application bytes
+     * @param role {@link Role#INITIATOR} for the dialer, {@link Role#RESPONDER} for the listener
+     * @param expectedRemotePeer the peer ID the dialed multiaddr names, or null to accept any peer
+     * @param inboundStreamHandler added to each stream the remote opens ({@code @Sharable})
+     * @param observer sees each stage complete or fail, on the channel's event loop
+     * @return completes with the upgraded connection, or fails with an {@link UpgradeException}
+     */
+    public Future<UpgradedConnection> upgrade(Channel channel, Role role, PeerId expectedRemotePeer,
+            ChannelHandler inboundStreamHandler, UpgradeObserver observer) {
         Promise<UpgradedConnection> promise = channel.eventLoop().newPromise();
         channel.pipeline().addLast(HANDLER_NAME,
-                new UpgradeHandler(config, role, expectedRemotePeer, inboundStreamHandler, promise));
+                new UpgradeHandler(config, role, expectedRemotePeer, inboundStreamHandler, promise, observer));
         return promise;
     }
 }

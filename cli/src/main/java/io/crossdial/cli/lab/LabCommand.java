@@ -23,14 +23,14 @@ import picocli.CommandLine.Option;
  * Its one experiment so far is {@link Simopen simopen}.
  */
 @Command(name = "lab", mixinStandardHelpOptions = true, versionProvider = io.crossdial.cli.Main.Version.class, description = "Experiments in a network-namespace lab (needs root and iproute2)",
-        subcommands = {LabCommand.Simopen.class})
+        subcommands = {LabCommand.Simopen.class, HolepunchLab.class})
 public final class LabCommand implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
     @Override
     public void run() {
-        throw new CommandLine.ParameterException(spec.commandLine(), "a lab experiment is required: simopen");
+        throw new CommandLine.ParameterException(spec.commandLine(), "a lab experiment is required: simopen or holepunch");
     }
 
     /**
@@ -90,8 +90,8 @@ public final class LabCommand implements Runnable {
                 + " ephemeral-port connect after each round waits for an answer; default 2000")
         long probeTimeoutMillis = SimopenLab.DEFAULT_PROBE_TIMEOUT.toMillis();
 
-        @Option(names = "--security", paramLabel = "NAME", description = "The only security transport both peers"
-                + " offer: noise (default) or tls")
+        @Option(names = "--security", paramLabel = "NAME", description = "The security transport both peers"
+                + " propose first, noise (default) or tls; each accepts the other too")
         String security = "noise";
 
         @Option(names = "--warmup", paramLabel = "N", description = "Unreported rounds to run first (the peers'"

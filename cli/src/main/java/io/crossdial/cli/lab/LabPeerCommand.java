@@ -98,8 +98,8 @@ public final class LabPeerCommand implements Callable<Integer> {
     @Option(names = "--simopen", paramLabel = "MODE", description = "poison (default), spec or off")
     String simopen = "poison";
 
-    @Option(names = "--security", paramLabel = "NAME", description = "noise (default) or tls: the only security"
-            + " transport offered")
+    @Option(names = "--security", paramLabel = "NAME", description = "noise (default) or tls: the security"
+            + " transport proposed first; the other is accepted too, and mplex after yamux")
     String security = "noise";
 
     private final PrintStream out = System.out;
@@ -169,10 +169,13 @@ public final class LabPeerCommand implements Callable<Integer> {
         }
     }
 
-    private io.crossdial.core.spi.SecurityTransport securityTransport() {
+    /** @return the security transports in preference order: {@code --security} first, then the other */
+    private List<io.crossdial.core.spi.SecurityTransport> securityTransports() {
+        io.crossdial.core.spi.SecurityTransport noise = new NoiseSecurityTransport();
+        io.crossdial.core.spi.SecurityTransport tls = new io.crossdial.security.tls.TlsSecurityTransport();
         return switch (security) {
-            case "noise" -> new NoiseSecurityTransport();
-            case "tls" -> new io.crossdial.security.tls.TlsSecurityTransport();
+            case "noise" -> List.of(noise, tls);
+            case "tls" -> List.of(tls, noise);
             default -> throw new IllegalArgumentException("--security must be noise or tls: " + security);
         };
     }
@@ -183,11 +186,13 @@ public final class LabPeerCommand implements Callable<Integer> {
         }
         closeHost();
         inboundAccepted.set(0);
-        Host h = Host.builder()
+        io.crossdial.host.HostBuilder b = Host.builder()
                 .identity(identity)
-                .listen(Multiaddr.fromString("/ip4/" + ip + "/tcp/" + port))
-                .security(securityTransport())
+                .listen(Multiaddr.fromString("/ip4/" + ip + "/tcp/" + port));
+        securityTransports().forEach(b::security);
+        Host h = b
                 .muxer(new YamuxStreamMuxer())
+                .muxer(new io.crossdial.muxer.mplex.MplexStreamMuxer())
                 .simopenMode(mode)
                 .transportConfig(TcpTransportConfig.defaults().withPortReuse(true))
                 .protocol(ProtocolIds.ECHO, connection -> new EchoResponder())

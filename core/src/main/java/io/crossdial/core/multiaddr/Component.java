@@ -66,9 +66,12 @@ public record Component(Protocol protocol, byte[] value) {
             case DNS:
             case DNS4:
             case DNS6:
+            case DNSADDR:
                 return new String(value, StandardCharsets.UTF_8);
             case P2P:
                 return PeerId.fromBytes(value).toBase58();
+            case P2P_CIRCUIT:
+                return "";
             default:
                 throw new AssertionError(protocol);
         }
@@ -117,6 +120,7 @@ public record Component(Protocol protocol, byte[] value) {
             case DNS:
             case DNS4:
             case DNS6:
+            case DNSADDR:
                 value = text.getBytes(StandardCharsets.UTF_8);
                 break;
             case P2P:
@@ -167,6 +171,7 @@ public record Component(Protocol protocol, byte[] value) {
             case DNS:
             case DNS4:
             case DNS6:
+            case DNSADDR:
                 if (value.length == 0) {
                     return "empty name";
                 }
@@ -215,6 +220,6 @@ public record Component(Protocol protocol, byte[] value) {
     /** @return the text form of this component, such as {@code /tcp/4001} */
     @Override
     public String toString() {
-        return "/" + protocol.protocolName() + "/" + valueText();
+        return protocol.hasNoValue() ? "/" + protocol.protocolName() : "/" + protocol.protocolName() + "/" + valueText();
     }
 }

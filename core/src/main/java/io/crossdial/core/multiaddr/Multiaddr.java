@@ -106,6 +106,10 @@ public final class Multiaddr {
                 if (protocol == null) {
                     throw new MultiaddrException("unknown protocol '" + name + "'");
                 }
+                if (protocol.hasNoValue()) {
+                    out.add(new Component(protocol, new byte[0]));
+                    continue;
+                }
                 if (i + 1 >= tokens.length) {
                     throw new MultiaddrException("missing value for /" + name);
                 }
@@ -334,6 +338,7 @@ public final class Multiaddr {
                 case DNS:
                 case DNS4:
                 case DNS6:
+                case DNSADDR:
                     return false;
                 default:
                     break;

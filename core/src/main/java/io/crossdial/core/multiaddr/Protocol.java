@@ -15,6 +15,7 @@ package io.crossdial.core.multiaddr;
  *   dns6     55  37              varint length + UTF-8 name
  *   udp     273  91 02           2 bytes, big-endian port
  *   p2p     421  a5 03           varint length + peer ID multihash
+ *   p2p-circuit 290  a2 02       no value (a relayed hop, libp2p/specs relay/circuit-v2.md)
  * </pre>
  *
  * Any other protocol is rejected with {@link MultiaddrException}.
@@ -32,10 +33,17 @@ public enum Protocol {
     DNS4(54, Protocol.VARIABLE, "dns4"),
     /** A DNS name resolved to IPv6 only, code 55, variable size. */
     DNS6(55, Protocol.VARIABLE, "dns6"),
+    /**
+     * A DNS name whose {@code _dnsaddr.} TXT records ({@code dnsaddr=<multiaddr>}) list the peer's addresses,
+     * code 56, variable size (multiformats/multiaddr {@code protocols/DNSADDR.md}).
+     */
+    DNSADDR(56, Protocol.VARIABLE, "dnsaddr"),
     /** UDP port, code 273, 16 bits. */
     UDP(273, 16, "udp"),
     /** A peer ID multihash, code 421, variable size; text base58btc (also accepted as {@code /ipfs} and in CID form). */
-    P2P(421, Protocol.VARIABLE, "p2p");
+    P2P(421, Protocol.VARIABLE, "p2p"),
+    /** A circuit relay hop, code 290, no value: {@code /p2p/RELAY/p2p-circuit/p2p/PEER} (relay/circuit-v2.md). */
+    P2P_CIRCUIT(290, 0, "p2p-circuit");
 
     /** The {@link #sizeBits()} of a protocol whose value carries a varint length prefix. */
     public static final int VARIABLE = -1;
@@ -58,6 +66,11 @@ public enum Protocol {
     /** @return the value size in bits, or {@link #VARIABLE} for length-prefixed values */
     public int sizeBits() {
         return sizeBits;
+    }
+
+    /** @return whether the component has no value at all (text {@code /name}, binary: the code alone) */
+    public boolean hasNoValue() {
+        return sizeBits == 0;
     }
 
     /** @return whether the value is length-prefixed */

@@ -22,5 +22,17 @@ public final class ConnectionAttributes {
      */
     public static final AttributeKey<Long> CONNECT_NANOS = AttributeKey.valueOf("crossdial.connectNanos");
 
+    /**
+     * On an outgoing connection dialed from a listen port for a coordinated simultaneous open (DCUtR hole
+     * punching, libp2p/specs {@code relay/DCUtR.md}): the security role this side should end up with when
+     * the dial turns into a TCP simultaneous open. The upgrader draws its {@code select:} number from the
+     * upper half of the unsigned 64-bit range for {@link Role#INITIATOR} and from the lower half for
+     * {@link Role#RESPONDER}, so two peers holding opposite hints resolve to exactly those roles, with no
+     * extra message; the in-band resolution still decides when the hints agree or are absent
+     * ({@code specs/simopen.md}, case 3). Ignored on an ordinary dial (no simultaneous open). Absent
+     * otherwise.
+     */
+    public static final AttributeKey<Role> ROLE_HINT = AttributeKey.valueOf("crossdial.roleHint");
+
     private ConnectionAttributes() {}
 }

@@ -133,10 +133,24 @@ class MultiaddrTest {
         "a503211220d52ebb89d85b02a284948203a62ff28389c57c9f42beec4ec20db76a68911c0b", // digest one short
         "07", "00", "ff01", "8000", "ffffffffffffffffffff01", // unknown codes and bad varints
         "36" + "8080808080808080ff01", // bad length varint
-        "a6030400", "a202", // code 422 (unassigned) and p2p-circuit (290): not protocols crossdial knows
+        "a6030400", "a302", // codes 422 and 291: not protocols crossdial knows
     })
     void rejectsInvalidBinary(String hex) {
         assertThrows(MultiaddrException.class, () -> Multiaddr.fromBytes(HEX.parseHex(hex)));
+    }
+
+    @Test
+    void parsesCircuitAddressWithValuelessP2pCircuit() {
+        String text = "/ip4/1.2.3.4/tcp/4001/p2p/" + QM + "/p2p-circuit/p2p/" + ED;
+        Multiaddr a = Multiaddr.fromString(text);
+        assertEquals(text, a.toString());
+        // p2p-circuit is code 290 (varint a2 02) and has no value (multiformats multiaddr table: size 0)
+        String hex = "0401020304" + "060fa1" + "a50322" + QM_HEX + "a202" + "a50326" + ED_HEX;
+        assertEquals(hex, HEX.formatHex(a.toBytes()));
+        assertEquals(a, Multiaddr.fromBytes(HEX.parseHex(hex)));
+        assertEquals(ED, a.peerId().toBase58());
+        assertEquals("/p2p-circuit", Multiaddr.fromString("/p2p-circuit").toString());
+        assertEquals("/p2p-circuit", Multiaddr.fromBytes(HEX.parseHex("a202")).toString());
     }
 
     @Test
@@ -158,14 +172,26 @@ class MultiaddrTest {
     @Test
     void pinsProtocolCodesAndSizes() {
         assertEquals(List.of(Protocol.IP4, Protocol.TCP, Protocol.IP6, Protocol.DNS, Protocol.DNS4, Protocol.DNS6,
-                Protocol.UDP, Protocol.P2P), List.of(Protocol.values()));
-        int[][] expected = {{4, 32}, {6, 16}, {41, 128}, {53, -1}, {54, -1}, {55, -1}, {273, 16}, {421, -1}};
+                Protocol.DNSADDR, Protocol.UDP, Protocol.P2P, Protocol.P2P_CIRCUIT), List.of(Protocol.values()));
+        int[][] expected = {{4, 32}, {6, 16}, {41, 128}, {53, -1}, {54, -1}, {55, -1}, {56, -1}, {273, 16},
+            {421, -1}, {290, 0}};
         for (Protocol p : Protocol.values()) {
             assertEquals(expected[p.ordinal()][0], p.code(), p.toString());
             assertEquals(expected[p.ordinal()][1], p.sizeBits(), p.toString());
             assertEquals(p.sizeBits() == Protocol.VARIABLE, p.isVariableLength());
-            assertEquals(p.name().toLowerCase(java.util.Locale.ROOT), p.protocolName());
+            assertEquals(p.name().toLowerCase(java.util.Locale.ROOT).replace('_', '-'), p.protocolName());
         }
+    }
+
+    @Test
+    void parsesDnsaddrWithItsBinaryForm() {
+        Multiaddr ma = Multiaddr.fromString("/dnsaddr/bootstrap.example/p2p/" + ED);
+        assertEquals("/dnsaddr/bootstrap.example/p2p/" + ED, ma.toString());
+        byte[] bytes = ma.toBytes();
+        assertEquals(56, bytes[0]); // code 0x38, one varint byte
+        assertEquals("bootstrap.example".length(), bytes[1]);
+        assertEquals(ma, Multiaddr.fromBytes(bytes));
+        assertThrows(MultiaddrException.class, ma::toSocketAddress);
     }
 
     @Test

@@ -9,6 +9,11 @@ public final class ProtocolIds {
     public static final String PING = "/ipfs/ping/1.0.0";
     /** Identify, libp2p/specs {@code identify/README.md}: {@value}. */
     public static final String IDENTIFY = "/ipfs/id/1.0.0";
+    /**
+     * Identify push, libp2p/specs {@code identify/README.md} "identify/push": the opener sends its Identify
+     * message unasked (when its protocols or addresses changed) and closes: {@value}.
+     */
+    public static final String IDENTIFY_PUSH = "/ipfs/id/push/1.0.0";
     /** Echo, a crossdial test protocol (every byte comes back, then EOF after the remote's EOF): {@value}. */
     public static final String ECHO = "/echo/1.0.0";
     /** Perf, libp2p/specs {@code perf/perf.md}: {@value}. */

@@ -138,6 +138,12 @@ final class YamuxStream extends AbstractMuxedStreamChannel {
     protected void writeDataFrame(ByteBuf data) {
         sendWindow -= data.readableBytes();
         session.write(new YamuxFrame.Data(streamId(), takeAckFlag(), data), null);
+        if (sendWindow <= 0 && parent() != null) {
+            io.crossdial.muxer.WindowStallListener stalls = parent().attr(io.crossdial.muxer.WindowStallListener.ATTRIBUTE).get();
+            if (stalls != null) {
+                stalls.sendWindowExhausted(this);
+            }
+        }
     }
 
     @Override

@@ -1,5 +1,6 @@
 package io.crossdial.security.noise;
 
+import io.crossdial.core.crypto.CryptoProvider;
 import io.crossdial.security.noise.NoiseException.Reason;
 import io.netty.buffer.ByteBuf;
 import io.netty.util.concurrent.FastThreadLocal;
@@ -15,7 +16,8 @@ import javax.crypto.spec.SecretKeySpec;
  * A Noise {@code CipherState} (Noise Protocol Framework rev 34, section 5.1) for the ChaChaPoly cipher
  * functions (section 12.3): a 32-byte key {@code k} (or none) and a 64-bit nonce {@code n}.
  *
- * <p>The AEAD is the JDK's {@code ChaCha20-Poly1305} (RFC 8439). Its 96-bit nonce is the Noise nonce laid out
+ * <p>The AEAD is {@code ChaCha20-Poly1305} (RFC 8439) from the provider {@link CryptoProvider} has in force
+ * (the JDK's or Conscrypt's; both give the same bytes). Its 96-bit nonce is the Noise nonce laid out
  * as:
  * <pre>
  * +----------+----------+----------+----------+------------------------------------------+
@@ -30,7 +32,8 @@ import javax.crypto.spec.SecretKeySpec;
  * {@code CipherState} used on that thread, and an idle connection does not hold its own (about 3.8 KB of heap
  * per connection, measured; specs/benchmarks.md, fix 9). The JDK refuses to initialise one {@code Cipher}
  * twice in a row with the same key and nonce; after a failed operation (which leaves {@code n} unchanged, so
- * the same nonce may come again) the thread's ciphers are replaced.
+ * the same nonce may come again) the thread's ciphers are replaced, and so they are when the provider in force
+ * changes ({@link CryptoProvider#generation()}, read once per message).
  *
  * <p>Not thread-safe: one instance per direction of one connection, used on its event loop.
  */
@@ -45,6 +48,8 @@ final class CipherState {
     static final long MAX_NONCE = -1L;
 
     private static final byte[] NO_AD = new byte[0];
+    /** Scratch bytes per direction and thread for a native provider: the largest Noise message. */
+    private static final int SCRATCH_BYTES = 65535;
     private static final ByteBuffer EMPTY_INPUT = ByteBuffer.allocate(0);
 
     /**
@@ -52,12 +57,50 @@ final class CipherState {
      * afresh for every message (two, so that a connection's two ends in one process, on one event loop, do
      * not initialise one object with the same key and nonce in a row).
      */
-    private static final FastThreadLocal<Cipher[]> CIPHERS = new FastThreadLocal<>() {
+    private static final FastThreadLocal<Ciphers> CIPHERS = new FastThreadLocal<>() {
         @Override
-        protected Cipher[] initialValue() {
-            return new Cipher[] {newCipher(), newCipher()};
+        protected Ciphers initialValue() {
+            return new Ciphers();
         }
     };
+
+    /**
+     * One thread's ciphers and the provider generation they came from; for a native provider also two direct
+     * scratch buffers of one transport message each (see {@link #viaDirect}).
+     */
+    private static final class Ciphers {
+        final Cipher[] bySlot = new Cipher[2];
+        int generation = Integer.MIN_VALUE;
+        boolean nativeProvider;
+        ByteBuffer scratchIn;
+        ByteBuffer scratchOut;
+
+        /** @return the ciphers, new ones if the provider in force changed since they were made */
+        Cipher[] current() {
+            int g = CryptoProvider.generation();
+            if (g != generation) {
+                generation = g;
+                bySlot[0] = newCipher();
+                bySlot[1] = newCipher();
+                nativeProvider = !"jdk".equals(CryptoProvider.active());
+            }
+            return bySlot;
+        }
+
+        ByteBuffer scratchIn(int bytes) {
+            if (scratchIn == null || scratchIn.capacity() < bytes) {
+                scratchIn = ByteBuffer.allocateDirect(Math.max(bytes, SCRATCH_BYTES));
+            }
+            return scratchIn.clear().limit(bytes);
+        }
+
+        ByteBuffer scratchOut(int bytes) {
+            if (scratchOut == null || scratchOut.capacity() < bytes) {
+                scratchOut = ByteBuffer.allocateDirect(Math.max(bytes, SCRATCH_BYTES));
+            }
+            return scratchOut.clear().limit(bytes);
+        }
+    }
 
     private SecretKeySpec key;
     private long nonce;
@@ -79,11 +122,7 @@ final class CipherState {
     }
 
     private static Cipher newCipher() {
-        try {
-            return Cipher.getInstance("ChaCha20-Poly1305");
-        } catch (GeneralSecurityException e) {
-            throw new IllegalStateException("the JDK provides no ChaCha20-Poly1305", e);
-        }
+        return CryptoProvider.newChaCha20Poly1305();
     }
 
     /** @return whether a key is set ({@code HasKey()}) */
@@ -179,6 +218,16 @@ final class CipherState {
         requireKey();
         Cipher cipher = init(Cipher.ENCRYPT_MODE, NO_AD);
         out.ensureWritable(length + TAG_BYTES);
+        if (viaDirect()) {
+            try {
+                nativeDoFinal(cipher, in, index, length, out, length + TAG_BYTES);
+                nonce++;
+            } catch (GeneralSecurityException e) {
+                discardCipher();
+                throw new NoiseException(Reason.LOCAL_FAILURE, "noise: encryption failed", e);
+            }
+            return;
+        }
         if (out.hasArray()) {
             // Array path: the JDK's ByteBuffer path allocates a temporary array per message and copies through
             // it; here a direct plaintext is copied once into out's array and encrypted in place.
@@ -237,6 +286,22 @@ final class CipherState {
                     "noise: transport message of " + length + " bytes is shorter than the 16-byte tag");
         }
         Cipher cipher = init(Cipher.DECRYPT_MODE, NO_AD);
+        if (viaDirect()) {
+            out.ensureWritable(length - TAG_BYTES);
+            try {
+                nativeDoFinal(cipher, in, in.readerIndex(), length, out, length - TAG_BYTES);
+                nonce++;
+            } catch (AEADBadTagException e) {
+                discardCipher();
+                throw new NoiseException(Reason.DECRYPTION_FAILED,
+                        "noise: transport message " + Long.toUnsignedString(nonce)
+                        + " failed authentication", e);
+            } catch (GeneralSecurityException e) {
+                discardCipher();
+                throw new NoiseException(Reason.DECRYPTION_FAILED, "noise: decryption failed", e);
+            }
+            return;
+        }
         if (out.hasArray()) {
             // Array path (see encrypt): a direct ciphertext is copied once into out's array (room for the tag
             // too, which is never exposed: writerIndex only moves by the plaintext length) and decrypted in place.
@@ -283,6 +348,44 @@ final class CipherState {
         }
     }
 
+    /**
+     * A native provider (Conscrypt) pins or copies the whole Java array it is handed, and a pooled heap buffer
+     * is a slice of a chunk of megabytes: measured, a 64 KiB message through pooled heap buffers took 230-570 us
+     * against 29-55 us direct (specs/benchmarks.md, "Crypto provider"). So with a native provider every message
+     * whose input or output is not one direct buffer goes through this thread's direct scratch buffers.
+     *
+     * @return whether {@link #nativeDoFinal} is the path (the provider in force on this thread is native)
+     */
+    private static boolean viaDirect() {
+        return CIPHERS.get().nativeProvider;
+    }
+
+    /**
+     * One AEAD run from {@code length} bytes of {@code in} at {@code index} into {@code out}'s writable bytes,
+     * direct buffers as they are, anything else through this thread's direct scratch buffers; moves
+     * {@code out}'s writer index by the bytes written (at most {@code maxOut}).
+     */
+    private static void nativeDoFinal(Cipher cipher, ByteBuf in, int index, int length, ByteBuf out, int maxOut)
+            throws GeneralSecurityException {
+        Ciphers cs = CIPHERS.get();
+        ByteBuffer src;
+        if (in.isDirect() && in.nioBufferCount() == 1) {
+            src = in.nioBuffer(index, length);
+        } else {
+            src = cs.scratchIn(length);
+            in.getBytes(index, src);
+            src.flip();
+        }
+        boolean directOut = out.isDirect() && out.nioBufferCount() == 1;
+        ByteBuffer dst = directOut ? out.nioBuffer(out.writerIndex(), maxOut) : cs.scratchOut(maxOut);
+        int written = cipher.doFinal(src, dst);
+        if (!directOut) {
+            dst.flip();
+            out.setBytes(out.writerIndex(), dst);
+        }
+        out.writerIndex(out.writerIndex() + written);
+    }
+
     private void requireKey() {
         if (key == null) {
             throw new IllegalStateException("cipher state has no key");
@@ -291,9 +394,7 @@ final class CipherState {
 
     /** Replaces this thread's ciphers after a failure. */
     private static void discardCipher() {
-        Cipher[] c = CIPHERS.get();
-        c[0] = newCipher();
-        c[1] = newCipher();
+        CIPHERS.get().generation = Integer.MIN_VALUE;
     }
 
     /** @return this thread's cipher, initialised for the current nonce, with {@code ad} as associated data */
@@ -302,15 +403,15 @@ final class CipherState {
             throw new NoiseException(Reason.NONCE_EXHAUSTED,
                     "noise: nonce exhausted (2^64-1 messages in one direction)");
         }
-        Cipher[] ciphers = CIPHERS.get();
+        Cipher[] ciphers = CIPHERS.get().current();
         int slot = mode == Cipher.ENCRYPT_MODE ? 0 : 1;
         Cipher cipher = ciphers[slot];
         IvParameterSpec iv = new IvParameterSpec(nonceBytes(nonce));
         try {
             try {
                 cipher.init(mode, key, iv);
-            } catch (InvalidKeyException e) {
-                // the JDK refuses the key and nonce of this object's previous initialisation; the nonce
+            } catch (InvalidKeyException | java.security.InvalidAlgorithmParameterException e) {
+                // the provider refuses the key and nonce of this object's previous initialisation; the nonce
                 // discipline here never repeats (k, n) for one key, so only another state with the same key
                 // on this thread can have used them: a fresh object has no previous initialisation
                 cipher = newCipher();

@@ -16,13 +16,18 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
+import io.crossdial.core.crypto.CryptoProvider;
+import io.crossdial.core.crypto.CryptoProvider.Choice;
+import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * Known-answer tests for Noise_XX_25519_ChaChaPoly_SHA256 from the cacophony and snow vector files
  * (src/test/resources/noise/xx-25519-chachapoly-sha256.vectors): fixed keys, exact message bytes,
- * handshake hash, and the transport messages after {@code Split()}.
+ * handshake hash, and the transport messages after {@code Split()}, with each ChaCha20-Poly1305 provider
+ * ({@link CryptoProvider}: the JDK's and Conscrypt's).
  */
 class HandshakeStateVectorTest {
     private static final HexFormat HEX = HexFormat.of();
@@ -66,9 +71,21 @@ class HandshakeStateVectorTest {
         return out.stream();
     }
 
-    @ParameterizedTest(name = "{0}")
-    @MethodSource("vectors")
-    void producesExactHandshakeAndTransportMessages(Vector v) {
+    static Stream<Arguments> providersAndVectors() throws IOException {
+        List<Vector> all = vectors().toList();
+        return Stream.of(Choice.JDK, Choice.CONSCRYPT).flatMap(c -> all.stream().map(v -> Arguments.of(c, v)));
+    }
+
+    @AfterAll
+    static void restoreDefaultProvider() {
+        CryptoProvider.select(Choice.AUTO);
+    }
+
+    @ParameterizedTest(name = "{0}: {1}")
+    @MethodSource("providersAndVectors")
+    void producesExactHandshakeAndTransportMessages(Choice provider, Vector v) {
+        CryptoProvider.select(provider);
+        assertEquals(provider.cliName(), CryptoProvider.active(), CryptoProvider::describe);
         HandshakeState initiator = new HandshakeState(
                 true, v.hex("init_prologue"), v.hex("init_static"), v.hex("init_ephemeral"));
         HandshakeState responder = new HandshakeState(

@@ -15,7 +15,9 @@ public final class ConnectionLimitException extends CrossdialException {
         /** open TCP connections of the transport, both directions ({@code max-connections}) */
         MAX_CONNECTIONS("max-connections"),
         /** upgraded connections to one peer ID, both directions ({@code max-connections-per-peer}) */
-        MAX_CONNECTIONS_PER_PEER("max-connections-per-peer");
+        MAX_CONNECTIONS_PER_PEER("max-connections-per-peer"),
+        /** accepted connections from one remote IP address still in their handshake ({@code max-handshakes-per-address}) */
+        MAX_HANDSHAKES_PER_ADDRESS("max-handshakes-per-address");
 
         private final String optionName;
 

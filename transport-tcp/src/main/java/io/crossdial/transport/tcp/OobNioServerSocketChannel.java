@@ -3,6 +3,8 @@ package io.crossdial.transport.tcp;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.util.internal.SocketUtils;
 import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.nio.channels.SocketChannel;
 import java.util.ArrayList;
@@ -16,7 +18,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Before each accept it takes a handshake slot from the listener's {@link HandshakeGate}; with none free
  * it accepts nothing and pauses the shard (autoRead off), leaving connections in the kernel's accept queue.
- * An accepted connection over the transport's connection limit is closed at once and reported.
+ * An accepted connection over the per-address handshake limit or the transport's connection limit is closed
+ * at once and reported.
  */
 final class OobNioServerSocketChannel extends NioServerSocketChannel {
     private static final Logger log = LoggerFactory.getLogger(OobNioServerSocketChannel.class);
@@ -63,6 +66,24 @@ final class OobNioServerSocketChannel extends NioServerSocketChannel {
             slot.release();
             log.warn("failed to set up an accepted connection", e);
             ch.close();
+            return 0;
+        }
+        SocketAddress from;
+        try {
+            from = ch.getRemoteAddress();
+        } catch (IOException e) {
+            from = null; // reset before we looked: the handshake will fail on its first read
+        }
+        InetAddress fromIp = from instanceof InetSocketAddress isa ? isa.getAddress() : null;
+        if (!shard.gate.tryAcquireAddress(slot, fromIp)) {
+            slot.release();
+            shard.rejected.incrementAndGet();
+            ch.close();
+            int max = shard.gate.perAddressLimit();
+            shard.connections.inboundRejected(from, new ConnectionLimitException(
+                    ConnectionLimitException.Limit.MAX_HANDSHAKES_PER_ADDRESS, max, "handshake limit reached: " + max
+                    + " handshakes in progress from " + fromIp.getHostAddress() + " (max-handshakes-per-address "
+                    + max + ")"));
             return 0;
         }
         ConnectionLimitException refused = shard.connections.tryOpen();

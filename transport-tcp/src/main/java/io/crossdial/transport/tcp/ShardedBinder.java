@@ -64,7 +64,7 @@ final class ShardedBinder {
         if (inLoopOf(connectionLoops)) {
             throw new IllegalStateException("binding blocks: do not call it on a connection event loop");
         }
-        HandshakeGate gate = new HandshakeGate(config.effectiveMaxHandshakes());
+        HandshakeGate gate = new HandshakeGate(config.effectiveMaxHandshakes(), config.maxHandshakesPerAddress());
         List<Shard> shards = new ArrayList<>();
         InetSocketAddress target = address;
         try {

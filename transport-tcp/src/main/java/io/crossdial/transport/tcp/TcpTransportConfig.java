@@ -5,7 +5,8 @@ package io.crossdial.transport.tcp;
  * {@link #builder()} (or {@link #defaults()}, {@link #toBuilder()}, and the {@code with*} shorthands for one
  * field); immutable and thread-safe. Defaults: connect timeout 10 000 ms, port reuse on, listen
  * backlog 1024, worker threads = available processors, 1 shard per listen address, handshake limit derived
- * from the backlog, no connection limit, interfaces re-enumerated every 5 000 ms.
+ * from the backlog, no per-address handshake limit, no connection limit, interfaces re-enumerated every
+ * 5 000 ms.
  *
  * <h2>Backlog split (specs/listeners.md)</h2>
  * The {@code backlog} is the number of connections a listener holds before the application has finished
@@ -23,9 +24,12 @@ package io.crossdial.transport.tcp;
  * @param maxHandshakes accepted connections per listener still in their handshake at once; 0 = backlog / 2
  * @param maxConnections open TCP connections (inbound and outbound) at once; 0 = no limit
  * @param interfacePollMillis how often wildcard listeners re-enumerate interfaces, in ms; 0 = never
+ * @param maxHandshakesPerAddress accepted connections per listener from one remote IP address still in their
+ *     handshake at once; one more from that address is accepted and closed at once; 0 = no per-address limit
+ *     (specs/listeners.md, section 4)
  */
 public record TcpTransportConfig(long connectTimeoutMillis, boolean portReuse, int backlog, int workerThreads,
-        int shards, int maxHandshakes, int maxConnections, long interfacePollMillis) {
+        int shards, int maxHandshakes, int maxConnections, long interfacePollMillis, int maxHandshakesPerAddress) {
     /** Default TCP connect time limit in ms. */
     public static final long DEFAULT_CONNECT_TIMEOUT_MILLIS = 10_000;
     /** Default backlog (accept queue plus handshakes). */
@@ -58,6 +62,28 @@ public record TcpTransportConfig(long connectTimeoutMillis, boolean portReuse, i
         if (interfacePollMillis < 0) {
             throw new IllegalArgumentException("interfacePollMillis must be >= 0 (0 = never): " + interfacePollMillis);
         }
+        if (maxHandshakesPerAddress < 0) {
+            throw new IllegalArgumentException(
+                    "maxHandshakesPerAddress must be >= 0 (0 = no limit): " + maxHandshakesPerAddress);
+        }
+    }
+
+    /**
+     * The settings without a per-address handshake limit.
+     *
+     * @param connectTimeoutMillis as above
+     * @param portReuse as above
+     * @param backlog as above
+     * @param workerThreads as above
+     * @param shards as above
+     * @param maxHandshakes as above
+     * @param maxConnections as above
+     * @param interfacePollMillis as above
+     */
+    public TcpTransportConfig(long connectTimeoutMillis, boolean portReuse, int backlog, int workerThreads,
+            int shards, int maxHandshakes, int maxConnections, long interfacePollMillis) {
+        this(connectTimeoutMillis, portReuse, backlog, workerThreads, shards, maxHandshakes, maxConnections,
+                interfacePollMillis, 0);
     }
 
     /**
@@ -94,7 +120,7 @@ public record TcpTransportConfig(long connectTimeoutMillis, boolean portReuse, i
      */
     public TcpTransportConfig withPortReuse(boolean reuse) {
         return new TcpTransportConfig(connectTimeoutMillis, reuse, backlog, workerThreads, shards, maxHandshakes,
-                maxConnections, interfacePollMillis);
+                maxConnections, interfacePollMillis, maxHandshakesPerAddress);
     }
 
     /**
@@ -104,7 +130,7 @@ public record TcpTransportConfig(long connectTimeoutMillis, boolean portReuse, i
      */
     public TcpTransportConfig withShards(int n) {
         return new TcpTransportConfig(connectTimeoutMillis, portReuse, backlog, workerThreads, n, maxHandshakes,
-                maxConnections, interfacePollMillis);
+                maxConnections, interfacePollMillis, maxHandshakesPerAddress);
     }
 
     /**
@@ -114,7 +140,7 @@ public record TcpTransportConfig(long connectTimeoutMillis, boolean portReuse, i
      */
     public TcpTransportConfig withMaxHandshakes(int n) {
         return new TcpTransportConfig(connectTimeoutMillis, portReuse, backlog, workerThreads, shards, n,
-                maxConnections, interfacePollMillis);
+                maxConnections, interfacePollMillis, maxHandshakesPerAddress);
     }
 
     /**
@@ -124,7 +150,7 @@ public record TcpTransportConfig(long connectTimeoutMillis, boolean portReuse, i
      */
     public TcpTransportConfig withMaxConnections(int n) {
         return new TcpTransportConfig(connectTimeoutMillis, portReuse, backlog, workerThreads, shards, maxHandshakes,
-                n, interfacePollMillis);
+                n, interfacePollMillis, maxHandshakesPerAddress);
     }
 
     /**
@@ -134,7 +160,7 @@ public record TcpTransportConfig(long connectTimeoutMillis, boolean portReuse, i
      */
     public TcpTransportConfig withBacklog(int n) {
         return new TcpTransportConfig(connectTimeoutMillis, portReuse, n, workerThreads, shards, maxHandshakes,
-                maxConnections, interfacePollMillis);
+                maxConnections, interfacePollMillis, maxHandshakesPerAddress);
     }
 
     /**
@@ -144,7 +170,17 @@ public record TcpTransportConfig(long connectTimeoutMillis, boolean portReuse, i
      */
     public TcpTransportConfig withInterfacePollMillis(long millis) {
         return new TcpTransportConfig(connectTimeoutMillis, portReuse, backlog, workerThreads, shards, maxHandshakes,
-                maxConnections, millis);
+                maxConnections, millis, maxHandshakesPerAddress);
+    }
+
+    /**
+     * @param n handshakes per listener at once from one remote IP address; 0 = no per-address limit
+     * @return a copy with that limit
+     * @throws IllegalArgumentException when negative
+     */
+    public TcpTransportConfig withMaxHandshakesPerAddress(int n) {
+        return new TcpTransportConfig(connectTimeoutMillis, portReuse, backlog, workerThreads, shards, maxHandshakes,
+                maxConnections, interfacePollMillis, n);
     }
 
     /** @return a builder holding the defaults */

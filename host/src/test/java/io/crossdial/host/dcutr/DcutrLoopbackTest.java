@@ -1,0 +1,263 @@
+package io.crossdial.host.dcutr;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.google.protobuf.ByteString;
+import io.crossdial.core.crypto.Keys;
+import io.crossdial.core.crypto.PeerId;
+import io.crossdial.core.crypto.PrivateKey;
+import io.crossdial.core.multiaddr.Multiaddr;
+import io.crossdial.core.spi.Role;
+import io.crossdial.host.Connection;
+import io.crossdial.host.Host;
+import io.crossdial.host.HostBuilder;
+import io.crossdial.host.dcutr.pb.DcutrProtos.HolePunch;
+import io.crossdial.host.protocol.PingClient;
+import io.crossdial.host.protocol.ProtocolIds;
+import io.crossdial.host.relay.CircuitAddr;
+import io.crossdial.host.relay.RelayClient;
+import io.crossdial.host.relay.RelayConfig;
+import io.crossdial.host.relay.RelayProtocols;
+import io.crossdial.host.relay.RelayService;
+import io.crossdial.muxer.yamux.YamuxStreamMuxer;
+import io.crossdial.security.noise.NoiseSecurityTransport;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/** DCUtR over real loopback sockets: a crossdial relay, an opener behind it and a dialer that holes through. */
+class DcutrLoopbackTest {
+    private static final long W = 10_000;
+    private final List<AutoCloseable> open = new ArrayList<>();
+
+    @AfterEach
+    void tearDown() throws Exception {
+        for (AutoCloseable c : open) {
+            c.close();
+        }
+    }
+
+    private static HostBuilder base(PrivateKey key) {
+        return Host.builder().identity(key).listen(Multiaddr.fromString("/ip4/127.0.0.1/tcp/0"))
+                .security(new NoiseSecurityTransport()).muxer(new YamuxStreamMuxer());
+    }
+
+    private Host relay() {
+        PrivateKey key = Keys.generateEd25519();
+        Host[] h = new Host[1];
+        RelayService s = new RelayService(key, () -> h[0].listenAddrs(), RelayConfig.defaults());
+        h[0] = base(key).protocol(RelayProtocols.HOP, s.hopHandler()).build().start();
+        open.add(h[0]);
+        return h[0];
+    }
+
+    private record Peer(Host host, RelayClient relay, Dcutr dcutr,
+            java.util.concurrent.BlockingQueue<Future> punches) {}
+
+    private record Future(io.netty.util.concurrent.Future<HolepunchResult> f) {}
+
+    private Peer peer(boolean openOnInbound) {
+        RelayClient rc = new RelayClient(W);
+        Dcutr d = new Dcutr(W, 5_000);
+        java.util.concurrent.BlockingQueue<Future> punches = new java.util.concurrent.LinkedBlockingQueue<>();
+        Host h = d.register(rc.register(base(Keys.generateEd25519()))).onConnection(c -> {
+            if (openOnInbound) {
+                var f = d.onConnection(c);
+                if (f != null) {
+                    punches.add(new Future(f));
+                }
+            }
+        }).build().start();
+        rc.bind(h);
+        d.bind(h);
+        open.add(h);
+        open.add(rc);
+        return new Peer(h, rc, d, punches);
+    }
+
+    @Test
+    void upgradesARelayedConnectionToADirectOneAndClosesTheRelayedOne() throws Exception {
+        Host relay = relay();
+        Multiaddr relayAddr = relay.listenAddrs().get(0).withPeerId(relay.peerId());
+        Peer listener = peer(true);
+        Peer dialer = peer(false);
+        Host.await(listener.relay.listenVia(relayAddr), W, "reservation");
+        assertEquals(List.of(Multiaddr.fromString("/ip4/127.0.0.1/tcp/"
+                + listener.host.listenAddrs().get(0).toSocketAddress().getPort())), listener.dcutr.observedAddrs(),
+                "the relay saw the listener's listen port (the dial went out from it)");
+
+        Connection relayed = Host.await(dialer.relay.dial(CircuitAddr.of(relayAddr, listener.host.peerId())), W,
+                "relayed dial");
+        assertTrue(relayed.isRelayed());
+        Future punch = listener.punches.poll(W, TimeUnit.MILLISECONDS);
+        assertNotNull(punch, "the inbound side opened DCUtR");
+        HolepunchResult r = Host.await(punch.f(), 3 * W, "hole punch");
+        assertFalse(r.direct().isRelayed());
+        assertEquals(dialer.host.peerId(), r.direct().remotePeer());
+        // on loopback a first attempt can lose to its own crossed dials (both connects on one 4-tuple); the
+        // NAT lab (HolepunchLabTest) pins attempt 1
+        assertTrue(r.attempts() >= 1 && r.attempts() <= Dcutr.MAX_ATTEMPTS, r::toString);
+        assertEquals(Dcutr.hint(true, r.attempts()), r.roleHint(), "the opener is the server");
+        assertTrue(r.rttNanos() > 0);
+        assertTrue(waitFor(() -> !relayed.channel().isActive()), "the relayed connection is closed");
+        HolepunchResult d = Host.await(dialer.dcutr.result(listener.host.peerId()), W, "the dialer's view");
+        assertFalse(d.direct().isRelayed());
+        // on loopback both dials can connect (one SYN reaches the other's listener) and the crossed-dial rule
+        // then closes one of the two: ping over whichever direct connection is left
+        PeerId l = listener.host.peerId();
+        long rtt = -1;
+        for (int i = 0; i < 3 && rtt < 0; i++) {
+            assertTrue(waitFor(() -> dialer.host.connection(l) != null && !dialer.host.connection(l).isRelayed()));
+            Connection direct = dialer.host.connection(l);
+            try {
+                PingClient ping = Host.await(direct.newStream(s -> new PingClient(s, Duration.ofSeconds(5)),
+                        ProtocolIds.PING), W, "ping stream");
+                rtt = Host.await(ping.ping(), W, "ping");
+            } catch (RuntimeException closedByTheCrossedDialRule) {
+                Thread.sleep(50);
+            }
+        }
+        assertTrue(rtt > 0, "a ping over the direct connection");
+    }
+
+    @Test
+    void failsCleanlyWhenTheRemoteDoesNotSpeakDcutr() throws Exception {
+        Host relay = relay();
+        Multiaddr relayAddr = relay.listenAddrs().get(0).withPeerId(relay.peerId());
+        Peer listener = peer(true);
+        RelayClient plain = new RelayClient(W);
+        Host other = plain.register(base(Keys.generateEd25519())).build().start();
+        plain.bind(other);
+        open.add(other);
+        Host.await(listener.relay.listenVia(relayAddr), W, "reservation");
+        Connection relayed = Host.await(plain.dial(CircuitAddr.of(relayAddr, listener.host.peerId())), W, "dial");
+        Future punch = listener.punches.poll(W, TimeUnit.MILLISECONDS);
+        DcutrException e = assertThrows(DcutrException.class, () -> Host.await(punch.f(), W, "hole punch"));
+        assertEquals(DcutrException.Reason.UNSUPPORTED, e.reason());
+        assertTrue(relayed.channel().isActive(), "the relayed connection stays");
+    }
+
+    @Test
+    void refusesBadMessagesWithATypedErrorAndKeepsTheRelayedConnection() throws Exception {
+        Host relay = relay();
+        Multiaddr relayAddr = relay.listenAddrs().get(0).withPeerId(relay.peerId());
+        Peer answering = peer(false);
+        RelayClient rc = new RelayClient(W);
+        Host opener = rc.register(base(Keys.generateEd25519())).build().start();
+        rc.bind(opener);
+        open.add(opener);
+        Host.await(answering.relay.listenVia(relayAddr), W, "reservation");
+        Connection relayed = Host.await(rc.dial(CircuitAddr.of(relayAddr, answering.host.peerId())), W, "dial");
+        byte[][] inputs = {
+            {(byte) 0x88, 0x27, 1}, // a 5000-byte length prefix
+            {0x02, 0x7f, 0x00}, // not a protobuf
+            {0x03, 0x08, (byte) 0xac, 0x02}, // SYNC where CONNECT is due
+            {0x02, 0x08, 0x05}, // an unknown type
+        };
+        DcutrException.Reason[] expected = {DcutrException.Reason.TOO_LARGE, DcutrException.Reason.MALFORMED,
+            DcutrException.Reason.UNEXPECTED_MESSAGE, DcutrException.Reason.MALFORMED};
+        for (int i = 0; i < inputs.length; i++) {
+            assertEquals(0, raw(relayed, inputs[i]).length, "the answerer closes the stream, sending nothing");
+            var result = answering.dcutr.result(opener.peerId());
+            DcutrException e = assertThrows(DcutrException.class, () -> Host.await(result, W, "dcutr"));
+            assertEquals(expected[i], e.reason(), e.getMessage());
+        }
+        assertTrue(relayed.channel().isActive(), "bad DCUtR input does not take the relayed connection down");
+    }
+
+    /** Opens a DCUtR stream, writes {@code raw}, returns what came back before the stream closed. */
+    private static byte[] raw(Connection c, byte[] raw) throws Exception {
+        CompletableFuture<byte[]> done = new CompletableFuture<>();
+        ByteBuf got = Unpooled.buffer();
+        Host.await(c.newStream(new ChannelInboundHandlerAdapter() {
+            @Override
+            public void handlerAdded(ChannelHandlerContext ctx) {
+                ctx.channel().config().setAutoRead(true);
+                ctx.writeAndFlush(Unpooled.wrappedBuffer(raw));
+            }
+
+            @Override
+            public void channelRead(ChannelHandlerContext ctx, Object msg) {
+                ByteBuf b = (ByteBuf) msg;
+                got.writeBytes(b);
+                b.release();
+            }
+
+            @Override
+            public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+                if (evt instanceof io.netty.channel.socket.ChannelInputShutdownEvent) {
+                    ctx.close();
+                }
+            }
+
+            @Override
+            public void channelInactive(ChannelHandlerContext ctx) {
+                byte[] out = new byte[got.readableBytes()];
+                got.readBytes(out);
+                got.release();
+                done.complete(out);
+            }
+        }, Dcutr.PROTOCOL_ID), W, "raw dcutr stream");
+        return done.get(W, TimeUnit.MILLISECONDS);
+    }
+
+    @Test
+    void keepsOnlyDialableAddresses() {
+        PeerId remote = PeerId.fromPublicKey(Keys.generateEd25519().publicKey());
+        PeerId other = PeerId.fromPublicKey(Keys.generateEd25519().publicKey());
+        List<ByteString> raw = new ArrayList<>();
+        for (String a : new String[] {"/ip4/198.18.1.2/tcp/4001", "/ip4/198.18.1.2/tcp/4001/p2p/" + remote,
+            "/ip4/0.0.0.0/tcp/4001", "/ip4/198.18.1.2/tcp/0", "/ip4/198.18.1.2/udp/4001",
+            "/ip4/198.18.1.2/tcp/4002/p2p/" + other, "/ip4/1.1.1.1/tcp/1/p2p/" + other + "/p2p-circuit/p2p/" + remote,
+            "/dns4/example.test/tcp/4001", "/ip6/2001:db8::1/tcp/4003"}) {
+            raw.add(ByteString.copyFrom(Multiaddr.fromString(a).toBytes()));
+        }
+        raw.add(ByteString.copyFrom(new byte[] {(byte) 0xff, 1, 2}));
+        assertEquals(List.of(Multiaddr.fromString("/ip4/198.18.1.2/tcp/4001"),
+                Multiaddr.fromString("/ip6/2001:db8::1/tcp/4003")), Dcutr.dialable(raw, remote));
+        List<ByteString> many = new ArrayList<>();
+        for (int i = 1; i <= 40; i++) {
+            many.add(ByteString.copyFrom(Multiaddr.fromString("/ip4/198.18.1.2/tcp/" + i).toBytes()));
+        }
+        assertEquals(Dcutr.MAX_ADDRS, Dcutr.dialable(many, remote).size());
+    }
+
+    @Test
+    void pinsWireConstantsAndRoles() {
+        assertEquals("/libp2p/dcutr", Dcutr.PROTOCOL_ID);
+        assertEquals(100, HolePunch.Type.CONNECT.getNumber());
+        assertEquals(300, HolePunch.Type.SYNC.getNumber());
+        // SYNC: type field 1 = 300 (varint ac 02)
+        assertArrayEquals(new byte[] {0x08, (byte) 0xac, 0x02},
+                HolePunch.newBuilder().setType(HolePunch.Type.SYNC).build().toByteArray());
+        assertEquals(Role.RESPONDER, Dcutr.hint(true, 1));
+        assertEquals(Role.RESPONDER, Dcutr.hint(true, 2));
+        assertEquals(Role.INITIATOR, Dcutr.hint(true, 3), "the last attempt flips, as go-libp2p >= 0.48");
+        assertEquals(Role.INITIATOR, Dcutr.hint(false, 1));
+        assertEquals(Role.RESPONDER, Dcutr.hint(false, 3));
+    }
+
+    static boolean waitFor(java.util.function.BooleanSupplier c) throws InterruptedException {
+        long deadline = System.nanoTime() + W * 1_000_000L;
+        while (!c.getAsBoolean()) {
+            if (System.nanoTime() > deadline) {
+                return false;
+            }
+            Thread.sleep(10);
+        }
+        return true;
+    }
+}

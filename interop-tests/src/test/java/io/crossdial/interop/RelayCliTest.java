@@ -1,0 +1,72 @@
+package io.crossdial.interop;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.crossdial.cli.Main;
+import io.crossdial.core.crypto.Keys;
+import io.crossdial.core.crypto.PrivateKey;
+import io.crossdial.core.multiaddr.Multiaddr;
+import io.crossdial.host.Host;
+import io.crossdial.host.dcutr.Dcutr;
+import io.crossdial.host.relay.RelayClient;
+import io.crossdial.host.relay.RelayConfig;
+import io.crossdial.host.relay.RelayProtocols;
+import io.crossdial.host.relay.RelayReservation;
+import io.crossdial.host.relay.RelayService;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * {@code crossdial dial .../p2p-circuit/p2p/PEER [--holepunch]} run in this JVM against a real crossdial relay
+ * and a peer reserved on it (with DCUtR), on loopback.
+ */
+class RelayCliTest {
+    private static String run(String... args) {
+        PrintStream original = System.out;
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        int code;
+        try {
+            System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
+            code = Main.run(args);
+        } finally {
+            System.setOut(original);
+        }
+        String text = out.toString(StandardCharsets.UTF_8);
+        assertEquals(0, code, text);
+        return text.lines().filter(l -> l.contains("\"event\":\"dialed\"")).findFirst()
+                .orElseThrow(() -> new AssertionError("no dialed line in: " + text));
+    }
+
+    @Test
+    @Timeout(90)
+    void dialsThroughTheRelayAndUpgradesToDirectWithHolepunch() {
+        PrivateKey key = Keys.generateEd25519();
+        Host[] holder = new Host[1];
+        RelayService service = new RelayService(key, () -> holder[0].listenAddrs(), RelayConfig.defaults());
+        RelayClient client = new RelayClient(Peers.STEP_MILLIS);
+        Dcutr dcutr = new Dcutr(Peers.STEP_MILLIS, 5_000);
+        try (Host relay = Peers.builder().identity(key).protocol(RelayProtocols.HOP, service.hopHandler()).build().start();
+                Host listener = dcutr.register(client.register(Peers.builder()))
+                        .onConnection(dcutr::onConnection).build().start()) {
+            holder[0] = relay;
+            client.bind(listener);
+            dcutr.bind(listener);
+            RelayReservation r = Host.await(client.listenVia(Peers.addr(relay)), Peers.STEP_MILLIS, "reservation");
+            Multiaddr circuit = r.circuitAddrs().get(0);
+
+            String relayed = run("dial", circuit.toString(), "--echo-bytes", "4096", "--json");
+            assertTrue(relayed.contains("\"ok\":true") && relayed.contains("\"relayed\":true"), relayed);
+            assertTrue(relayed.contains("\"remoteAddr\":\"" + circuit + "\""), relayed);
+
+            String direct = run("dial", circuit.toString(), "--listen", "/ip4/127.0.0.1/tcp/0", "--holepunch",
+                    "--echo-bytes", "4096", "--json");
+            assertTrue(direct.contains("\"relayed\":false"), direct);
+            assertTrue(direct.contains("\"holepunch\":{\"ok\":true,"), direct);
+            client.close();
+        }
+    }
+}
