@@ -27,7 +27,7 @@ import org.openjdk.jmh.annotations.TearDown;
 @OutputTimeUnit(TimeUnit.MICROSECONDS)
 @State(Scope.Thread)
 public class CryptoProviderBench {
-    static final int FRAME_PLAINTEXT = NoiseFrames.MAX_PLAINTEXT_BYTES;
+    static final int FRAME_PLAINTEXT = NoiseTransportCipher.MAX_PLAINTEXT_BYTES;
 
     /** The ChaCha20-Poly1305 provider. */
     @Param({"jdk", "conscrypt"})

@@ -123,7 +123,7 @@ public final class Runner {
             }
             if (wanted("cold")) {
                 r.put("cold", cold(jdk));
-                Files.writeString(out.resolve("results.json"), Json.write(results, true));
+                Files.writeString(out.resolve("results.json"), JsonLines.writePretty(results));
             }
             if (wanted("perf1")) {
                 long each = quick ? 32L << 20 : 1L << 30;
