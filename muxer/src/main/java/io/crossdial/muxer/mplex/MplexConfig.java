@@ -22,42 +22,49 @@ package io.crossdial.muxer.mplex;
  *   <tr><td>streamCloseTimeoutMillis</td><td>30 000</td><td>how long a stream's close() waits for queued
  *       writes before resetting the stream</td></tr>
  * </table>
+ *
+ * <p>A record validated in its compact constructor (specs/architecture.md, "Configuration"); the
+ * {@link Builder} only collects values.
+ *
+ * @param maxDataFrameBytes the largest Message payload sent, in bytes
+ * @param maxInboundStreams the most inbound streams open at once
+ * @param maxUnreadStreamBytes the unread bytes per stream above which the connection stops reading
+ * @param stalledReaderResetMillis how long a stream may stop the connection's reading before it is reset, ms; 0 never
+ * @param maxStreamWriteBufferBytes the most bytes a stream's writes may queue
+ * @param streamCloseTimeoutMillis how long a stream's close() waits for queued writes, in milliseconds
+ * @throws IllegalArgumentException (from the constructor and {@link Builder#build()}) naming the first
+ *     invalid setting
  */
-public final class MplexConfig {
-    private final int maxDataFrameBytes;
-    private final int maxInboundStreams;
-    private final long maxUnreadStreamBytes;
-    private final long stalledReaderResetMillis;
-    private final long maxStreamWriteBufferBytes;
-    private final long streamCloseTimeoutMillis;
+public record MplexConfig(
+        int maxDataFrameBytes,
+        int maxInboundStreams,
+        long maxUnreadStreamBytes,
+        long stalledReaderResetMillis,
+        long maxStreamWriteBufferBytes,
+        long streamCloseTimeoutMillis) {
 
-    private MplexConfig(Builder b) {
-        if (b.maxDataFrameBytes <= 0 || b.maxDataFrameBytes > MplexFrame.MAX_MESSAGE_BYTES) {
+    /** Validates every setting. */
+    public MplexConfig {
+        if (maxDataFrameBytes <= 0 || maxDataFrameBytes > MplexFrame.MAX_MESSAGE_BYTES) {
             throw new IllegalArgumentException("maxDataFrameBytes must be in 1.." + MplexFrame.MAX_MESSAGE_BYTES
-                    + ": " + b.maxDataFrameBytes);
+                    + ": " + maxDataFrameBytes);
         }
-        if (b.maxInboundStreams <= 0) {
-            throw new IllegalArgumentException("maxInboundStreams must be > 0: " + b.maxInboundStreams);
+        if (maxInboundStreams <= 0) {
+            throw new IllegalArgumentException("maxInboundStreams must be > 0: " + maxInboundStreams);
         }
-        if (b.maxUnreadStreamBytes <= 0 || b.maxUnreadStreamBytes > Integer.MAX_VALUE - MplexFrame.MAX_MESSAGE_BYTES) {
+        if (maxUnreadStreamBytes <= 0 || maxUnreadStreamBytes > Integer.MAX_VALUE - MplexFrame.MAX_MESSAGE_BYTES) {
             throw new IllegalArgumentException("maxUnreadStreamBytes must be in 1.."
-                    + (Integer.MAX_VALUE - MplexFrame.MAX_MESSAGE_BYTES) + ": " + b.maxUnreadStreamBytes);
+                    + (Integer.MAX_VALUE - MplexFrame.MAX_MESSAGE_BYTES) + ": " + maxUnreadStreamBytes);
         }
-        if (b.stalledReaderResetMillis < 0) {
-            throw new IllegalArgumentException("stalledReaderResetMillis must be >= 0: " + b.stalledReaderResetMillis);
+        if (stalledReaderResetMillis < 0) {
+            throw new IllegalArgumentException("stalledReaderResetMillis must be >= 0: " + stalledReaderResetMillis);
         }
-        if (b.maxStreamWriteBufferBytes <= 0) {
-            throw new IllegalArgumentException("maxStreamWriteBufferBytes must be > 0: " + b.maxStreamWriteBufferBytes);
+        if (maxStreamWriteBufferBytes <= 0) {
+            throw new IllegalArgumentException("maxStreamWriteBufferBytes must be > 0: " + maxStreamWriteBufferBytes);
         }
-        if (b.streamCloseTimeoutMillis <= 0) {
-            throw new IllegalArgumentException("streamCloseTimeoutMillis must be > 0: " + b.streamCloseTimeoutMillis);
+        if (streamCloseTimeoutMillis <= 0) {
+            throw new IllegalArgumentException("streamCloseTimeoutMillis must be > 0: " + streamCloseTimeoutMillis);
         }
-        maxDataFrameBytes = b.maxDataFrameBytes;
-        maxInboundStreams = b.maxInboundStreams;
-        maxUnreadStreamBytes = b.maxUnreadStreamBytes;
-        stalledReaderResetMillis = b.stalledReaderResetMillis;
-        maxStreamWriteBufferBytes = b.maxStreamWriteBufferBytes;
-        streamCloseTimeoutMillis = b.streamCloseTimeoutMillis;
     }
 
     /** @return the default settings (see the class table) */
@@ -70,43 +77,16 @@ public final class MplexConfig {
         return new Builder();
     }
 
-    /** @return the largest Message payload sent, in bytes */
-    public int maxDataFrameBytes() {
-        return maxDataFrameBytes;
-    }
-
-    /** @return the most inbound streams open at once */
-    public int maxInboundStreams() {
-        return maxInboundStreams;
-    }
-
-    /** @return the unread bytes per stream above which the connection stops reading */
-    public long maxUnreadStreamBytes() {
-        return maxUnreadStreamBytes;
-    }
-
-    /** @return how long a stream may stop the connection's reading before it is reset, ms; 0 never */
-    public long stalledReaderResetMillis() {
-        return stalledReaderResetMillis;
-    }
-
-    /** @return the most bytes a stream's writes may queue */
-    public long maxStreamWriteBufferBytes() {
-        return maxStreamWriteBufferBytes;
-    }
-
-    /** @return how long a stream's close() waits for queued writes, in milliseconds */
-    public long streamCloseTimeoutMillis() {
-        return streamCloseTimeoutMillis;
-    }
-
-    @Override
-    public String toString() {
-        return "MplexConfig{maxDataFrameBytes=" + maxDataFrameBytes + ", maxInboundStreams=" + maxInboundStreams
-                + ", maxUnreadStreamBytes=" + maxUnreadStreamBytes
-                + ", stalledReaderResetMillis=" + stalledReaderResetMillis
-                + ", maxStreamWriteBufferBytes=" + maxStreamWriteBufferBytes
-                + ", streamCloseTimeoutMillis=" + streamCloseTimeoutMillis + "}";
+    /** @return a builder starting from these settings */
+    public Builder toBuilder() {
+        Builder b = new Builder();
+        b.maxDataFrameBytes = maxDataFrameBytes;
+        b.maxInboundStreams = maxInboundStreams;
+        b.maxUnreadStreamBytes = maxUnreadStreamBytes;
+        b.stalledReaderResetMillis = stalledReaderResetMillis;
+        b.maxStreamWriteBufferBytes = maxStreamWriteBufferBytes;
+        b.streamCloseTimeoutMillis = streamCloseTimeoutMillis;
+        return b;
     }
 
     /** Builder for {@link MplexConfig}; not thread-safe. {@link #build()} validates. */
@@ -161,7 +141,12 @@ public final class MplexConfig {
          * @throws IllegalArgumentException naming the first invalid setting
          */
         public MplexConfig build() {
-            return new MplexConfig(this);
+            return new MplexConfig(maxDataFrameBytes,
+                    maxInboundStreams,
+                    maxUnreadStreamBytes,
+                    stalledReaderResetMillis,
+                    maxStreamWriteBufferBytes,
+                    streamCloseTimeoutMillis);
         }
     }
 }

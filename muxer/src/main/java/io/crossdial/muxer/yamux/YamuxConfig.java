@@ -28,57 +28,64 @@ package io.crossdial.muxer.yamux;
  *   <tr><td>streamCloseTimeoutMillis</td><td>30 000</td><td>how long a stream's close() waits for queued
  *       writes to fit the send window before resetting the stream</td></tr>
  * </table>
+ *
+ * <p>A record validated in its compact constructor (specs/architecture.md, "Configuration"); the
+ * {@link Builder} only collects values.
+ *
+ * @param initialWindowBytes the receive window granted to each stream, in bytes
+ * @param maxWindowBytes the ceiling of a stream's receive window and of an inbound Data frame, in bytes
+ * @param maxDataFrameBytes the largest Data payload sent, in bytes
+ * @param maxInboundStreams the most inbound streams open at once
+ * @param maxAckBacklog the most unacknowledged streams per direction
+ * @param streamOpenTimeoutMillis how long openStream waits for the ACK backlog, in milliseconds
+ * @param keepAliveIntervalMillis the keepalive Ping interval in milliseconds, 0 when disabled
+ * @param keepAliveTimeoutMillis how long a keepalive Ping may stay unanswered, in milliseconds
+ * @param maxStreamWriteBufferBytes the most bytes a stream's writes may queue
+ * @param streamCloseTimeoutMillis how long a stream's close() waits for queued writes, in milliseconds
+ * @throws IllegalArgumentException (from the constructor and {@link Builder#build()}) naming the first
+ *     invalid setting
  */
-public final class YamuxConfig {
-    private static final int MIN_WINDOW = YamuxFrame.INITIAL_WINDOW_BYTES;
+public record YamuxConfig(
+        int initialWindowBytes,
+        int maxWindowBytes,
+        int maxDataFrameBytes,
+        int maxInboundStreams,
+        int maxAckBacklog,
+        long streamOpenTimeoutMillis,
+        long keepAliveIntervalMillis,
+        long keepAliveTimeoutMillis,
+        long maxStreamWriteBufferBytes,
+        long streamCloseTimeoutMillis) {
 
-    private final int initialWindowBytes;
-    private final int maxWindowBytes;
-    private final int maxDataFrameBytes;
-    private final int maxInboundStreams;
-    private final int maxAckBacklog;
-    private final long streamOpenTimeoutMillis;
-    private final long keepAliveIntervalMillis;
-    private final long keepAliveTimeoutMillis;
-    private final long maxStreamWriteBufferBytes;
-    private final long streamCloseTimeoutMillis;
-
-    private YamuxConfig(Builder b) {
-        if (b.initialWindowBytes < MIN_WINDOW) {
-            throw new IllegalArgumentException("initialWindowBytes must be >= " + MIN_WINDOW + ": " + b.initialWindowBytes);
+    /** Validates every setting. */
+    public YamuxConfig {
+        if (initialWindowBytes < MIN_WINDOW) {
+            throw new IllegalArgumentException("initialWindowBytes must be >= " + MIN_WINDOW + ": " + initialWindowBytes);
         }
-        if (b.maxWindowBytes < b.initialWindowBytes) {
-            throw new IllegalArgumentException("maxWindowBytes must be >= initialWindowBytes: " + b.maxWindowBytes);
+        if (maxWindowBytes < initialWindowBytes) {
+            throw new IllegalArgumentException("maxWindowBytes must be >= initialWindowBytes: " + maxWindowBytes);
         }
-        if (b.maxDataFrameBytes <= 0) {
-            throw new IllegalArgumentException("maxDataFrameBytes must be > 0: " + b.maxDataFrameBytes);
+        if (maxDataFrameBytes <= 0) {
+            throw new IllegalArgumentException("maxDataFrameBytes must be > 0: " + maxDataFrameBytes);
         }
-        if (b.maxInboundStreams <= 0) {
-            throw new IllegalArgumentException("maxInboundStreams must be > 0: " + b.maxInboundStreams);
+        if (maxInboundStreams <= 0) {
+            throw new IllegalArgumentException("maxInboundStreams must be > 0: " + maxInboundStreams);
         }
-        if (b.maxAckBacklog <= 0) {
-            throw new IllegalArgumentException("maxAckBacklog must be > 0: " + b.maxAckBacklog);
+        if (maxAckBacklog <= 0) {
+            throw new IllegalArgumentException("maxAckBacklog must be > 0: " + maxAckBacklog);
         }
-        if (b.streamOpenTimeoutMillis <= 0 || b.keepAliveTimeoutMillis <= 0 || b.streamCloseTimeoutMillis <= 0) {
+        if (streamOpenTimeoutMillis <= 0 || keepAliveTimeoutMillis <= 0 || streamCloseTimeoutMillis <= 0) {
             throw new IllegalArgumentException("timeouts must be > 0");
         }
-        if (b.keepAliveIntervalMillis < 0) {
-            throw new IllegalArgumentException("keepAliveIntervalMillis must be >= 0: " + b.keepAliveIntervalMillis);
+        if (keepAliveIntervalMillis < 0) {
+            throw new IllegalArgumentException("keepAliveIntervalMillis must be >= 0: " + keepAliveIntervalMillis);
         }
-        if (b.maxStreamWriteBufferBytes <= 0) {
+        if (maxStreamWriteBufferBytes <= 0) {
             throw new IllegalArgumentException("maxStreamWriteBufferBytes must be > 0");
         }
-        initialWindowBytes = b.initialWindowBytes;
-        maxWindowBytes = b.maxWindowBytes;
-        maxDataFrameBytes = b.maxDataFrameBytes;
-        maxInboundStreams = b.maxInboundStreams;
-        maxAckBacklog = b.maxAckBacklog;
-        streamOpenTimeoutMillis = b.streamOpenTimeoutMillis;
-        keepAliveIntervalMillis = b.keepAliveIntervalMillis;
-        keepAliveTimeoutMillis = b.keepAliveTimeoutMillis;
-        maxStreamWriteBufferBytes = b.maxStreamWriteBufferBytes;
-        streamCloseTimeoutMillis = b.streamCloseTimeoutMillis;
     }
+
+    private static final int MIN_WINDOW = YamuxFrame.INITIAL_WINDOW_BYTES;
 
     /** @return the default settings (see the class table) */
     public static YamuxConfig defaults() {
@@ -90,65 +97,20 @@ public final class YamuxConfig {
         return new Builder();
     }
 
-    /** @return the receive window granted to each stream, in bytes */
-    public int initialWindowBytes() {
-        return initialWindowBytes;
-    }
-
-    /** @return the ceiling of a stream's receive window and of an inbound Data frame, in bytes */
-    public int maxWindowBytes() {
-        return maxWindowBytes;
-    }
-
-    /** @return the largest Data payload sent, in bytes */
-    public int maxDataFrameBytes() {
-        return maxDataFrameBytes;
-    }
-
-    /** @return the most inbound streams open at once */
-    public int maxInboundStreams() {
-        return maxInboundStreams;
-    }
-
-    /** @return the most unacknowledged streams per direction */
-    public int maxAckBacklog() {
-        return maxAckBacklog;
-    }
-
-    /** @return how long openStream waits for the ACK backlog, in milliseconds */
-    public long streamOpenTimeoutMillis() {
-        return streamOpenTimeoutMillis;
-    }
-
-    /** @return the keepalive Ping interval in milliseconds, 0 when disabled */
-    public long keepAliveIntervalMillis() {
-        return keepAliveIntervalMillis;
-    }
-
-    /** @return how long a keepalive Ping may stay unanswered, in milliseconds */
-    public long keepAliveTimeoutMillis() {
-        return keepAliveTimeoutMillis;
-    }
-
-    /** @return the most bytes a stream's writes may queue */
-    public long maxStreamWriteBufferBytes() {
-        return maxStreamWriteBufferBytes;
-    }
-
-    /** @return how long a stream's close() waits for queued writes, in milliseconds */
-    public long streamCloseTimeoutMillis() {
-        return streamCloseTimeoutMillis;
-    }
-
-    @Override
-    public String toString() {
-        return "YamuxConfig{initialWindowBytes=" + initialWindowBytes + ", maxWindowBytes=" + maxWindowBytes
-                + ", maxDataFrameBytes=" + maxDataFrameBytes + ", maxInboundStreams=" + maxInboundStreams
-                + ", maxAckBacklog=" + maxAckBacklog + ", streamOpenTimeoutMillis=" + streamOpenTimeoutMillis
-                + ", keepAliveIntervalMillis=" + keepAliveIntervalMillis
-                + ", keepAliveTimeoutMillis=" + keepAliveTimeoutMillis
-                + ", maxStreamWriteBufferBytes=" + maxStreamWriteBufferBytes
-                + ", streamCloseTimeoutMillis=" + streamCloseTimeoutMillis + "}";
+    /** @return a builder starting from these settings */
+    public Builder toBuilder() {
+        Builder b = new Builder();
+        b.initialWindowBytes = initialWindowBytes;
+        b.maxWindowBytes = maxWindowBytes;
+        b.maxDataFrameBytes = maxDataFrameBytes;
+        b.maxInboundStreams = maxInboundStreams;
+        b.maxAckBacklog = maxAckBacklog;
+        b.streamOpenTimeoutMillis = streamOpenTimeoutMillis;
+        b.keepAliveIntervalMillis = keepAliveIntervalMillis;
+        b.keepAliveTimeoutMillis = keepAliveTimeoutMillis;
+        b.maxStreamWriteBufferBytes = maxStreamWriteBufferBytes;
+        b.streamCloseTimeoutMillis = streamCloseTimeoutMillis;
+        return b;
     }
 
     /** Builder for {@link YamuxConfig}; not thread-safe. {@link #build()} validates. */
@@ -231,7 +193,16 @@ public final class YamuxConfig {
          * @throws IllegalArgumentException naming the first invalid setting
          */
         public YamuxConfig build() {
-            return new YamuxConfig(this);
+            return new YamuxConfig(initialWindowBytes,
+                    maxWindowBytes,
+                    maxDataFrameBytes,
+                    maxInboundStreams,
+                    maxAckBacklog,
+                    streamOpenTimeoutMillis,
+                    keepAliveIntervalMillis,
+                    keepAliveTimeoutMillis,
+                    maxStreamWriteBufferBytes,
+                    streamCloseTimeoutMillis);
         }
     }
 }
