@@ -180,38 +180,7 @@ class DcutrLoopbackTest {
 
     /** Opens a DCUtR stream, writes {@code raw}, returns what came back before the stream closed. */
     private static byte[] raw(Connection c, byte[] raw) throws Exception {
-        CompletableFuture<byte[]> done = new CompletableFuture<>();
-        ByteBuf got = Unpooled.buffer();
-        Host.await(c.newStream(new ChannelInboundHandlerAdapter() {
-            @Override
-            public void handlerAdded(ChannelHandlerContext ctx) {
-                ctx.channel().config().setAutoRead(true);
-                ctx.writeAndFlush(Unpooled.wrappedBuffer(raw));
-            }
-
-            @Override
-            public void channelRead(ChannelHandlerContext ctx, Object msg) {
-                ByteBuf b = (ByteBuf) msg;
-                got.writeBytes(b);
-                b.release();
-            }
-
-            @Override
-            public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
-                if (evt instanceof io.netty.channel.socket.ChannelInputShutdownEvent) {
-                    ctx.close();
-                }
-            }
-
-            @Override
-            public void channelInactive(ChannelHandlerContext ctx) {
-                byte[] out = new byte[got.readableBytes()];
-                got.readBytes(out);
-                got.release();
-                done.complete(out);
-            }
-        }, Dcutr.PROTOCOL_ID), W, "raw dcutr stream");
-        return done.get(W, TimeUnit.MILLISECONDS);
+        return io.crossdial.host.RawStreams.exchange(c, Dcutr.PROTOCOL_ID, raw, W);
     }
 
     @Test

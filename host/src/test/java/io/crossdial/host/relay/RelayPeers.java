@@ -113,38 +113,7 @@ final class RelayPeers implements AutoCloseable {
      * @return the bytes the relay sent before it closed the stream
      */
     static byte[] rawHop(Connection toRelay, byte[] raw) throws Exception {
-        CompletableFuture<byte[]> done = new CompletableFuture<>();
-        ByteBuf got = Unpooled.buffer();
-        Host.await(toRelay.newStream(new ChannelInboundHandlerAdapter() {
-            @Override
-            public void handlerAdded(ChannelHandlerContext ctx) {
-                ctx.channel().config().setAutoRead(true);
-                ctx.writeAndFlush(Unpooled.wrappedBuffer(raw));
-            }
-
-            @Override
-            public void channelRead(ChannelHandlerContext ctx, Object msg) {
-                ByteBuf b = (ByteBuf) msg;
-                got.writeBytes(b);
-                b.release();
-            }
-
-            @Override
-            public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
-                if (evt instanceof io.netty.channel.socket.ChannelInputShutdownEvent) {
-                    ctx.close();
-                }
-            }
-
-            @Override
-            public void channelInactive(ChannelHandlerContext ctx) {
-                byte[] out = new byte[got.readableBytes()];
-                got.readBytes(out);
-                got.release();
-                done.complete(out);
-            }
-        }, RelayProtocols.HOP), WAIT_MILLIS, "raw hop stream");
-        return done.get(WAIT_MILLIS, TimeUnit.MILLISECONDS);
+        return io.crossdial.host.RawStreams.exchange(toRelay, RelayProtocols.HOP, raw, WAIT_MILLIS);
     }
 
     @Override
