@@ -181,16 +181,22 @@ class ResourceManagerLoopbackTest {
         awaitClosed(s3);
         assertEquals(new ResourceUsage(1, 0, 2, 0, CONNECTION_BYTES + 2 * STREAM_BYTES, 1), listenerRm.usage());
         // The dialer's limit is 3, with s3 closed two are in use: one more fits, the next is refused at once.
-        MuxedStream s4 = open(d);
+        // Both opens are reserved in the calling thread, back to back: the listener resets the fourth stream
+        // (it has two already), and once the dialer sees that reset its reservation is gone, so the refusal and
+        // the usage are read before any reply can come back.
+        Future<MuxedStream> f4 = d.muxer().openStream(new LoopbackFixture.Collect(5));
         Future<MuxedStream> refused = d.muxer().openStream(new LoopbackFixture.Collect(5));
+        ResourceUsage atRefusal = dialerRm.usage();
         assertTrue(refused.await(WAIT_MILLIS));
         ResourceLimitExceededException e = assertInstanceOf(ResourceLimitExceededException.class, refused.cause());
         assertEquals(Scope.CONNECTION, e.scope());
         assertEquals(Limit.STREAMS, e.limit());
         assertEquals(3, e.value());
-        assertEquals(new ResourceUsage(0, 1, 0, 3, CONNECTION_BYTES + 3 * STREAM_BYTES, 1), dialerRm.usage());
-        awaitClosed(s4); // reset by the listener, which has two already
-        s4 = null;
+        assertEquals(new ResourceUsage(0, 1, 0, 3, CONNECTION_BYTES + 3 * STREAM_BYTES, 1), atRefusal);
+        assertTrue(f4.await(WAIT_MILLIS), "the fourth open did not complete");
+        if (f4.isSuccess()) {
+            awaitClosed(f4.getNow()); // reset by the listener, which has two already
+        }
 
         // Freeing one inbound stream on the listener lets the next one through.
         s1.reset();
