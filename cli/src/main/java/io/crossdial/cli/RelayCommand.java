@@ -5,9 +5,10 @@ import io.crossdial.core.multiaddr.Multiaddr;
 import io.crossdial.host.Host;
 import io.crossdial.host.HostBuilder;
 import io.crossdial.host.relay.RelayConfig;
-import io.crossdial.host.relay.RelayLimit;
-import io.crossdial.host.relay.RelayProtocols;
 import io.crossdial.host.relay.RelayService;
+import io.crossdial.upgrader.DefaultResourceManager;
+import io.crossdial.upgrader.RelayResourceLimits;
+import io.crossdial.upgrader.ResourceLimits;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -17,7 +18,11 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
-/** {@code crossdial relay}: a circuit relay v2 server (hop protocol) that also serves ping and identify. */
+/**
+ * {@code crossdial relay}: a circuit relay v2 server (hop protocol) that also serves ping and identify. The
+ * relay flags set the host's resource manager's relay limits ({@link RelayResourceLimits}); the connection and
+ * stream limits stay {@link ResourceLimits#defaults()}.
+ */
 @Command(name = "relay", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "Run a circuit relay v2 server (/libp2p/circuit/relay/0.2.0/hop): reservations, relayed connections")
 final class RelayCommand implements Callable<Integer> {
@@ -32,25 +37,25 @@ final class RelayCommand implements Callable<Integer> {
     boolean json;
 
     @Option(names = "--max-reservations", paramLabel = "N", description = "Reservations at once; default 128")
-    int maxReservations = RelayConfig.defaults().maxReservations();
+    int maxReservations = RelayResourceLimits.DEFAULT.maxReservations();
 
     @Option(names = "--max-reservations-per-ip", paramLabel = "N", description = "Reservations from one IP; default 8")
-    int maxReservationsPerIp = RelayConfig.defaults().maxReservationsPerIp();
+    int maxReservationsPerIp = RelayResourceLimits.DEFAULT.maxReservationsPerIp();
 
     @Option(names = "--max-circuits", paramLabel = "N", description = "Relayed connections at once; default 1024")
-    int maxCircuits = RelayConfig.defaults().maxCircuits();
+    int maxCircuits = RelayResourceLimits.DEFAULT.maxCircuits();
 
     @Option(names = "--max-circuits-per-peer", paramLabel = "N",
             description = "Relayed connections from or to one peer at once; default 16")
-    int maxCircuitsPerPeer = RelayConfig.defaults().maxCircuitsPerPeer();
+    int maxCircuitsPerPeer = RelayResourceLimits.DEFAULT.maxCircuitsPerPeer();
 
     @Option(names = "--limit-seconds", paramLabel = "S",
             description = "Duration limit of each relayed connection in s, 0 for none; default 120")
-    long limitSeconds = RelayLimit.DEFAULT.durationSeconds();
+    long limitSeconds = RelayResourceLimits.DEFAULT.circuitDurationSeconds();
 
     @Option(names = "--limit-bytes", paramLabel = "B",
             description = "Data limit of each relayed connection in each direction, 0 for none; default 131072")
-    long limitBytes = RelayLimit.DEFAULT.dataBytes();
+    long limitBytes = RelayResourceLimits.DEFAULT.circuitDataBytes();
 
     @Mixin
     HostOptions hostOptions;
@@ -61,20 +66,19 @@ final class RelayCommand implements Callable<Integer> {
         for (String s : listen.isEmpty() ? List.of("/ip4/0.0.0.0/tcp/0") : listen) {
             addrs.add(HostOptions.parse(s));
         }
-        RelayConfig config;
+        ResourceLimits limits;
         try {
-            config = RelayConfig.defaults().withReservations(maxReservations, maxReservationsPerIp)
-                    .withCircuits(maxCircuits, maxCircuitsPerPeer).withLimit(new RelayLimit(limitSeconds, limitBytes));
+            limits = ResourceLimits.defaults().withRelay(RelayResourceLimits.DEFAULT
+                    .withReservations(maxReservations, maxReservationsPerIp)
+                    .withCircuits(maxCircuits, maxCircuitsPerPeer)
+                    .withCircuitLimit(limitSeconds, limitBytes));
         } catch (IllegalArgumentException e) {
             throw new CliException(e.getMessage(), 2, e);
         }
-        HostBuilder b = Services.serveAll(hostOptions.builder(addrs)).onConnection(c -> ListenCommand.report(c, json));
-        io.crossdial.core.crypto.PrivateKey key = hostOptions.loadKey();
-        b.identity(key);
-        Host[] holder = new Host[1];
-        RelayService relay = new RelayService(key, () -> holder[0].advertisedAddrs(), config);
-        Host host = b.protocol(RelayProtocols.HOP, relay.hopHandler()).build();
-        holder[0] = host;
+        HostBuilder b = Services.serveAll(hostOptions.builder(addrs)).onConnection(c -> ListenCommand.report(c, json))
+                .resourceManager(new DefaultResourceManager(limits));
+        Host host = b.build();
+        RelayService relay = RelayService.serve(host, RelayConfig.defaults());
         CountDownLatch stop = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             stop.countDown();

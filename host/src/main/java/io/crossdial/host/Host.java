@@ -96,6 +96,14 @@ public final class Host implements AutoCloseable {
         return identity;
     }
 
+    /**
+     * @return the resource manager every connection and stream of this host is reserved in
+     *     ({@link HostBuilder#resourceManager}); a relay on this host takes its bounds from it too
+     */
+    public io.crossdial.upgrader.ResourceManager resourceManager() {
+        return upgrader.config().resourceManager();
+    }
+
     /** @return what identify reports as the agent version */
     public String agentVersion() {
         return agentVersion;

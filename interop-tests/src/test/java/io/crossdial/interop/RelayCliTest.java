@@ -4,14 +4,11 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.crossdial.cli.Main;
-import io.crossdial.core.crypto.Keys;
-import io.crossdial.core.crypto.PrivateKey;
 import io.crossdial.core.multiaddr.Multiaddr;
 import io.crossdial.host.Host;
 import io.crossdial.host.dcutr.Dcutr;
 import io.crossdial.host.relay.RelayClient;
 import io.crossdial.host.relay.RelayConfig;
-import io.crossdial.host.relay.RelayProtocols;
 import io.crossdial.host.relay.RelayReservation;
 import io.crossdial.host.relay.RelayService;
 import java.io.ByteArrayOutputStream;
@@ -44,15 +41,12 @@ class RelayCliTest {
     @Test
     @Timeout(90)
     void dialsThroughTheRelayAndUpgradesToDirectWithHolepunch() {
-        PrivateKey key = Keys.generateEd25519();
-        Host[] holder = new Host[1];
-        RelayService service = new RelayService(key, () -> holder[0].listenAddrs(), RelayConfig.defaults());
         RelayClient client = new RelayClient(Peers.STEP_MILLIS);
         Dcutr dcutr = new Dcutr(Peers.STEP_MILLIS, 5_000);
-        try (Host relay = Peers.builder().identity(key).protocol(RelayProtocols.HOP, service.hopHandler()).build().start();
+        try (Host relay = Peers.builder().build().start();
                 Host listener = dcutr.register(client.register(Peers.builder()))
                         .onConnection(dcutr::onConnection).build().start()) {
-            holder[0] = relay;
+            RelayService.serve(relay, RelayConfig.defaults());
             client.bind(listener);
             dcutr.bind(listener);
             RelayReservation r = Host.await(client.listenVia(Peers.addr(relay)), Peers.STEP_MILLIS, "reservation");

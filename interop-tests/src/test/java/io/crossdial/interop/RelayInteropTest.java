@@ -14,8 +14,6 @@ import io.crossdial.host.relay.RelayConfig;
 import io.crossdial.host.relay.RelayProtocols;
 import io.crossdial.host.relay.RelayReservation;
 import io.crossdial.host.relay.RelayService;
-import io.crossdial.core.crypto.Keys;
-import io.crossdial.core.crypto.PrivateKey;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -100,12 +98,9 @@ class RelayInteropTest {
 
     @Test
     void dcutrWithAJsPeerEndsCleanlyAndTheRelayedConnectionStays() throws Exception {
-        PrivateKey key = Keys.generateEd25519();
-        Host[] holder = new Host[1];
-        RelayService service = new RelayService(key, () -> holder[0].listenAddrs(), RelayConfig.defaults());
-        Host relay = Peers.builder().identity(key).protocol(RelayProtocols.HOP, service.hopHandler()).build().start();
-        holder[0] = relay;
+        Host relay = Peers.builder().build().start();
         open.add(relay);
+        RelayService service = RelayService.serve(relay, RelayConfig.defaults());
         RelayClient rc = new RelayClient(Peers.STEP_MILLIS);
         io.crossdial.host.dcutr.Dcutr dcutr = new io.crossdial.host.dcutr.Dcutr(Peers.STEP_MILLIS, 5_000);
         LinkedBlockingQueue<io.netty.util.concurrent.Future<io.crossdial.host.dcutr.HolepunchResult>> punches =
@@ -150,12 +145,9 @@ class RelayInteropTest {
 
     @Test
     void crossdialRelayServesJsClients() throws Exception {
-        PrivateKey key = Keys.generateEd25519();
-        Host[] holder = new Host[1];
-        RelayService service = new RelayService(key, () -> holder[0].listenAddrs(), RelayConfig.defaults());
-        Host relay = Peers.builder().identity(key).protocol(RelayProtocols.HOP, service.hopHandler()).build().start();
-        holder[0] = relay;
+        Host relay = Peers.builder().build().start();
         open.add(relay);
+        RelayService service = RelayService.serve(relay, RelayConfig.defaults());
         String relayAddr = Peers.addr(relay).toString();
 
         JsPeer jsListener = JsPeer.listen("--relay", relayAddr);

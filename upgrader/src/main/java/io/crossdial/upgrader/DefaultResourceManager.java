@@ -4,6 +4,7 @@ import io.crossdial.core.crypto.PeerId;
 import io.crossdial.core.spi.Role;
 import io.crossdial.upgrader.ResourceLimitExceededException.Limit;
 import io.crossdial.upgrader.ResourceLimitExceededException.Scope;
+import java.net.InetAddress;
 import java.net.SocketAddress;
 import java.util.HashMap;
 import java.util.LinkedHashSet;
@@ -14,7 +15,9 @@ import java.util.Set;
  * The {@link ResourceManager} that enforces a {@link ResourceLimits} in the scopes system, peer and connection
  * ({@code specs/reliability.md}, "Resource manager"). A reservation either fits every scope it counts in and
  * is taken in all of them, or is refused with a {@link ResourceLimitExceededException} naming the first
- * limit it would exceed and changes nothing. A peer is forgotten when its last connection closes.
+ * limit it would exceed and changes nothing. A peer is forgotten when its last connection closes. Relay
+ * reservations are counted whole-process and per IP address, relayed connections whole-process and per peer
+ * (as initiator or target), against {@link ResourceLimits#relay()}.
  *
  * <p>Thread-safe: every reservation and release takes one lock for a few counter updates; nothing blocks
  * beyond that.
@@ -24,6 +27,10 @@ public final class DefaultResourceManager implements ResourceManager {
     private final Object lock = new Object();
     private final Counters system = new Counters();
     private final Map<PeerId, Counters> peers = new HashMap<>();
+    private int relayReservations;
+    private final Map<InetAddress, Integer> relayReservationsPerIp = new HashMap<>();
+    private int relayCircuits;
+    private final Map<PeerId, Integer> relayCircuitsPerPeer = new HashMap<>();
 
     /** @param limits the validated limits */
     public DefaultResourceManager(ResourceLimits limits) {
@@ -58,6 +65,91 @@ public final class DefaultResourceManager implements ResourceManager {
         synchronized (lock) {
             Counters c = peers.get(peer);
             return c == null ? ResourceUsage.NONE : c.usage(1);
+        }
+    }
+
+    /** @return relay reservations held now */
+    public int relayReservations() {
+        synchronized (lock) {
+            return relayReservations;
+        }
+    }
+
+    /** @return relayed connections open now */
+    public int relayCircuits() {
+        synchronized (lock) {
+            return relayCircuits;
+        }
+    }
+
+    @Override
+    public RelayResourceLimits relayLimits() {
+        return limits.relay();
+    }
+
+    @Override
+    public RelayScope reserveRelayReservation(PeerId peer, InetAddress address) {
+        RelayResourceLimits relay = limits.relay();
+        String what = "relay reservation for " + peer + " from " + address.getHostAddress();
+        synchronized (lock) {
+            if (relayReservations >= relay.maxReservations()) {
+                throw new ResourceLimitExceededException(Scope.SYSTEM, Limit.RELAY_RESERVATIONS,
+                        relay.maxReservations(), what);
+            }
+            if (relayReservationsPerIp.getOrDefault(address, 0) >= relay.maxReservationsPerIp()) {
+                throw new ResourceLimitExceededException(Scope.IP, Limit.RELAY_RESERVATIONS,
+                        relay.maxReservationsPerIp(), what);
+            }
+            relayReservations++;
+            relayReservationsPerIp.merge(address, 1, Integer::sum);
+        }
+        return new Once(() -> {
+            relayReservations--;
+            relayReservationsPerIp.computeIfPresent(address, (k, v) -> v == 1 ? null : v - 1);
+        });
+    }
+
+    @Override
+    public RelayScope reserveRelayCircuit(PeerId source, PeerId target) {
+        RelayResourceLimits relay = limits.relay();
+        String what = "relayed connection " + source + " -> " + target;
+        synchronized (lock) {
+            if (relayCircuits >= relay.maxCircuits()) {
+                throw new ResourceLimitExceededException(Scope.SYSTEM, Limit.RELAY_CIRCUITS, relay.maxCircuits(), what);
+            }
+            if (relayCircuitsPerPeer.getOrDefault(source, 0) >= relay.maxCircuitsPerPeer()
+                    || relayCircuitsPerPeer.getOrDefault(target, 0) >= relay.maxCircuitsPerPeer()) {
+                throw new ResourceLimitExceededException(Scope.PEER, Limit.RELAY_CIRCUITS, relay.maxCircuitsPerPeer(),
+                        what);
+            }
+            relayCircuits++;
+            relayCircuitsPerPeer.merge(source, 1, Integer::sum);
+            relayCircuitsPerPeer.merge(target, 1, Integer::sum);
+        }
+        return new Once(() -> {
+            relayCircuits--;
+            relayCircuitsPerPeer.computeIfPresent(source, (k, v) -> v == 1 ? null : v - 1);
+            relayCircuitsPerPeer.computeIfPresent(target, (k, v) -> v == 1 ? null : v - 1);
+        });
+    }
+
+    /** A relay scope that runs its release once, under {@link #lock}. */
+    private final class Once implements RelayScope {
+        private final Runnable release;
+        private boolean closed;
+
+        Once(Runnable release) {
+            this.release = release;
+        }
+
+        @Override
+        public void close() {
+            synchronized (lock) {
+                if (!closed) {
+                    closed = true;
+                    release.run();
+                }
+            }
         }
     }
 

@@ -3,9 +3,11 @@ package io.crossdial.upgrader;
 import io.crossdial.core.CrossdialException;
 
 /**
- * A {@link ResourceManager} refused a connection or a stream: names the scope, the limit and its value. For a
- * connection it is the cause of the {@link UpgradeException} at {@link UpgradeStage#GATING}; for an outbound
- * stream it fails {@code openStream}.
+ * A {@link ResourceManager} refused a connection, a stream, a relay reservation or a relayed connection: names
+ * the scope, the limit and its value. For a connection it is the cause of the {@link UpgradeException} at
+ * {@link UpgradeStage#GATING}; for an outbound stream it fails {@code openStream}; a relay answers a refused
+ * reservation with {@code RESERVATION_REFUSED} and a refused circuit with {@code RESOURCE_LIMIT_EXCEEDED}
+ * (libp2p/specs {@code relay/circuit-v2.md}, "Status codes").
  */
 public final class ResourceLimitExceededException extends CrossdialException {
     private static final long serialVersionUID = 1L;
@@ -17,7 +19,9 @@ public final class ResourceLimitExceededException extends CrossdialException {
         /** every connection with one peer ID */
         PEER,
         /** one connection */
-        CONNECTION
+        CONNECTION,
+        /** every peer connected from one IP address (relay reservations) */
+        IP
     }
 
     /** What is limited: the {@link ResourceLimits} component of the same meaning. */
@@ -37,7 +41,11 @@ public final class ResourceLimitExceededException extends CrossdialException {
         /** reserved memory, in bytes */
         MEMORY,
         /** the connection scope is already closed */
-        CLOSED
+        CLOSED,
+        /** relay reservations held ({@link RelayResourceLimits#maxReservations()} and per IP) */
+        RELAY_RESERVATIONS,
+        /** relayed connections open ({@link RelayResourceLimits#maxCircuits()} and per peer) */
+        RELAY_CIRCUITS
     }
 
     private final Scope scope;

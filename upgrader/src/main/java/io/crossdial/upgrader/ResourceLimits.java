@@ -22,7 +22,8 @@ package io.crossdial.upgrader;
  * the same 1/8 of the machine's memory for a JVM at its default maximum heap of 1/4 ({@link #scaled(long)}
  * takes another budget). Per peer and per connection go-libp2p's base
  * limits apply unscaled (8 connections and 512 streams per peer, a connection carrying at most the peer's
- * streams), with enough memory per peer for those streams' windows.
+ * streams), with enough memory per peer for those streams' windows. The relay's limits
+ * ({@link #relay}) are {@link RelayResourceLimits#DEFAULT}, unscaled, as go-libp2p's relay resources are.
  *
  * @param maxConnections connections open at once, both directions, whole process; &gt; 0
  * @param maxInboundConnections inbound connections open at once, whole process; 1..maxConnections
@@ -39,11 +40,13 @@ package io.crossdial.upgrader;
  *     1..maxMemoryBytes
  * @param connectionMemoryBytes bytes a connection reserves at the gate; 0..maxMemoryPerPeerBytes
  * @param streamMemoryBytes bytes each stream reserves; 0..maxMemoryPerPeerBytes
+ * @param relay what a circuit relay v2 server on this host may hold: reservations and circuits, and each
+ *     circuit's duration and data limit ({@link RelayResourceLimits}); not null
  */
 public record ResourceLimits(int maxConnections, int maxInboundConnections, int maxOutboundConnections,
         int maxConnectionsPerPeer, int maxStreams, int maxInboundStreams, int maxOutboundStreams,
         int maxStreamsPerPeer, int maxStreamsPerConnection, long maxMemoryBytes, long maxMemoryPerPeerBytes,
-        long connectionMemoryBytes, long streamMemoryBytes) {
+        long connectionMemoryBytes, long streamMemoryBytes, RelayResourceLimits relay) {
     private static final long MIB = 1L << 20;
     /** The smallest memory budget {@link #defaults()} scales from: go-libp2p's system base, 128 MiB. */
     public static final long MIN_DEFAULT_BUDGET_BYTES = 128 * MIB;
@@ -56,7 +59,7 @@ public record ResourceLimits(int maxConnections, int maxInboundConnections, int 
      * Validates every limit.
      *
      * @throws IllegalArgumentException naming the first limit that is not positive or exceeds the scope
-     *     above it
+     *     above it, or when {@code relay} is null
      */
     public ResourceLimits {
         positive(maxConnections, "maxConnections");
@@ -78,6 +81,35 @@ public record ResourceLimits(int maxConnections, int maxInboundConnections, int 
             throw new IllegalArgumentException("streamMemoryBytes must be within 0.." + maxMemoryPerPeerBytes
                     + " (maxMemoryPerPeerBytes): " + streamMemoryBytes);
         }
+        if (relay == null) {
+            throw new IllegalArgumentException("relay limits are required (RelayResourceLimits.DEFAULT)");
+        }
+    }
+
+    /**
+     * The connection, stream and memory limits with the relay's at {@link RelayResourceLimits#DEFAULT}.
+     *
+     * @throws IllegalArgumentException as the canonical constructor
+     */
+    public ResourceLimits(int maxConnections, int maxInboundConnections, int maxOutboundConnections,
+            int maxConnectionsPerPeer, int maxStreams, int maxInboundStreams, int maxOutboundStreams,
+            int maxStreamsPerPeer, int maxStreamsPerConnection, long maxMemoryBytes, long maxMemoryPerPeerBytes,
+            long connectionMemoryBytes, long streamMemoryBytes) {
+        this(maxConnections, maxInboundConnections, maxOutboundConnections, maxConnectionsPerPeer, maxStreams,
+                maxInboundStreams, maxOutboundStreams, maxStreamsPerPeer, maxStreamsPerConnection, maxMemoryBytes,
+                maxMemoryPerPeerBytes, connectionMemoryBytes, streamMemoryBytes, RelayResourceLimits.DEFAULT);
+    }
+
+    /**
+     * @param newRelay the relay limits
+     * @return a copy with these relay limits and every other limit as here
+     * @throws IllegalArgumentException when {@code newRelay} is null
+     */
+    public ResourceLimits withRelay(RelayResourceLimits newRelay) {
+        return new ResourceLimits(maxConnections, maxInboundConnections, maxOutboundConnections,
+                maxConnectionsPerPeer, maxStreams, maxInboundStreams, maxOutboundStreams, maxStreamsPerPeer,
+                maxStreamsPerConnection, maxMemoryBytes, maxMemoryPerPeerBytes, connectionMemoryBytes,
+                streamMemoryBytes, newRelay);
     }
 
     /**

@@ -2,6 +2,7 @@ package io.crossdial.upgrader;
 
 import io.crossdial.core.crypto.PeerId;
 import io.crossdial.core.spi.Role;
+import java.net.InetAddress;
 import java.net.SocketAddress;
 
 /**
@@ -17,6 +18,12 @@ import java.net.SocketAddress;
  * it. Each stream the muxer accepts or the application opens is reserved in that scope
  * ({@link ConnectionScope#reserveStream}) and released when the stream's channel closes; an inbound stream
  * beyond a limit is reset, an outbound one fails its {@code openStream} future with the exception.
+ *
+ * <p>A circuit relay v2 server on the host takes its bounds from here too, so that a relay has one set of
+ * limits: each reservation it grants is {@link #reserveRelayReservation reserved} and each relayed connection
+ * it opens {@link #reserveRelayCircuit reserved}, both released when they end; {@link #relayLimits()} gives the
+ * per-circuit duration and data limit it announces and enforces. The streams a circuit splices are ordinary
+ * streams of their connections and count as such.
  *
  * <p>{@link #UNLIMITED} counts nothing and refuses nothing; {@link DefaultResourceManager} enforces a
  * {@link ResourceLimits}.
@@ -50,6 +57,44 @@ public interface ResourceManager {
      */
     ConnectionScope reserveConnection(PeerId remotePeer, SocketAddress remoteAddress, Role direction);
 
+    /**
+     * Reserves a relay reservation (libp2p/specs {@code relay/circuit-v2.md}, "Reservation") for a peer that
+     * asked for one. A refresh of a reservation the peer already holds keeps its scope and reserves nothing.
+     * The default reserves nothing and refuses nothing.
+     *
+     * @param peer the peer the relay would hold the reservation for
+     * @param address the IP address the peer is connected from
+     * @return the reservation's scope, to close exactly when the reservation ends (expiry, the peer's
+     *     connection closing, the relay stopping)
+     * @throws ResourceLimitExceededException when the system's or the IP address's reservation limit would be
+     *     exceeded ({@link ResourceLimitExceededException.Limit#RELAY_RESERVATIONS}); nothing is reserved then
+     */
+    default RelayScope reserveRelayReservation(PeerId peer, InetAddress address) {
+        return RelayScope.NONE;
+    }
+
+    /**
+     * Reserves a relayed connection ("circuit") from {@code source} to {@code target} through this host.
+     * The default reserves nothing and refuses nothing.
+     *
+     * @param source the peer that asked for the circuit ({@code CONNECT})
+     * @param target the peer it is relayed to
+     * @return the circuit's scope, to close exactly when the circuit ends
+     * @throws ResourceLimitExceededException when the system's limit or either peer's limit would be exceeded
+     *     ({@link ResourceLimitExceededException.Limit#RELAY_CIRCUITS}); nothing is reserved then
+     */
+    default RelayScope reserveRelayCircuit(PeerId source, PeerId target) {
+        return RelayScope.NONE;
+    }
+
+    /**
+     * @return the relay limits this manager enforces; its per-circuit duration and data limit are what a relay
+     *     announces and enforces. The default is {@link RelayResourceLimits#UNLIMITED}.
+     */
+    default RelayResourceLimits relayLimits() {
+        return RelayResourceLimits.UNLIMITED;
+    }
+
     /** The reservation of one connection. Closing it releases the connection and every stream still in it. */
     interface ConnectionScope extends AutoCloseable {
         /**
@@ -64,6 +109,17 @@ public interface ResourceManager {
         StreamScope reserveStream(Role direction);
 
         /** Releases the connection and its open streams; idempotent. */
+        @Override
+        void close();
+    }
+
+    /** The reservation of one relay reservation or one circuit. */
+    @FunctionalInterface
+    interface RelayScope extends AutoCloseable {
+        /** Reserves nothing. */
+        RelayScope NONE = () -> {};
+
+        /** Releases it; idempotent. */
         @Override
         void close();
     }

@@ -109,6 +109,61 @@ class ResourceLimitsTest {
         assertEquals(ResourceUsage.NONE, rm.usage());
     }
 
+    @Test
+    void relayReservationsAreBoundedPerSystemAndPerIpAndReleasedOnce() throws Exception {
+        DefaultResourceManager rm = new DefaultResourceManager(ResourceLimits.scaled(128L << 20)
+                .withRelay(RelayResourceLimits.DEFAULT.withReservations(3, 2)));
+        java.net.InetAddress ip1 = java.net.InetAddress.getByName("198.51.100.1");
+        java.net.InetAddress ip2 = java.net.InetAddress.getByName("198.51.100.2");
+        PeerId c = PeerId.fromPublicKey(Keys.generateEd25519().publicKey());
+        ResourceManager.RelayScope r1 = rm.reserveRelayReservation(A, ip1);
+        rm.reserveRelayReservation(B, ip1);
+        assertRefused(Scope.IP, Limit.RELAY_RESERVATIONS, 2, () -> rm.reserveRelayReservation(c, ip1));
+        rm.reserveRelayReservation(c, ip2);
+        assertRefused(Scope.SYSTEM, Limit.RELAY_RESERVATIONS, 3, () -> rm.reserveRelayReservation(c, ip2));
+        assertEquals(3, rm.relayReservations());
+        r1.close();
+        r1.close();
+        assertEquals(2, rm.relayReservations(), "a second close releases nothing more");
+        rm.reserveRelayReservation(A, ip1).close();
+        assertEquals(2, rm.relayReservations());
+    }
+
+    @Test
+    void relayCircuitsAreBoundedPerSystemAndPerPeerOnEitherEnd() {
+        DefaultResourceManager rm = new DefaultResourceManager(ResourceLimits.scaled(128L << 20)
+                .withRelay(RelayResourceLimits.DEFAULT.withCircuits(3, 2)));
+        PeerId c = PeerId.fromPublicKey(Keys.generateEd25519().publicKey());
+        PeerId d = PeerId.fromPublicKey(Keys.generateEd25519().publicKey());
+        ResourceManager.RelayScope ab = rm.reserveRelayCircuit(A, B);
+        rm.reserveRelayCircuit(c, B);
+        assertRefused(Scope.PEER, Limit.RELAY_CIRCUITS, 2, () -> rm.reserveRelayCircuit(d, B));
+        assertRefused(Scope.PEER, Limit.RELAY_CIRCUITS, 2, () -> rm.reserveRelayCircuit(B, d));
+        rm.reserveRelayCircuit(c, d);
+        assertRefused(Scope.SYSTEM, Limit.RELAY_CIRCUITS, 3, () -> rm.reserveRelayCircuit(A, d));
+        ab.close();
+        ab.close();
+        assertEquals(2, rm.relayCircuits());
+        rm.reserveRelayCircuit(d, B);
+        assertEquals(3, rm.relayCircuits());
+        assertEquals(new RelayResourceLimits(128, 8, 3, 2, 120, 128 * 1024), rm.relayLimits());
+    }
+
+    @Test
+    void relayLimitsDefaultToGoLibp2psAndAreValidated() {
+        assertEquals(RelayResourceLimits.DEFAULT, ResourceLimits.defaults().relay());
+        assertEquals(new RelayResourceLimits(128, 8, 1024, 16, 120, 131072), RelayResourceLimits.DEFAULT);
+        assertEquals(RelayResourceLimits.UNLIMITED, ResourceManager.UNLIMITED.relayLimits());
+        assertEquals(ResourceManager.RelayScope.NONE, ResourceManager.UNLIMITED.reserveRelayCircuit(A, B));
+        assertEquals("maxReservationsPerIp must be within 1..4 (maxReservations): 5", assertThrows(
+                IllegalArgumentException.class, () -> RelayResourceLimits.DEFAULT.withReservations(4, 5)).getMessage());
+        assertEquals("maxCircuitsPerPeer must be within 1..1 (maxCircuits): 2", assertThrows(
+                IllegalArgumentException.class, () -> RelayResourceLimits.DEFAULT.withCircuits(1, 2)).getMessage());
+        assertThrows(IllegalArgumentException.class, () -> RelayResourceLimits.DEFAULT.withCircuitLimit(-1, 0));
+        assertThrows(IllegalArgumentException.class, () -> RelayResourceLimits.DEFAULT.withCircuitLimit(1L << 32, 0));
+        assertThrows(IllegalArgumentException.class, () -> ResourceLimits.defaults().withRelay(null));
+    }
+
     private static void assertRefused(Scope scope, Limit limit, long value, Runnable reservation) {
         ResourceLimitExceededException e = assertThrows(ResourceLimitExceededException.class, reservation::run);
         assertEquals(scope, e.scope());

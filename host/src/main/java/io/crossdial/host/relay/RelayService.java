@@ -8,13 +8,17 @@ import io.crossdial.core.crypto.PrivateKey;
 import io.crossdial.core.multiaddr.Multiaddr;
 import io.crossdial.core.spi.MuxedStream;
 import io.crossdial.host.Connection;
-import io.crossdial.host.StreamHandlerFactory;
+import io.crossdial.host.Host;
 import io.crossdial.host.relay.RelayException.Reason;
 import io.crossdial.host.relay.pb.CircuitProtos.HopMessage;
 import io.crossdial.host.relay.pb.CircuitProtos.Peer;
 import io.crossdial.host.relay.pb.CircuitProtos.Reservation;
 import io.crossdial.host.relay.pb.CircuitProtos.Status;
 import io.crossdial.host.relay.pb.CircuitProtos.StopMessage;
+import io.crossdial.upgrader.RelayResourceLimits;
+import io.crossdial.upgrader.ResourceLimitExceededException;
+import io.crossdial.upgrader.ResourceManager;
+import io.crossdial.upgrader.ResourceManager.RelayScope;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.util.concurrent.Promise;
 import java.net.InetAddress;
@@ -22,6 +26,8 @@ import java.net.InetSocketAddress;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
@@ -29,21 +35,25 @@ import org.slf4j.LoggerFactory;
 
 /**
  * A circuit relay v2 server, the hop protocol ({@value RelayProtocols#HOP}, libp2p/specs
- * {@code relay/circuit-v2.md}, "Hop Protocol"), mounted on a host with
- * {@code HostBuilder.protocol(RelayProtocols.HOP, relay.hopHandler())}.
+ * {@code relay/circuit-v2.md}, "Hop Protocol"), served on a host with {@link #serve(Host, RelayConfig)}. Its
+ * bounds are the host's resource manager's ({@link Host#resourceManager()}): each reservation and each circuit
+ * is reserved there ({@link ResourceManager#reserveRelayReservation}, {@link ResourceManager#reserveRelayCircuit})
+ * and released when it ends, and each circuit's duration and data limit is the manager's
+ * {@link ResourceManager#relayLimits()}; the hop and stop streams a circuit splices count as streams of their
+ * connections there.
  *
  * <ul>
  *   <li>{@code RESERVE}: answers {@code STATUS OK} with the reservation (expiry {@link RelayConfig#reservationTtlSeconds()}
  *       from now, the relay's addresses ending in {@code /p2p/RELAY}, a signed {@link Voucher}) and the circuit
  *       limit, then closes the stream. A refresh from a peer that holds a reservation renews it. Refused with
- *       {@code RESERVATION_REFUSED} past {@link RelayConfig#maxReservations()} or
- *       {@link RelayConfig#maxReservationsPerIp()}, with {@code PERMISSION_DENIED} over a relayed connection.
+ *       {@code RESERVATION_REFUSED} when the resource manager refuses it
+ *       ({@link RelayResourceLimits#maxReservations()}, {@link RelayResourceLimits#maxReservationsPerIp()}), with {@code PERMISSION_DENIED} over a relayed connection.
  *       A reservation ends at its expiry or when the peer's connection closes.</li>
  *   <li>{@code CONNECT}: with a live reservation of the target, opens a stop stream to it
  *       ({@code StopMessage CONNECT} naming the initiator and the limit); on its {@code STATUS OK} answers
  *       {@code STATUS OK} and splices the two streams ({@link CircuitBridge}, limits enforced). Otherwise
- *       {@code NO_RESERVATION}, {@code RESOURCE_LIMIT_EXCEEDED} (past {@link RelayConfig#maxCircuits()} or
- *       {@link RelayConfig#maxCircuitsPerPeer()}), {@code CONNECTION_FAILED} (the stop stream failed),
+ *       {@code NO_RESERVATION}, {@code RESOURCE_LIMIT_EXCEEDED} (the resource manager refused the
+ *       circuit: {@link RelayResourceLimits#maxCircuits()}, {@link RelayResourceLimits#maxCircuitsPerPeer()}), {@code CONNECTION_FAILED} (the stop stream failed),
  *       {@code PERMISSION_DENIED} (over a relayed connection).</li>
  *   <li>Bad input: a length prefix over {@link RelayProtocols#MAX_MESSAGE_BYTES} or a message that does not
  *       parse is answered with {@code MALFORMED_MESSAGE}, a {@code STATUS} (or unknown type) with
@@ -51,7 +61,8 @@ import org.slf4j.LoggerFactory;
  *       The connection and the relay go on serving.</li>
  * </ul>
  *
- * <p>Thread-safe: the tables are guarded by this object; each stream's handler runs on its event loop.
+ * <p>Thread-safe: the reservation table is guarded by this object; each stream's handler runs on its event
+ * loop.
  */
 public final class RelayService {
     private static final Logger log = LoggerFactory.getLogger(RelayService.class);
@@ -60,36 +71,59 @@ public final class RelayService {
     private final PeerId relayPeer;
     private final Supplier<List<Multiaddr>> addrs;
     private final RelayConfig config;
+    private final ResourceManager resources;
+    private final RelayLimit limit;
     private final Map<PeerId, Held> reservations = new HashMap<>();
-    private final Map<PeerId, Integer> circuitsPerPeer = new HashMap<>();
-    private int circuits;
+    private final AtomicInteger circuits = new AtomicInteger();
     private final AtomicLong refused = new AtomicLong();
     private final AtomicLong malformed = new AtomicLong();
     private final AtomicLong circuitsOpened = new AtomicLong();
 
-    /** A held reservation: the peer's connection and when the reservation ends (Unix s). */
-    private record Held(Connection connection, long expireSeconds, InetAddress ip) {}
-
     /**
-     * @param identity the relay host's identity key (signs the vouchers)
-     * @param addrs the relay's public addresses, without {@code /p2p/} (read at each reservation)
-     * @param config bounds and limits
+     * A held reservation: the peer's connection, when the reservation ends (Unix s), and its scope in the
+     * resource manager.
      */
-    public RelayService(PrivateKey identity, Supplier<List<Multiaddr>> addrs, RelayConfig config) {
+    private record Held(Connection connection, long expireSeconds, RelayScope scope) {}
+
+    private RelayService(PrivateKey identity, Supplier<List<Multiaddr>> addrs, RelayConfig config,
+            ResourceManager resources) {
         this.identity = identity;
         this.relayPeer = PeerId.fromPublicKey(identity.publicKey());
         this.addrs = addrs;
         this.config = config;
+        this.resources = resources;
+        RelayResourceLimits l = resources.relayLimits();
+        this.limit = new RelayLimit(l.circuitDurationSeconds(), l.circuitDataBytes());
     }
 
-    /** @return the handler factory to register for {@value RelayProtocols#HOP} */
-    public StreamHandlerFactory hopHandler() {
-        return connection -> new HopServer(connection);
+    /**
+     * Serves the hop protocol on {@code host} from now on ({@link Host#addProtocol}): vouchers signed with the
+     * host's identity, reservations naming its {@link Host#advertisedAddrs()} (read at each reservation), bounds
+     * from its {@link Host#resourceManager()}. Works before and after {@link Host#start()}.
+     *
+     * @param host the relay's host
+     * @param config the reservation lifetime and the message timeout
+     * @return the running service, for its counters
+     * @throws IllegalArgumentException if an argument is null
+     */
+    public static RelayService serve(Host host, RelayConfig config) {
+        if (host == null || config == null) {
+            throw new IllegalArgumentException("host and config are required");
+        }
+        RelayService service = new RelayService(host.identity(), host::advertisedAddrs, config,
+                host.resourceManager());
+        host.addProtocol(RelayProtocols.HOP, connection -> service.new HopServer(connection));
+        return service;
     }
 
-    /** @return the bounds and limits */
+    /** @return the reservation lifetime and message timeout */
     public RelayConfig config() {
         return config;
+    }
+
+    /** @return each circuit's duration and data limit, from the resource manager's relay limits */
+    public RelayLimit circuitLimit() {
+        return limit;
     }
 
     /** @return the live (unexpired, connected) reservations */
@@ -99,8 +133,8 @@ public final class RelayService {
     }
 
     /** @return the circuits open now */
-    public synchronized int circuits() {
-        return circuits;
+    public int circuits() {
+        return circuits.get();
     }
 
     /** @return how many circuits were opened so far */
@@ -124,31 +158,35 @@ public final class RelayService {
 
     private void purge() {
         long now = nowSeconds();
-        reservations.values().removeIf(h -> h.expireSeconds <= now || !h.connection.channel().isActive());
+        reservations.values().removeIf(h -> {
+            boolean over = h.expireSeconds <= now || !h.connection.channel().isActive();
+            if (over) {
+                h.scope.close();
+            }
+            return over;
+        });
     }
 
-    /** Reserves or renews; returns the expiry, or the refusal status. */
-    private synchronized Object reserve(Connection c) {
+    /**
+     * Reserves or renews; returns the expiry.
+     *
+     * @throws ResourceLimitExceededException when the resource manager refuses a new reservation
+     */
+    private synchronized long reserve(Connection c) {
         purge();
         PeerId peer = c.remotePeer();
-        InetAddress ip = ip(c);
         Held existing = reservations.get(peer);
-        if (existing == null || existing.connection != c) {
-            boolean renewal = existing != null;
-            if (!renewal && reservations.size() >= config.maxReservations()) {
-                return Status.RESERVATION_REFUSED;
-            }
-            long fromIp = reservations.values().stream().filter(h -> h.ip.equals(ip)).count();
-            if (!renewal && fromIp >= config.maxReservationsPerIp()) {
-                return Status.RESERVATION_REFUSED;
-            }
-        }
+        RelayScope scope = existing != null ? existing.scope : resources.reserveRelayReservation(peer, ip(c));
         long expire = nowSeconds() + config.reservationTtlSeconds();
-        reservations.put(peer, new Held(c, expire, ip));
+        reservations.put(peer, new Held(c, expire, scope));
         if (existing == null || existing.connection != c) {
             c.closeFuture().addListener(f -> {
                 synchronized (RelayService.this) {
-                    reservations.computeIfPresent(peer, (k, h) -> h.connection == c ? null : h);
+                    Held h = reservations.get(peer);
+                    if (h != null && h.connection == c) {
+                        reservations.remove(peer);
+                        h.scope.close();
+                    }
                 }
             });
         }
@@ -166,22 +204,22 @@ public final class RelayService {
         return h == null ? null : h.connection;
     }
 
-    private synchronized boolean takeCircuit(PeerId src, PeerId dst) {
-        if (circuits >= config.maxCircuits()
-                || circuitsPerPeer.getOrDefault(src, 0) >= config.maxCircuitsPerPeer()
-                || circuitsPerPeer.getOrDefault(dst, 0) >= config.maxCircuitsPerPeer()) {
-            return false;
-        }
-        circuits++;
-        circuitsPerPeer.merge(src, 1, Integer::sum);
-        circuitsPerPeer.merge(dst, 1, Integer::sum);
-        return true;
-    }
-
-    private synchronized void releaseCircuit(PeerId src, PeerId dst) {
-        circuits--;
-        circuitsPerPeer.computeIfPresent(src, (k, v) -> v == 1 ? null : v - 1);
-        circuitsPerPeer.computeIfPresent(dst, (k, v) -> v == 1 ? null : v - 1);
+    /**
+     * Reserves a circuit in the resource manager.
+     *
+     * @return its release, idempotent
+     * @throws ResourceLimitExceededException when the resource manager refuses it
+     */
+    private Runnable takeCircuit(PeerId src, PeerId dst) {
+        RelayScope scope = resources.reserveRelayCircuit(src, dst);
+        circuits.incrementAndGet();
+        AtomicBoolean released = new AtomicBoolean();
+        return () -> {
+            if (released.compareAndSet(false, true)) {
+                circuits.decrementAndGet();
+                scope.close();
+            }
+        };
     }
 
     private Reservation reservationMessage(PeerId peer, long expire) {
@@ -237,17 +275,18 @@ public final class RelayService {
                 answer(ctx, Status.PERMISSION_DENIED, "reservation over a relayed connection");
                 return;
             }
-            Object r = reserve(connection);
-            if (r instanceof Status s) {
+            long expire;
+            try {
+                expire = reserve(connection);
+            } catch (ResourceLimitExceededException e) {
                 refused.incrementAndGet();
-                answer(ctx, s, "reservation bound reached");
+                answer(ctx, Status.RESERVATION_REFUSED, e.getMessage());
                 return;
             }
-            long expire = (Long) r;
             HopMessage.Builder ok = HopMessage.newBuilder().setType(HopMessage.Type.STATUS).setStatus(Status.OK)
                     .setReservation(reservationMessage(connection.remotePeer(), expire));
-            if (!config.limit().isNone()) {
-                ok.setLimit(config.limit().toMessage());
+            if (!limit.isNone()) {
+                ok.setLimit(limit.toMessage());
             }
             log.debug("reservation for {} until {}", connection.remotePeer(), expire);
             ctx.writeAndFlush(RelayFrames.encode(ok.build(), ctx.alloc(), RelayProtocols.MAX_MESSAGE_BYTES))
@@ -277,9 +316,12 @@ public final class RelayService {
                 answer(ctx, Status.NO_RESERVATION, "no reservation for " + target);
                 return;
             }
-            if (!takeCircuit(src, target)) {
+            Runnable release;
+            try {
+                release = takeCircuit(src, target);
+            } catch (ResourceLimitExceededException e) {
                 refused.incrementAndGet();
-                answer(ctx, Status.RESOURCE_LIMIT_EXCEEDED, "circuit bound reached");
+                answer(ctx, Status.RESOURCE_LIMIT_EXCEEDED, e.getMessage());
                 return;
             }
             MuxedStream hop = (MuxedStream) ctx.channel();
@@ -293,18 +335,18 @@ public final class RelayService {
             });
             stopped.addListener(f -> {
                 if (!f.isSuccess()) {
-                    releaseCircuit(src, target);
+                    release.run();
                     log.debug("circuit {} -> {} failed: {}", src, target, f.cause().toString());
                     answer(ctx, Status.CONNECTION_FAILED, "stop stream to " + target + " failed");
                     return;
                 }
                 MuxedStream stop = (MuxedStream) f.getNow();
                 HopMessage.Builder ok = HopMessage.newBuilder().setType(HopMessage.Type.STATUS).setStatus(Status.OK);
-                if (!config.limit().isNone()) {
-                    ok.setLimit(config.limit().toMessage());
+                if (!limit.isNone()) {
+                    ok.setLimit(limit.toMessage());
                 }
                 circuitsOpened.incrementAndGet();
-                CircuitBridge bridge = new CircuitBridge(hop, stop, config.limit(), () -> releaseCircuit(src, target));
+                CircuitBridge bridge = new CircuitBridge(hop, stop, limit, release);
                 ctx.writeAndFlush(RelayFrames.encode(ok.build(), ctx.alloc(), RelayProtocols.MAX_MESSAGE_BYTES));
                 handOff(ctx, bridge.side(hop));
                 stop.eventLoop().execute(() -> opener.splice(bridge.side(stop)));
@@ -348,8 +390,8 @@ public final class RelayService {
             this.ctx = ctx;
             StopMessage.Builder m = StopMessage.newBuilder().setType(StopMessage.Type.CONNECT)
                     .setPeer(Peer.newBuilder().setId(ByteString.copyFrom(src.toBytes())));
-            if (!config.limit().isNone()) {
-                m.setLimit(config.limit().toMessage());
+            if (!limit.isNone()) {
+                m.setLimit(limit.toMessage());
             }
             ctx.writeAndFlush(RelayFrames.encode(m.build(), ctx.alloc(), RelayProtocols.MAX_MESSAGE_BYTES));
             expectMessage(ctx);

@@ -22,7 +22,6 @@ import io.crossdial.host.protocol.ProtocolIds;
 import io.crossdial.host.relay.CircuitAddr;
 import io.crossdial.host.relay.RelayClient;
 import io.crossdial.host.relay.RelayConfig;
-import io.crossdial.host.relay.RelayProtocols;
 import io.crossdial.host.relay.RelayService;
 import io.crossdial.muxer.yamux.YamuxStreamMuxer;
 import io.crossdial.security.noise.NoiseSecurityTransport;
@@ -56,12 +55,10 @@ class DcutrLoopbackTest {
     }
 
     private Host relay() {
-        PrivateKey key = Keys.generateEd25519();
-        Host[] h = new Host[1];
-        RelayService s = new RelayService(key, () -> h[0].listenAddrs(), RelayConfig.defaults());
-        h[0] = base(key).protocol(RelayProtocols.HOP, s.hopHandler()).build().start();
-        open.add(h[0]);
-        return h[0];
+        Host h = base(Keys.generateEd25519()).build().start();
+        open.add(h);
+        RelayService.serve(h, RelayConfig.defaults());
+        return h;
     }
 
     private record Peer(Host host, RelayClient relay, Dcutr dcutr,

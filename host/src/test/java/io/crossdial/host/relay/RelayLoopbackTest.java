@@ -15,6 +15,7 @@ import io.crossdial.host.Connection;
 import io.crossdial.host.Host;
 import io.crossdial.host.relay.pb.CircuitProtos.HopMessage;
 import io.crossdial.host.relay.pb.CircuitProtos.Status;
+import io.crossdial.upgrader.RelayResourceLimits;
 import java.security.SecureRandom;
 import java.util.Arrays;
 import org.junit.jupiter.api.Test;
@@ -26,7 +27,7 @@ class RelayLoopbackTest {
     @Test
     void reservesThenRelaysPingAndEchoBothWays() throws Exception {
         try (RelayPeers peers = new RelayPeers()) {
-            RelayPeers.Relay relay = peers.relay(RelayConfig.defaults());
+            RelayPeers.Relay relay = peers.relay(RelayResourceLimits.DEFAULT);
             RelayPeers.Client a = peers.client();
             RelayPeers.Client b = peers.client();
             RelayReservation r = Host.await(a.relay.listenVia(relay.addr()), W, "reservation");
@@ -38,6 +39,7 @@ class RelayLoopbackTest {
             Multiaddr circuit = r.circuitAddrs().get(0);
             assertEquals(relay.addr() + "/p2p-circuit/p2p/" + a.host.peerId(), circuit.toString());
             assertEquals(1, relay.service.reservations());
+            assertEquals(1, relay.resources.relayReservations(), "the reservation is the resource manager's");
 
             Connection ab = Host.await(b.relay.dial(circuit), W, "relayed dial");
             assertTrue(ab.isRelayed());
@@ -54,15 +56,17 @@ class RelayLoopbackTest {
             assertEquals(relay.addr() + "/p2p-circuit/p2p/" + b.host.peerId(), ba.remoteAddr().toString());
             assertTrue(RelayPeers.ping(ba) > 0, "the listener can open streams too");
             assertEquals(1, relay.service.circuits());
+            assertEquals(1, relay.resources.relayCircuits(), "the circuit is the resource manager's");
             ab.close().await(W);
             assertTrue(waitFor(() -> relay.service.circuits() == 0), "the circuit is freed when it closes");
+            assertTrue(waitFor(() -> relay.resources.relayCircuits() == 0), "and released in the resource manager");
         }
     }
 
     @Test
     void resetsTheCircuitAtItsDataLimitAndKeepsServing() throws Exception {
         try (RelayPeers peers = new RelayPeers()) {
-            RelayPeers.Relay relay = peers.relay(RelayConfig.defaults().withLimit(new RelayLimit(0, 20_000)));
+            RelayPeers.Relay relay = peers.relay(RelayResourceLimits.DEFAULT.withCircuitLimit(0, 20_000));
             RelayPeers.Client a = peers.client();
             RelayPeers.Client b = peers.client();
             RelayReservation r = Host.await(a.relay.listenVia(relay.addr()), W, "reservation");
@@ -80,7 +84,7 @@ class RelayLoopbackTest {
     @Test
     void refusesCircuitToPeerWithoutReservation() throws Exception {
         try (RelayPeers peers = new RelayPeers()) {
-            RelayPeers.Relay relay = peers.relay(RelayConfig.defaults());
+            RelayPeers.Relay relay = peers.relay(RelayResourceLimits.DEFAULT);
             RelayPeers.Client b = peers.client();
             PeerId nobody = PeerId.fromPublicKey(Keys.generateEd25519().publicKey());
             Exception e = assertThrows(RelayException.class,
@@ -94,7 +98,7 @@ class RelayLoopbackTest {
     @Test
     void answersBadHopInputWithStatusAndKeepsServing() throws Exception {
         try (RelayPeers peers = new RelayPeers()) {
-            RelayPeers.Relay relay = peers.relay(RelayConfig.defaults());
+            RelayPeers.Relay relay = peers.relay(RelayResourceLimits.DEFAULT);
             RelayPeers.Client a = peers.client();
             Connection toRelay = a.host.dialSync(relay.addr(), W);
             // MALFORMED_MESSAGE = 400 = varint 90 03; the answer is HopMessage{type STATUS, status 400}
@@ -121,7 +125,7 @@ class RelayLoopbackTest {
     @Test
     void refusesReservationFloodPastTheBoundAndKeepsServing() throws Exception {
         try (RelayPeers peers = new RelayPeers()) {
-            RelayPeers.Relay relay = peers.relay(RelayConfig.defaults().withReservations(3, 8));
+            RelayPeers.Relay relay = peers.relay(RelayResourceLimits.DEFAULT.withReservations(3, 3));
             RelayPeers.Client[] clients = new RelayPeers.Client[6];
             int ok = 0;
             int refused = 0;
@@ -145,16 +149,39 @@ class RelayLoopbackTest {
             Connection relayed = Host.await(clients[5].relay.dial(
                     CircuitAddr.of(relay.addr(), clients[0].host.peerId())), W, "relayed dial");
             assertTrue(RelayPeers.ping(relayed) > 0);
+            assertEquals(3, relay.resources.relayReservations());
             // a holder that disconnects frees its slot
             c0.close().await(W);
             assertTrue(waitFor(() -> relay.service.reservations() == 2));
+            assertTrue(waitFor(() -> relay.resources.relayReservations() == 2), "released in the resource manager");
+        }
+    }
+
+    @Test
+    void refusesCircuitsPastTheResourceManagersBoundAndFreesThemOnClose() throws Exception {
+        try (RelayPeers peers = new RelayPeers()) {
+            RelayPeers.Relay relay = peers.relay(RelayResourceLimits.DEFAULT.withCircuits(2, 1));
+            RelayPeers.Client a = peers.client();
+            RelayPeers.Client b = peers.client();
+            RelayPeers.Client c = peers.client();
+            Multiaddr toA = Host.await(a.relay.listenVia(relay.addr()), W, "reservation").circuitAddrs().get(0);
+            Connection first = Host.await(b.relay.dial(toA), W, "first relayed dial");
+            RelayException e = assertThrows(RelayException.class,
+                    () -> Host.await(c.relay.dial(toA), W, "second relayed dial"));
+            assertEquals(Status.RESOURCE_LIMIT_EXCEEDED, e.status(), "a is in one circuit, its per-peer bound");
+            assertEquals(1, relay.service.refusedForLimits());
+            assertEquals(1, relay.resources.relayCircuits());
+            first.close().await(W);
+            assertTrue(waitFor(() -> relay.resources.relayCircuits() == 0), "released when the circuit closes");
+            Connection again = Host.await(c.relay.dial(toA), W, "relayed dial after the first closed");
+            assertTrue(RelayPeers.ping(again) > 0);
         }
     }
 
     @Test
     void refusesReservationsPerIpPastTheBound() throws Exception {
         try (RelayPeers peers = new RelayPeers()) {
-            RelayPeers.Relay relay = peers.relay(RelayConfig.defaults().withReservations(100, 2));
+            RelayPeers.Relay relay = peers.relay(RelayResourceLimits.DEFAULT.withReservations(100, 2));
             int refused = 0;
             for (int i = 0; i < 4; i++) {
                 RelayPeers.Client c = peers.client();

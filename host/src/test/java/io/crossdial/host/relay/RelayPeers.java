@@ -13,6 +13,9 @@ import io.crossdial.host.protocol.ProtocolIds;
 import io.crossdial.muxer.yamux.YamuxStreamMuxer;
 import io.crossdial.security.noise.NoiseSecurityTransport;
 import io.crossdial.transport.tcp.TcpTransportConfig;
+import io.crossdial.upgrader.DefaultResourceManager;
+import io.crossdial.upgrader.RelayResourceLimits;
+import io.crossdial.upgrader.ResourceLimits;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelHandlerContext;
@@ -35,12 +38,12 @@ final class RelayPeers implements AutoCloseable {
         final Host host;
         final RelayService service;
 
-        Relay(RelayConfig config) {
-            PrivateKey key = Keys.generateEd25519();
-            Host[] holder = new Host[1];
-            service = new RelayService(key, () -> holder[0].listenAddrs(), config);
-            host = base(key).protocol(RelayProtocols.HOP, service.hopHandler()).build().start();
-            holder[0] = host;
+        final DefaultResourceManager resources;
+
+        Relay(RelayResourceLimits limits) {
+            resources = new DefaultResourceManager(ResourceLimits.defaults().withRelay(limits));
+            host = base(Keys.generateEd25519()).resourceManager(resources).build().start();
+            service = RelayService.serve(host, RelayConfig.defaults());
         }
 
         Multiaddr addr() {
@@ -77,8 +80,8 @@ final class RelayPeers implements AutoCloseable {
                 .transportConfig(TcpTransportConfig.defaults());
     }
 
-    Relay relay(RelayConfig config) {
-        Relay r = new Relay(config);
+    Relay relay(RelayResourceLimits limits) {
+        Relay r = new Relay(limits);
         open.add(r.host);
         return r;
     }
