@@ -257,20 +257,10 @@ public final class HolepunchLab implements Callable<Integer> {
         s.put("rounds", (long) rounds.size());
         s.put("direct", direct);
         s.put("usable", usable);
-        s.put("timeToDirectP50Ms", percentile(ttd, 50));
-        s.put("timeToDirectP99Ms", percentile(ttd, 99));
-        s.put("timeToDirectMaxMs", ttd.isEmpty() ? null : ttd.stream().mapToDouble(Double::doubleValue).max().getAsDouble());
+        s.put("timeToDirectP50Ms", LabCommand.Simopen.percentile(ttd, 50));
+        s.put("timeToDirectP99Ms", LabCommand.Simopen.percentile(ttd, 99));
+        s.put("timeToDirectMaxMs", LabCommand.Simopen.percentile(ttd, 100));
         return s;
-    }
-
-    static Double percentile(List<Double> values, int p) {
-        if (values.isEmpty()) {
-            return null;
-        }
-        List<Double> sorted = new ArrayList<>(values);
-        sorted.sort(null);
-        int rank = (int) Math.ceil(p / 100.0 * sorted.size());
-        return Math.round(sorted.get(Math.max(0, rank - 1)) * 1000) / 1000.0;
     }
 
     private static String summaryLine(Map<String, Object> s) {

@@ -19,5 +19,18 @@ class LabCommandTest {
         assertEquals(50.0, LabCommand.Simopen.percentile(five, 99), "p99 of few samples is their maximum");
         assertEquals(7.0, LabCommand.Simopen.percentile(List.of(7.0), 99));
         assertNull(LabCommand.Simopen.percentile(List.of(), 50));
+        assertEquals(52.233, LabCommand.Simopen.percentile(List.of(26.5, 52.233209, 41.6), 100),
+                "p100 is the maximum, rounded to 1 us like the others");
+    }
+
+    @Test
+    void holepunchSummaryRoundsItsMaximum() {
+        java.util.Map<String, Object> s = HolepunchLab.summary(List.of(
+                java.util.Map.of("direct", true, "usable", true, "holepunch", java.util.Map.of("relayedToDirectMs", 52.233209)),
+                java.util.Map.of("direct", false, "usable", true)));
+        assertEquals(1L, s.get("direct"));
+        assertEquals(2L, s.get("usable"));
+        assertEquals(52.233, s.get("timeToDirectMaxMs"));
+        assertEquals(52.233, s.get("timeToDirectP50Ms"));
     }
 }
