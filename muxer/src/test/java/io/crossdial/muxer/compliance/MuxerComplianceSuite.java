@@ -245,11 +245,13 @@ public abstract class MuxerComplianceSuite {
                         + pump.written.get() + " bytes");
             }
             Thread.sleep(200);
+            // Read on the test thread, isWritable() may be true for an instant (the kernel's send buffer grew
+            // and the pump has not yet been told); what must hold is that the writer stays stalled short of
+            // the total while the reader reads nothing.
             long stalledAt = pump.written.get();
             assertTrue(stalledAt < BACKPRESSURE_BYTES,
                     "the writer stalled before writing everything: wrote " + stalledAt + " bytes");
             assertEquals(0, remote.count(), "the reader read nothing");
-            assertFalse(stream.isWritable(), "still unwritable while the reader sleeps");
             remote.stream.config().setAutoRead(true);
             remote.awaitEof(this);
             assertEquals(BACKPRESSURE_BYTES, remote.count(), "every byte arrived");
