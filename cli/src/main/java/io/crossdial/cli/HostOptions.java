@@ -79,8 +79,8 @@ final class HostOptions {
 
     @Option(names = "--max-handshakes-per-address", paramLabel = "N",
             description = "Of those, at most N from one remote IP address; one more from it is closed at once; "
-                    + "default: no per-address limit")
-    int maxHandshakesPerAddress;
+                    + "0 for no per-address limit; default " + TcpTransportConfig.DEFAULT_MAX_HANDSHAKES_PER_ADDRESS)
+    int maxHandshakesPerAddress = TcpTransportConfig.DEFAULT_MAX_HANDSHAKES_PER_ADDRESS;
 
     @Option(names = "--max-connections", paramLabel = "N",
             description = "Open TCP connections at once, both directions; default: no limit")

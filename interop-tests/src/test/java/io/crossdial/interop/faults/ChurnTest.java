@@ -30,7 +30,8 @@ class ChurnTest {
         if (maxHandshakes > 0) {
             listener = listener.withMaxHandshakes(maxHandshakes);
         }
-        listener = listener.withMaxHandshakesPerAddress(Integer.getInteger("churn.maxHandshakesPerAddress", 0));
+        listener = listener.withMaxHandshakesPerAddress(Integer.getInteger("churn.maxHandshakesPerAddress",
+                TcpTransportConfig.DEFAULT_MAX_HANDSHAKES_PER_ADDRESS));
         ChurnScenario.Result r = ChurnScenario.run(new ChurnScenario.Plan(connections, threads, slow, listener));
         System.out.println(r.json());
         assertEquals(0, r.failedDials(), r::json);

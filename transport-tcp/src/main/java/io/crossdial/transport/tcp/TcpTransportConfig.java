@@ -5,8 +5,8 @@ package io.crossdial.transport.tcp;
  * {@link #builder()} (or {@link #defaults()}, {@link #toBuilder()}, and the {@code with*} shorthands for one
  * field); immutable and thread-safe. Defaults: connect timeout 10 000 ms, port reuse on, listen
  * backlog 1024, worker threads = available processors, 1 shard per listen address, handshake limit derived
- * from the backlog, no per-address handshake limit, no connection limit, interfaces re-enumerated every
- * 5 000 ms.
+ * from the backlog, at most {@value #DEFAULT_MAX_HANDSHAKES_PER_ADDRESS} handshakes from one remote IP address,
+ * no connection limit, interfaces re-enumerated every 5 000 ms.
  *
  * <h2>Backlog split (specs/listeners.md)</h2>
  * The {@code backlog} is the number of connections a listener holds before the application has finished
@@ -25,8 +25,8 @@ package io.crossdial.transport.tcp;
  * @param maxConnections open TCP connections (inbound and outbound) at once; 0 = no limit
  * @param interfacePollMillis how often wildcard listeners re-enumerate interfaces, in ms; 0 = never
  * @param maxHandshakesPerAddress accepted connections per listener from one remote IP address still in their
- *     handshake at once; one more from that address is accepted and closed at once; 0 = no per-address limit
- *     (specs/listeners.md, section 4)
+ *     handshake at once; one more from that address is accepted and closed at once; 0 = no per-address limit;
+ *     default {@value #DEFAULT_MAX_HANDSHAKES_PER_ADDRESS} (specs/listeners.md, section 4)
  */
 public record TcpTransportConfig(long connectTimeoutMillis, boolean portReuse, int backlog, int workerThreads,
         int shards, int maxHandshakes, int maxConnections, long interfacePollMillis, int maxHandshakesPerAddress) {
@@ -36,6 +36,13 @@ public record TcpTransportConfig(long connectTimeoutMillis, boolean portReuse, i
     public static final int DEFAULT_BACKLOG = 1024;
     /** Default interface re-enumeration period in ms. */
     public static final long DEFAULT_INTERFACE_POLL_MILLIS = 5_000;
+    /**
+     * Default handshakes in progress from one remote IP address: 64, an eighth of the default handshake limit
+     * (512), so that slow or stalled handshakes from one address cannot take every slot (go-libp2p's resource
+     * manager bounds all connections from one IPv4 address to 8 by default; this bounds only those still in
+     * their handshake).
+     */
+    public static final int DEFAULT_MAX_HANDSHAKES_PER_ADDRESS = 64;
     /** Most shards per listen address. */
     public static final int MAX_SHARDS = 256;
 
@@ -83,7 +90,7 @@ public record TcpTransportConfig(long connectTimeoutMillis, boolean portReuse, i
     public TcpTransportConfig(long connectTimeoutMillis, boolean portReuse, int backlog, int workerThreads,
             int shards, int maxHandshakes, int maxConnections, long interfacePollMillis) {
         this(connectTimeoutMillis, portReuse, backlog, workerThreads, shards, maxHandshakes, maxConnections,
-                interfacePollMillis, 0);
+                interfacePollMillis, DEFAULT_MAX_HANDSHAKES_PER_ADDRESS);
     }
 
     /**
@@ -203,6 +210,7 @@ public record TcpTransportConfig(long connectTimeoutMillis, boolean portReuse, i
         private int maxHandshakes;
         private int maxConnections;
         private long interfacePollMillis;
+        private int maxHandshakesPerAddress;
 
         private Builder(TcpTransportConfig c) {
             connectTimeoutMillis = c.connectTimeoutMillis;
@@ -213,6 +221,7 @@ public record TcpTransportConfig(long connectTimeoutMillis, boolean portReuse, i
             maxHandshakes = c.maxHandshakes;
             maxConnections = c.maxConnections;
             interfacePollMillis = c.interfacePollMillis;
+            maxHandshakesPerAddress = c.maxHandshakesPerAddress;
         }
 
         /**
@@ -288,12 +297,21 @@ public record TcpTransportConfig(long connectTimeoutMillis, boolean portReuse, i
         }
 
         /**
+         * @param n handshakes in progress from one remote IP address at once; 0 = no per-address limit
+         * @return this builder
+         */
+        public Builder maxHandshakesPerAddress(int n) {
+            this.maxHandshakesPerAddress = n;
+            return this;
+        }
+
+        /**
          * @return the validated configuration
          * @throws IllegalArgumentException naming the first value out of range
          */
         public TcpTransportConfig build() {
             return new TcpTransportConfig(connectTimeoutMillis, portReuse, backlog, workerThreads, shards,
-                    maxHandshakes, maxConnections, interfacePollMillis);
+                    maxHandshakes, maxConnections, interfacePollMillis, maxHandshakesPerAddress);
         }
     }
 }

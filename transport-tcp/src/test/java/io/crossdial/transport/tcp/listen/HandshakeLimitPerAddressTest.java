@@ -91,6 +91,10 @@ class HandshakeLimitPerAddressTest {
     void rejectsANegativeLimit() {
         assertThrows(IllegalArgumentException.class,
                 () -> TcpTransportConfig.defaults().withMaxHandshakesPerAddress(-1));
-        assertEquals(0, TcpTransportConfig.defaults().maxHandshakesPerAddress());
+        assertEquals(64, TcpTransportConfig.defaults().maxHandshakesPerAddress(), "an eighth of the 512 slots");
+        assertEquals(0, TcpTransportConfig.defaults().withMaxHandshakesPerAddress(0).maxHandshakesPerAddress());
+        assertEquals(7, TcpTransportConfig.defaults().withMaxHandshakesPerAddress(7).toBuilder().build()
+                .maxHandshakesPerAddress(), "the builder keeps it");
+        assertEquals(3, TcpTransportConfig.builder().maxHandshakesPerAddress(3).build().maxHandshakesPerAddress());
     }
 }
