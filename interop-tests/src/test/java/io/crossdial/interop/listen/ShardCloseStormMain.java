@@ -54,8 +54,9 @@ public final class ShardCloseStormMain {
                 });
             }
         };
+        // every client connects from 127.0.0.1: no per-address handshake limit, the storm is about shard closes
         TcpTransport transport = new TcpTransport(TcpTransportConfig.defaults().withShards(2).withBacklog(8192)
-                .withInterfacePollMillis(0));
+                .withInterfacePollMillis(0).withMaxHandshakesPerAddress(0));
         ExecutorService pool = Executors.newFixedThreadPool(clients);
         try {
             TcpListener listener = transport.listenAll(List.of(Multiaddr.fromString("/ip4/127.0.0.1/tcp/0")),

@@ -29,8 +29,10 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 class ShardTest {
+    // 2,000 connects from one address as fast as the loop goes: no per-address handshake limit, which would close
+    // those beyond 64 in flight (HandshakeLimitPerAddressTest covers it)
     private final TcpTransport transport = new TcpTransport(TcpTransportConfig.defaults().withShards(2)
-            .withBacklog(8192).withInterfacePollMillis(0));
+            .withBacklog(8192).withInterfacePollMillis(0).withMaxHandshakesPerAddress(0));
 
     @AfterEach
     void close() {
