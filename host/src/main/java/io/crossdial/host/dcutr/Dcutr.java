@@ -14,7 +14,6 @@ import io.crossdial.host.internal.Futures;
 import io.crossdial.host.dcutr.DcutrException.Reason;
 import io.crossdial.host.dcutr.pb.DcutrProtos.HolePunch;
 import io.crossdial.host.protocol.IdentifyClient;
-import io.crossdial.host.protocol.IdentifyInfo;
 import io.crossdial.host.protocol.ProtocolIds;
 import io.crossdial.host.relay.FramedHandler;
 import io.crossdial.host.relay.RelayException;

@@ -12,7 +12,6 @@ import io.crossdial.core.crypto.Keys;
 import io.crossdial.core.crypto.PeerId;
 import io.crossdial.core.multiaddr.Multiaddr;
 import io.crossdial.host.Connection;
-import io.crossdial.host.Host;
 import io.crossdial.host.relay.pb.CircuitProtos.HopMessage;
 import io.crossdial.host.relay.pb.CircuitProtos.Status;
 import io.crossdial.upgrader.RelayResourceLimits;
