@@ -13,7 +13,6 @@ import io.crossdial.lab.JsonLines;
 import io.crossdial.muxer.yamux.YamuxStreamMuxer;
 import io.crossdial.security.noise.NoiseSecurityTransport;
 import io.crossdial.transport.tcp.TcpTransportConfig;
-import io.netty.util.concurrent.Future;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.lang.management.ManagementFactory;
@@ -186,7 +185,7 @@ public final class Driver {
         int streams = Integer.parseInt(o.getOrDefault("streams", "1"));
         long warmup = Long.parseLong(o.getOrDefault("warmup", "0"));
         try (Host host = host(-1)) {
-            Connection c = host.dialSync(addr, TIMEOUT_MILLIS);
+            Connection c = host.dial(addr).get(TIMEOUT_MILLIS, TimeUnit.MILLISECONDS);
             tune(c);
             if (warmup > 0) {
                 // the same workload on the same connection, repeated for at least --warmup-seconds: JIT
@@ -217,9 +216,10 @@ public final class Driver {
     }
 
     /** Runs {@code streams} parallel perf streams on {@code c}; returns the bytes moved (both ways). */
-    private static long transfer(Connection c, int streams, long upload, long download) {
+    private static long transfer(Connection c, int streams, long upload, long download) throws Exception {
+        // each stream's opening and run are bounded in runParallel; this wait only backs them up
         PerfResult r = PerfClient.runParallel(c, streams, upload, download, Duration.ofSeconds(60), TIMEOUT_MILLIS,
-                10 * TIMEOUT_MILLIS);
+                10 * TIMEOUT_MILLIS).get(12 * TIMEOUT_MILLIS, TimeUnit.MILLISECONDS);
         return r.uploadBytes() + r.downloadBytes();
     }
 
@@ -264,13 +264,13 @@ public final class Driver {
     }
 
     /** One dial + ping stream + ping + close. */
-    private static Dial dialPingClose(Host host, Multiaddr addr) {
+    private static Dial dialPingClose(Host host, Multiaddr addr) throws Exception {
         long t0 = System.nanoTime();
-        Connection c = host.dialSync(addr, TIMEOUT_MILLIS);
+        Connection c = host.dial(addr).get(TIMEOUT_MILLIS, TimeUnit.MILLISECONDS);
         try {
-            PingClient ping = Host.await(c.newStream(s -> new PingClient(s, Duration.ofSeconds(30)), ProtocolIds.PING),
-                    TIMEOUT_MILLIS, "opening a ping stream");
-            Host.await(ping.ping(), TIMEOUT_MILLIS, "ping");
+            PingClient ping = c.newStream(s -> new PingClient(s, Duration.ofSeconds(30)), ProtocolIds.PING)
+                    .get(TIMEOUT_MILLIS, TimeUnit.MILLISECONDS);
+            ping.ping().get(TIMEOUT_MILLIS, TimeUnit.MILLISECONDS);
             long t = System.nanoTime() - t0;
             ping.close();
             io.crossdial.simopen.SimopenResult so = c.simopen();
@@ -337,28 +337,26 @@ public final class Driver {
                 done.countDown();
                 return;
             }
-            host.dial(addr).addListener((Future<Connection> dialed) -> {
-                if (!dialed.isSuccess()) {
-                    failed(dialed.cause());
-                    // not from inside the listener: a synchronous failure would recurse
+            host.dial(addr).whenComplete((c, dialFailure) -> {
+                if (dialFailure != null) {
+                    failed(dialFailure);
+                    // not from inside the callback: a synchronous failure would recurse
                     io.netty.util.concurrent.GlobalEventExecutor.INSTANCE.schedule(this::next, 1,
                             TimeUnit.MILLISECONDS);
                     return;
                 }
-                Connection c = dialed.getNow();
                 c.newStream(s -> new PingClient(s, Duration.ofSeconds(30)), ProtocolIds.PING)
-                        .addListener((Future<PingClient> opened) -> {
-                            if (!opened.isSuccess()) {
-                                failed(opened.cause());
+                        .whenComplete((ping, openFailure) -> {
+                            if (openFailure != null) {
+                                failed(openFailure);
                                 closeThenNext(c);
                                 return;
                             }
-                            PingClient ping = opened.getNow();
-                            ping.ping().addListener(pinged -> {
-                                if (pinged.isSuccess()) {
+                            ping.ping().whenComplete((rtt, pingFailure) -> {
+                                if (pingFailure == null) {
                                     count.incrementAndGet();
                                 } else {
-                                    failed(pinged.cause());
+                                    failed(pingFailure);
                                 }
                                 ping.close();
                                 closeThenNext(c);
@@ -379,7 +377,7 @@ public final class Driver {
         }
     }
 
-    private static void latency(Map<String, String> o) {
+    private static void latency(Map<String, String> o) throws Exception {
         Multiaddr addr = Multiaddr.fromString(o.get("_0"));
         int count = Integer.parseInt(o.getOrDefault("count", "50"));
         boolean listen = o.containsKey("listen");
@@ -441,9 +439,9 @@ public final class Driver {
             AtomicInteger failures = new AtomicInteger();
             for (int i = 0; i < n; i++) {
                 window.acquire();
-                host.dial(addr).addListener(f -> {
-                    if (f.isSuccess()) {
-                        held.add((Connection) f.getNow());
+                host.dial(addr).whenComplete((c, e) -> {
+                    if (e == null) {
+                        held.add(c);
                     } else {
                         failures.incrementAndGet();
                     }

@@ -64,7 +64,9 @@ final class DemoCommand implements Callable<Integer> {
             line("peer A %s listening on %s", a.peerId(), a.listenAddrs());
             line("peer B %s listening on %s", b.peerId(), b.listenAddrs());
             line("A and B connect: one TCP connection, and each end believes it is the dialer");
-            Connection[] pair = SimultaneousOpenTestMode.connect(a, b, TIMEOUT_MILLIS);
+            // each step is bounded by TIMEOUT_MILLIS in the test mode; this wait only backs them up
+            Connection[] pair = Await.result(SimultaneousOpenTestMode.connect(a, b, TIMEOUT_MILLIS),
+                    6 * TIMEOUT_MILLIS, "the loopback test mode's connection");
             Connection ca = pair[0];
             Connection cb = pair[1];
             line("TCP: %s <-> %s", ca.localAddr(), ca.remoteAddr());
@@ -85,18 +87,18 @@ final class DemoCommand implements Callable<Integer> {
             io.crossdial.host.protocol.IdentifyInfo id = DialCommand.identify(ca, TIMEOUT_MILLIS);
             line("A identifies B over /ipfs/id/1.0.0: %s, protocols %s, sees A at %s", id.agentVersion(),
                     id.protocols(), id.observedAddr());
-            PingClient ping = Host.await(ca.newStream(s -> new PingClient(s, Duration.ofMillis(TIMEOUT_MILLIS)),
+            PingClient ping = Await.result(ca.newStream(s -> new PingClient(s, Duration.ofMillis(TIMEOUT_MILLIS)),
                     ProtocolIds.PING), TIMEOUT_MILLIS, "ping stream");
             for (int i = 0; i < 3; i++) {
-                long rtt = Host.await(ping.ping(), TIMEOUT_MILLIS, "ping");
+                long rtt = Await.result(ping.ping(), TIMEOUT_MILLIS, "ping");
                 line("A pings B over /ipfs/ping/1.0.0: rtt %.3f ms", rtt / 1e6);
             }
             ping.close();
             byte[] data = new byte[echoBytes];
             new SecureRandom().nextBytes(data);
-            EchoClient echo = Host.await(cb.newStream(s -> new EchoClient(s, Duration.ofMillis(TIMEOUT_MILLIS)),
+            EchoClient echo = Await.result(cb.newStream(s -> new EchoClient(s, Duration.ofMillis(TIMEOUT_MILLIS)),
                     ProtocolIds.ECHO), TIMEOUT_MILLIS, "echo stream");
-            byte[] back = Host.await(echo.echo(data), TIMEOUT_MILLIS, "echo");
+            byte[] back = Await.result(echo.echo(data), TIMEOUT_MILLIS, "echo");
             if (!Arrays.equals(data, back)) {
                 throw new CliException("echo mismatch");
             }

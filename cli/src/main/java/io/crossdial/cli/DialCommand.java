@@ -50,7 +50,7 @@ final class DialCommand implements Callable<Integer> {
 
     /** Runs identify and checks the announced key against the authenticated peer ID. */
     static IdentifyInfo identify(Connection c, long timeoutMillis) {
-        IdentifyInfo id = Host.await(Host.await(c.newStream(s -> new IdentifyClient(s, Duration.ofMillis(timeoutMillis)),
+        IdentifyInfo id = Await.result(Await.result(c.newStream(s -> new IdentifyClient(s, Duration.ofMillis(timeoutMillis)),
                 ProtocolIds.IDENTIFY), timeoutMillis, "opening an identify stream").result(), timeoutMillis, "identify");
         if (id.publicKey() != null && !io.crossdial.core.crypto.PeerId.fromPublicKey(id.publicKey()).equals(c.remotePeer())) {
             throw new CliException("identify: the announced public key does not belong to " + c.remotePeer());
@@ -102,7 +102,7 @@ final class DialCommand implements Callable<Integer> {
         long relayedAt = System.nanoTime();
         java.util.Map<String, Object> m = new java.util.LinkedHashMap<>();
         try {
-            io.crossdial.host.dcutr.HolepunchResult r = Host.await(dcutr.result(relayed.remotePeer()), timeoutMillis,
+            io.crossdial.host.dcutr.HolepunchResult r = Await.result(dcutr.result(relayed.remotePeer()), timeoutMillis,
                     "hole punch");
             long now = System.nanoTime();
             m.put("ok", true);
@@ -151,10 +151,11 @@ final class DialCommand implements Callable<Integer> {
                 if (holepunch) {
                     // our address as the relay sees it, for DCUtR's CONNECT: identify on the relay connection
                     io.crossdial.host.relay.CircuitAddr ca = io.crossdial.host.relay.CircuitAddr.parse(addr);
-                    Connection relayConn = host.dialSync(ca.relayAddr(), timeoutMillis);
-                    Host.await(relayClient.identify(relayConn), timeoutMillis, "identify with the relay");
+                    Connection relayConn = Await.result(host.dial(ca.relayAddr()), timeoutMillis,
+                            "dial " + ca.relayAddr());
+                    Await.result(relayClient.identify(relayConn), timeoutMillis, "identify with the relay");
                 }
-                c = Host.await(relayClient.dial(addr), timeoutMillis, "relayed dial " + addr);
+                c = Await.result(relayClient.dial(addr), timeoutMillis, "relayed dial " + addr);
                 if (holepunch) {
                     punch = awaitHolepunch(dcutr, c, start);
                     if (Boolean.TRUE.equals(punch.get("ok"))) {
@@ -162,26 +163,26 @@ final class DialCommand implements Callable<Integer> {
                     }
                 }
             } else {
-                c = host.dialSync(addr, timeoutMillis);
+                c = Await.result(host.dial(addr), timeoutMillis, "dial " + addr);
             }
             double connectMs = (System.nanoTime() - start) / 1e6;
 
             IdentifyInfo id = identify(c, timeoutMillis);
 
-            PingClient ping = Host.await(c.newStream(s -> new PingClient(s, Duration.ofMillis(timeoutMillis)),
+            PingClient ping = Await.result(c.newStream(s -> new PingClient(s, Duration.ofMillis(timeoutMillis)),
                     ProtocolIds.PING), timeoutMillis, "opening a ping stream");
             List<Double> rtts = new ArrayList<>();
             for (int i = 0; i < 3; i++) {
-                rtts.add(Host.await(ping.ping(), timeoutMillis, "ping") / 1e6);
+                rtts.add(Await.result(ping.ping(), timeoutMillis, "ping") / 1e6);
             }
             ping.close();
 
             byte[] data = new byte[echoBytes];
             new SecureRandom().nextBytes(data);
             if (echoBytes > 0) {
-                EchoClient echo = Host.await(c.newStream(s -> new EchoClient(s, Duration.ofMillis(timeoutMillis)),
+                EchoClient echo = Await.result(c.newStream(s -> new EchoClient(s, Duration.ofMillis(timeoutMillis)),
                         ProtocolIds.ECHO), timeoutMillis, "opening an echo stream");
-                byte[] back = Host.await(echo.echo(data), timeoutMillis, "echo of " + echoBytes + " bytes");
+                byte[] back = Await.result(echo.echo(data), timeoutMillis, "echo of " + echoBytes + " bytes");
                 if (!Arrays.equals(data, back)) {
                     throw new CliException("echo mismatch: sent " + data.length + " bytes, got back " + back.length
                             + " bytes that differ");

@@ -57,7 +57,7 @@ final class ListenCommand implements Callable<Integer> {
                     report(c, json);
                     var punch = dcutr.onConnection(c); // an inbound relayed connection: DCUtR, as the spec's B
                     if (punch != null) {
-                        punch.addListener(f -> reportHolepunch(c, f, json));
+                        punch.whenComplete((r, e) -> reportHolepunch(c, r, e, json));
                     }
                 })
                 .onInboundFailure((remote, cause) -> {
@@ -168,9 +168,9 @@ final class ListenCommand implements Callable<Integer> {
         System.out.flush();
     }
 
-    private static void reportHolepunch(Connection relayed, io.netty.util.concurrent.Future<?> f, boolean json) {
-        if (f.isSuccess()) {
-            var r = (io.crossdial.host.dcutr.HolepunchResult) f.getNow();
+    private static void reportHolepunch(Connection relayed, io.crossdial.host.dcutr.HolepunchResult r,
+            Throwable failure, boolean json) {
+        if (failure == null) {
             if (json) {
                 System.out.println(JsonLines.line("event", "holepunch", "ok", true, "remotePeer", relayed.remotePeer().toString(), "attempts", r.attempts(), "timeToDirectMs", r.timeToDirectNanos() / 1e6, "rttMs", r.rttNanos() / 1e6, "localAddr", r.direct().localAddr().toString(), "remoteAddr", r.direct().remoteAddr().toString()));
             } else {
@@ -179,9 +179,9 @@ final class ListenCommand implements Callable<Integer> {
                         r.rttNanos() / 1e6);
             }
         } else if (json) {
-            System.out.println(JsonLines.line("event", "holepunch", "ok", false, "remotePeer", relayed.remotePeer().toString(), "error", Main.oneLine(f.cause())));
+            System.out.println(JsonLines.line("event", "holepunch", "ok", false, "remotePeer", relayed.remotePeer().toString(), "error", Main.oneLine(failure)));
         } else {
-            System.out.println("holepunch with " + relayed.remotePeer() + " failed: " + Main.oneLine(f.cause()));
+            System.out.println("holepunch with " + relayed.remotePeer() + " failed: " + Main.oneLine(failure));
         }
         System.out.flush();
     }

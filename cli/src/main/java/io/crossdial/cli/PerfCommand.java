@@ -64,7 +64,7 @@ final class PerfCommand implements Callable<Integer> {
                     null);
         }
         try (Host host = hostOptions.builder(List.of()).build().start()) {
-            Connection c = host.dialSync(addr, timeoutMillis);
+            Connection c = Await.result(host.dial(addr), timeoutMillis, "dial " + addr);
             int warmupRounds = 0;
             double coldGbps = 0;
             long warmStart = System.nanoTime();
@@ -112,8 +112,9 @@ final class PerfCommand implements Callable<Integer> {
 
     /** @return bytes uploaded and downloaded by {@code streams} parallel perf streams on {@code c} */
     private long[] transfer(Connection c) {
-        PerfResult r = PerfClient.runParallel(c, streams, upload, download, Duration.ofMillis(timeoutMillis),
-                timeoutMillis, timeoutMillis);
+        // each stream's opening and run are bounded by timeoutMillis in runParallel; this wait only backs them up
+        PerfResult r = Await.result(PerfClient.runParallel(c, streams, upload, download,
+                Duration.ofMillis(timeoutMillis), timeoutMillis, timeoutMillis), 3 * timeoutMillis, "perf");
         return new long[] {r.uploadBytes(), r.downloadBytes()};
     }
 }

@@ -2,7 +2,6 @@ package io.crossdial.cli;
 
 import io.crossdial.lab.JsonLines;
 import io.crossdial.core.multiaddr.Multiaddr;
-import io.crossdial.host.Host;
 import io.crossdial.host.relay.RelayClient;
 import io.crossdial.host.relay.RelayReservation;
 
@@ -16,7 +15,7 @@ final class RelayReservations {
      */
     static void reserveAndReport(RelayClient client, Multiaddr relay, boolean json) {
         try {
-            RelayReservation r = Host.await(client.listenVia(relay), 20_000, "reservation on " + relay);
+            RelayReservation r = Await.result(client.listenVia(relay), 20_000, "reservation on " + relay);
             if (json) {
                 System.out.println(JsonLines.line("event", "reservation", "relay", r.relay().toString(), "expire", r.expireSeconds(), "circuitAddrs", r.circuitAddrs().stream().map(Object::toString).toList(), "limitSeconds", r.limit().durationSeconds(), "limitBytes", r.limit().dataBytes(), "voucher", r.voucher() != null));
             } else {

@@ -175,10 +175,10 @@ final class TestPlansCommand implements Callable<Integer> {
         try (Host host = builder(e).build().start()) {
             long leftMillis = Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime()));
             long start = System.nanoTime();
-            Connection c = host.dialSync(target, leftMillis);
-            PingClient ping = Host.await(c.newStream(s -> new PingClient(s, Duration.ofMillis(leftMillis)),
+            Connection c = Await.result(host.dial(target), leftMillis, "dial " + target);
+            PingClient ping = Await.result(c.newStream(s -> new PingClient(s, Duration.ofMillis(leftMillis)),
                     ProtocolIds.PING), leftMillis, "opening a ping stream");
-            long rttNanos = Host.await(ping.ping(), leftMillis, "ping");
+            long rttNanos = Await.result(ping.ping(), leftMillis, "ping");
             long totalNanos = System.nanoTime() - start;
             ping.close();
             System.out.println(resultLine(totalNanos / 1e6, rttNanos / 1e6));

@@ -4,6 +4,7 @@ import io.crossdial.core.crypto.PeerId;
 import io.crossdial.core.multiaddr.Multiaddr;
 import io.crossdial.core.spi.MuxedStream;
 import io.crossdial.core.spi.Role;
+import io.crossdial.host.internal.Futures;
 import io.crossdial.multistream.MultistreamDialerHandler;
 import io.crossdial.multistream.MultistreamSelect;
 import io.crossdial.upgrader.UpgradedConnection;
@@ -12,7 +13,6 @@ import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
-import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.Promise;
 import java.net.InetSocketAddress;
 import java.nio.channels.ClosedChannelException;
@@ -148,11 +148,17 @@ public final class Connection {
      * @param handler added to the stream's pipeline once a protocol is agreed, before any protocol byte is
      *     read; sees only the protocol's bytes
      * @param protocolIds protocol IDs in preference order, 1 to 1000
-     * @return completes with the stream, or fails with the muxer's or multistream-select's exception
-     *     (no protocol in common, timeout, reset, connection closed)
+     * @return completes (on the connection's event loop) with the stream, or exceptionally with the muxer's or
+     *     multistream-select's exception as the cause (no protocol in common, timeout, reset, connection
+     *     closed); bounded by the negotiation timeout
      * @throws IllegalArgumentException (nothing opened) for no, more than 1000 or an invalid protocol ID
      */
-    public Future<Stream> newStream(ChannelHandler handler, String... protocolIds) {
+    public CompletableFuture<Stream> newStream(ChannelHandler handler, String... protocolIds) {
+        return Futures.toCompletable(negotiate(handler, protocolIds));
+    }
+
+    /** {@link #newStream(ChannelHandler, String...)} on a Netty promise of the connection's event loop. */
+    private Promise<Stream> negotiate(ChannelHandler handler, String... protocolIds) {
         List<String> ids = MultistreamSelect.checkProtocolIds(List.of(protocolIds));
         if (ids.isEmpty() || ids.size() > MultistreamSelect.MAX_PROPOSALS) {
             throw new IllegalArgumentException("between 1 and " + MultistreamSelect.MAX_PROPOSALS
@@ -202,12 +208,14 @@ public final class Connection {
      * @param factory makes the client from the negotiated stream channel
      * @param protocolIds protocol IDs in preference order
      * @param <T> the client type
-     * @return completes with the client, or fails like {@link #newStream(ChannelHandler, String...)}
+     * @return completes (on the connection's event loop) with the client, or exceptionally like
+     *     {@link #newStream(ChannelHandler, String...)}, or with what {@code factory} threw (the stream is closed)
      * @throws IllegalArgumentException (nothing opened) for no, more than 1000 or an invalid protocol ID
      */
-    public <T> Future<T> newStream(java.util.function.Function<MuxedStream, T> factory, String... protocolIds) {
+    public <T> CompletableFuture<T> newStream(java.util.function.Function<MuxedStream, T> factory,
+            String... protocolIds) {
         Promise<T> promise = channel().eventLoop().newPromise();
-        newStream(new io.netty.channel.ChannelInitializer<Channel>() {
+        negotiate(new io.netty.channel.ChannelInitializer<Channel>() {
             @Override
             protected void initChannel(Channel ch) {
                 try {
@@ -222,22 +230,23 @@ public final class Connection {
                 promise.tryFailure(f.cause());
             }
         });
-        return promise;
+        return Futures.toCompletable(promise);
     }
 
     /**
-     * Opens a stream for a client object, like {@link #newStream(java.util.function.Function, String...)}, as a
-     * {@link CompletableFuture}.
+     * Opens a stream for a client object: the same as {@link #newStream(java.util.function.Function, String...)},
+     * kept from before {@code newStream} returned a {@link CompletableFuture}.
      *
      * @param factory makes the client from the negotiated stream channel, on the stream's event loop
      * @param protocolIds protocol IDs in preference order
      * @param <T> the client type
      * @return completes (on the connection's event loop) with the client, or exceptionally with the muxer's or
      *     multistream-select's exception; bounded by the negotiation timeout
+     * @throws IllegalArgumentException (nothing opened) for no, more than 1000 or an invalid protocol ID
      */
     public <T> CompletableFuture<T> openStream(java.util.function.Function<MuxedStream, T> factory,
             String... protocolIds) {
-        return Futures.toCompletable(newStream(factory, protocolIds));
+        return newStream(factory, protocolIds);
     }
 
     /**
@@ -249,7 +258,7 @@ public final class Connection {
      */
     public CompletableFuture<Duration> ping(Duration timeout) {
         return openStream(s -> new PingClient(s, timeout), ProtocolIds.PING)
-                .thenCompose(client -> Futures.toCompletable(client.ping()).whenComplete((rtt, e) -> client.close()))
+                .thenCompose(client -> client.ping().whenComplete((rtt, e) -> client.close()))
                 .thenApply(Duration::ofNanos);
     }
 

@@ -4,6 +4,7 @@ import io.crossdial.core.crypto.PeerId;
 import io.crossdial.core.crypto.PrivateKey;
 import io.crossdial.core.multiaddr.Multiaddr;
 import io.crossdial.core.spi.Role;
+import io.crossdial.host.internal.Futures;
 import io.crossdial.transport.tcp.TcpListener;
 import io.crossdial.transport.tcp.TcpTransport;
 import io.crossdial.upgrader.Upgrader;
@@ -17,9 +18,6 @@ import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -198,10 +196,11 @@ public final class Host implements AutoCloseable {
      *
      * @param addr {@code /ip4|ip6|dns*}/HOST/tcp/PORT[/p2p/PEER]; with {@code /p2p/} the remote must
      *     authenticate as that peer
-     * @return completes with the connection, or fails with a {@code TcpDialException},
-     *     {@code MultiaddrException} or {@code UpgradeException} (naming the stage)
+     * @return completes (on the connection's event loop) with the connection, or exceptionally with a
+     *     {@code TcpDialException}, {@code MultiaddrException} or {@code UpgradeException} (naming the stage) as
+     *     the cause; the upgrade's stage timeouts bound it. Cancelling it abandons the dial.
      */
-    public Future<Connection> dial(Multiaddr addr) {
+    public CompletableFuture<Connection> dial(Multiaddr addr) {
         Future<Connection> f = dialer.dial(addr);
         if (metrics.enabled()) {
             f.addListener(r -> {
@@ -210,7 +209,7 @@ public final class Host implements AutoCloseable {
                 }
             });
         }
-        return f;
+        return Futures.toCompletable(f);
     }
 
     /**
@@ -223,8 +222,8 @@ public final class Host implements AutoCloseable {
      * @param roleHint the security role wanted if the dial becomes a simultaneous open
      * @return as {@link #dial(Multiaddr)}
      */
-    public Future<Connection> dial(Multiaddr addr, Role roleHint) {
-        return dialer.dial(addr, roleHint);
+    public CompletableFuture<Connection> dial(Multiaddr addr, Role roleHint) {
+        return Futures.toCompletable(dialer.dial(addr, roleHint));
     }
 
     /**
@@ -239,10 +238,11 @@ public final class Host implements AutoCloseable {
      *     side that answered the relay's {@code STOP CONNECT}
      * @param expected the remote peer: the one dialed, or the one the relay named
      * @param circuitAddr the remote's {@code /p2p-circuit} multiaddr, reported as {@link Connection#remoteAddr()}
-     * @return completes with the relayed connection ({@link Connection#isRelayed()}), or fails with an
-     *     {@code UpgradeException} naming the stage
+     * @return completes (on the stream's event loop) with the relayed connection ({@link Connection#isRelayed()}),
+     *     or exceptionally with an {@code UpgradeException} naming the stage
      */
-    public Future<Connection> upgradeRelayed(Channel stream, Role role, PeerId expected, Multiaddr circuitAddr) {
+    public CompletableFuture<Connection> upgradeRelayed(Channel stream, Role role, PeerId expected,
+            Multiaddr circuitAddr) {
         Promise<Connection> promise = stream.eventLoop().newPromise();
         stream.attr(Connection.RELAYED_REMOTE_ADDR).set(circuitAddr);
         QuietTail tail = stream.pipeline().get(QuietTail.class);
@@ -251,7 +251,7 @@ public final class Host implements AutoCloseable {
         }
         stream.pipeline().addLast(RelayedEof.INSTANCE);
         upgrade(stream, role, expected, role == Role.INITIATOR ? Direction.OUTBOUND : Direction.INBOUND, promise, 0);
-        return promise;
+        return Futures.toCompletable(promise);
     }
 
     /**
@@ -275,46 +275,6 @@ public final class Host implements AutoCloseable {
     /** Tells the host other addresses of a peer, for redials after a failed simultaneous open. */
     public void addPeerAddresses(PeerId peer, List<Multiaddr> addrs) {
         addresses.add(peer, addrs);
-    }
-
-    /**
-     * Dials and waits.
-     *
-     * @param addr the multiaddr to dial
-     * @param timeoutMillis how long to wait, ms
-     * @return the connection
-     * @throws RuntimeException the dial's failure ({@code TcpDialException}, {@code UpgradeException}, ...),
-     *     or an {@link IllegalStateException} on timeout
-     */
-    public Connection dialSync(Multiaddr addr, long timeoutMillis) {
-        return await(dial(addr), timeoutMillis, "dial " + addr);
-    }
-
-    /**
-     * Waits for a future, unwrapping its failure. A blocking helper for command-line tools and tests;
-     * applications use the {@link CompletableFuture} API ({@link #connect}, {@link Connection#openStream},
-     * {@link Connection#ping}, {@link #identify}).
-     *
-     * @param future the future
-     * @param timeoutMillis how long to wait, ms
-     * @param what what is awaited, for the timeout message
-     * @param <T> the result type
-     * @return the result
-     * @throws RuntimeException the future's failure, or {@link IllegalStateException} naming {@code what} on timeout
-     */
-    public static <T> T await(Future<T> future, long timeoutMillis, String what) {
-        try {
-            return future.get(timeoutMillis, TimeUnit.MILLISECONDS);
-        } catch (TimeoutException e) {
-            future.cancel(false);
-            throw new IllegalStateException(what + " timed out after " + timeoutMillis + " ms");
-        } catch (ExecutionException e) {
-            Throwable cause = e.getCause();
-            throw cause instanceof RuntimeException r ? r : new IllegalStateException(cause.getMessage(), cause);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException(what + " interrupted", e);
-        }
     }
 
     /**
@@ -495,9 +455,9 @@ public final class Host implements AutoCloseable {
             if (!c.channel().isActive()) {
                 continue;
             }
-            pushes.add(Futures.toCompletable(c.newStream(new io.crossdial.host.protocol.IdentifyResponder(
+            pushes.add(c.newStream(new io.crossdial.host.protocol.IdentifyResponder(
                     () -> StandardProtocols.localInfo(this), c.remoteAddr()),
-                    io.crossdial.host.protocol.ProtocolIds.IDENTIFY_PUSH))
+                    io.crossdial.host.protocol.ProtocolIds.IDENTIFY_PUSH)
                     .handle((stream, e) -> null));
         }
         return CompletableFuture.allOf(pushes.toArray(new CompletableFuture<?>[0]));
@@ -515,7 +475,7 @@ public final class Host implements AutoCloseable {
         java.time.Duration timeout = io.crossdial.host.protocol.IdentifyResponder.DEFAULT_TIMEOUT;
         return c.openStream(s -> new io.crossdial.host.protocol.IdentifyClient(s, timeout),
                 io.crossdial.host.protocol.ProtocolIds.IDENTIFY)
-                .thenCompose(client -> Futures.toCompletable(client.result()))
+                .thenCompose(io.crossdial.host.protocol.IdentifyClient::result)
                 .thenApply(info -> {
                     identified(c, info);
                     return info;
@@ -523,8 +483,8 @@ public final class Host implements AutoCloseable {
     }
 
     /**
-     * Dials a peer, as {@link #dial(Multiaddr)}, as a {@link CompletableFuture}; a {@code /dnsaddr/NAME[/p2p/PEER]}
-     * address is first resolved ({@link DnsaddrResolver}, off the event loops) and its addresses are dialed
+     * Dials a peer as {@link #dial(Multiaddr)} does, and also takes a {@code /dnsaddr/NAME[/p2p/PEER]} address:
+     * that is first resolved ({@link DnsaddrResolver}, off the event loops) and its addresses are dialed
      * one after another until one connects.
      *
      * @param addr the multiaddr to dial
@@ -535,7 +495,7 @@ public final class Host implements AutoCloseable {
     public CompletableFuture<Connection> connect(Multiaddr addr) {
         if (addr.components().isEmpty()
                 || addr.components().get(0).protocol() != io.crossdial.core.multiaddr.Protocol.DNSADDR) {
-            return Futures.toCompletable(dial(addr));
+            return dial(addr);
         }
         return CompletableFuture.supplyAsync(() -> {
             try {
@@ -553,7 +513,7 @@ public final class Host implements AutoCloseable {
     }
 
     private CompletableFuture<Connection> connectInTurn(List<Multiaddr> addrs, int i, Throwable first) {
-        return Futures.toCompletable(dial(addrs.get(i))).handle((c, e) -> {
+        return dial(addrs.get(i)).handle((c, e) -> {
             if (e == null) {
                 return CompletableFuture.completedFuture(c);
             }

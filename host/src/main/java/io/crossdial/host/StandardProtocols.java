@@ -49,11 +49,11 @@ final class StandardProtocols {
             if (tail) {
                 p.addLast(QuietTail.INSTANCE);
             }
-            client.result().addListener(f -> {
-                if (f.isSuccess() && connection != null) {
-                    host.identified(connection, (IdentifyInfo) f.getNow());
-                } else if (!f.isSuccess()) {
-                    LOG.debug("identify push on {} failed: {}", ctx.channel(), f.cause().getMessage());
+            client.result().whenComplete((info, e) -> {
+                if (e == null && connection != null) {
+                    host.identified(connection, info);
+                } else if (e != null) {
+                    LOG.debug("identify push on {} failed: {}", ctx.channel(), e.getMessage());
                 }
             });
         }

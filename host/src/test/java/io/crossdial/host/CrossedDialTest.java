@@ -3,10 +3,11 @@ package io.crossdial.host;
 import static io.crossdial.host.HostFixture.WAIT_MILLIS;
 import static io.crossdial.host.HostFixture.eventually;
 import static io.crossdial.host.HostFixture.ping;
+import static io.crossdial.host.HostFixture.settles;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.netty.util.concurrent.Future;
+import java.util.concurrent.CompletableFuture;
 import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -31,12 +32,12 @@ class CrossedDialTest {
     void keepsExactlyOneConnectionTheOneDialedByTheSmallerPeerId() throws Exception {
         HostFixture.Peer a = fixture.peer(false);
         HostFixture.Peer b = fixture.peer(false);
-        Future<Connection> aDial = a.host.dial(b.addr());
-        Future<Connection> bDial = b.host.dial(a.addr());
+        CompletableFuture<Connection> aDial = a.host.dial(b.addr());
+        CompletableFuture<Connection> bDial = b.host.dial(a.addr());
 
         // Each dial completes first (the one that may lose the tie waits for the crossing inbound upgrade);
         // then the loser's close reaches the other side.
-        assertTrue(aDial.await(WAIT_MILLIS, TimeUnit.MILLISECONDS) && bDial.await(WAIT_MILLIS, TimeUnit.MILLISECONDS));
+        assertTrue(settles(aDial, WAIT_MILLIS) && settles(bDial, WAIT_MILLIS));
         assertTrue(eventually(3_000, () -> a.liveTo(b.peerId()).size() == 1 && b.liveTo(a.peerId()).size() == 1
                 && a.host.connections().size() == 1 && b.host.connections().size() == 1
                 && a.liveTo(b.peerId()).get(0).localAddr().equals(b.liveTo(a.peerId()).get(0).remoteAddr())),
@@ -54,10 +55,8 @@ class CrossedDialTest {
         // Both dials succeed and hand out the survivor. One race is inherent: when a host's whole outbound
         // upgrade finishes before the crossing TCP connection even reached it, its dial hands out the outbound
         // connection, which the remote's tie-break closes right after; then it must be closed by now.
-        assertTrue(aDial.isSuccess(), "a's dial: " + aDial.cause());
-        assertTrue(bDial.isSuccess(), "b's dial: " + bDial.cause());
-        assertSurvivorOrClosedLoser(atA, aDial.getNow());
-        assertSurvivorOrClosedLoser(atB, bDial.getNow());
+        assertSurvivorOrClosedLoser(atA, aDial.get(0, TimeUnit.MILLISECONDS)); // throws a's dial failure
+        assertSurvivorOrClosedLoser(atB, bDial.get(0, TimeUnit.MILLISECONDS));
 
         assertTrue(ping(atA) > 0);
         assertTrue(ping(atB) > 0);

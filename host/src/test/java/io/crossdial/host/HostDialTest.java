@@ -29,6 +29,7 @@ import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -48,7 +49,7 @@ class HostDialTest {
     void twoHostsConnectPingAndEcho() throws Exception {
         HostFixture.Peer a = fixture.peer(false);
         HostFixture.Peer b = fixture.peer(false);
-        Connection c = a.host.dialSync(b.addr(), WAIT_MILLIS);
+        Connection c = a.host.dial(b.addr()).get(WAIT_MILLIS, TimeUnit.MILLISECONDS);
 
         assertEquals(b.peerId(), c.remotePeer());
         assertEquals(Direction.OUTBOUND, c.direction());
@@ -72,7 +73,7 @@ class HostDialTest {
     void bothHostsReportTheConnectionAndForgetItWhenItCloses() throws Exception {
         HostFixture.Peer a = fixture.peer(false);
         HostFixture.Peer b = fixture.peer(false);
-        Connection dialed = a.host.dialSync(b.addr(), WAIT_MILLIS);
+        Connection dialed = a.host.dial(b.addr()).get(WAIT_MILLIS, TimeUnit.MILLISECONDS);
 
         Connection aEvent = a.nextConnection();
         Connection bEvent = b.nextConnection();
@@ -100,7 +101,7 @@ class HostDialTest {
             throws Exception {
         HostFixture.Peer a = fixture.peer(true);
         HostFixture.Peer b = fixture.peer(true);
-        Connection c = a.host.dialSync(b.addr(), WAIT_MILLIS);
+        Connection c = a.host.dial(b.addr()).get(WAIT_MILLIS, TimeUnit.MILLISECONDS);
         Connection inbound = b.nextConnection();
 
         assertEquals(a.listenPort(), port(c.localAddr()), "dialed from a's listen port");
@@ -124,7 +125,9 @@ class HostDialTest {
         PeerId someoneElse = PeerId.fromPublicKey(Keys.generateEd25519().publicKey());
         Multiaddr wrong = b.host.listenAddrs().get(0).withPeerId(someoneElse);
 
-        UpgradeException e = assertThrows(UpgradeException.class, () -> a.host.dialSync(wrong, WAIT_MILLIS));
+        UpgradeException e = assertInstanceOf(UpgradeException.class,
+                assertThrows(ExecutionException.class,
+                        () -> a.host.dial(wrong).get(WAIT_MILLIS, TimeUnit.MILLISECONDS)).getCause());
         assertEquals(UpgradeStage.SECURITY_HANDSHAKE, e.stage());
         assertEquals("failed to complete security handshake: noise: peer ID mismatch: expected " + someoneElse
                 + ", remote is " + b.peerId(), e.getMessage());
@@ -154,8 +157,9 @@ class HostDialTest {
                     sourcePorts.add(s.getPort());
                 }
             }
-            assertTrue(dial.await(WAIT_MILLIS, TimeUnit.MILLISECONDS));
-            UpgradeException e = assertInstanceOf(UpgradeException.class, dial.cause());
+            UpgradeException e = assertInstanceOf(UpgradeException.class,
+                    assertThrows(ExecutionException.class,
+                            () -> dial.get(WAIT_MILLIS, TimeUnit.MILLISECONDS)).getCause());
             assertEquals(UpgradeStage.SECURITY_NEGOTIATION, e.stage());
             assertEquals(a.listenPort(), sourcePorts.get(0), "the first dial goes out from the listen port");
             for (int i = 1; i < sourcePorts.size(); i++) {
@@ -179,8 +183,8 @@ class HostDialTest {
         try (remote; Socket s = remote.accept()) {
             assertEquals(a.listenPort(), s.getPort(), "the first dial goes out from the listen port");
         }
-        assertTrue(dial.await(WAIT_MILLIS, TimeUnit.MILLISECONDS));
-        UpgradeException e = assertInstanceOf(UpgradeException.class, dial.cause());
+        UpgradeException e = assertInstanceOf(UpgradeException.class,
+                assertThrows(ExecutionException.class, () -> dial.get(WAIT_MILLIS, TimeUnit.MILLISECONDS)).getCause());
         assertEquals(UpgradeStage.SECURITY_NEGOTIATION, e.stage());
         assertTrue(e.getSuppressed().length >= 1, "the redials' failures are attached");
         TcpDialException refused = assertInstanceOf(TcpDialException.class, e.getSuppressed()[0]);
@@ -195,7 +199,9 @@ class HostDialTest {
             port = s.getLocalPort();
         }
         Multiaddr target = Multiaddr.fromString("/ip4/127.0.0.1/tcp/" + port);
-        TcpDialException e = assertThrows(TcpDialException.class, () -> a.host.dialSync(target, WAIT_MILLIS));
+        TcpDialException e = assertInstanceOf(TcpDialException.class,
+                assertThrows(ExecutionException.class,
+                        () -> a.host.dial(target).get(WAIT_MILLIS, TimeUnit.MILLISECONDS)).getCause());
         assertEquals("cannot connect to " + target + ": connection refused", e.getMessage());
     }
 }

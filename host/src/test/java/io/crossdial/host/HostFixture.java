@@ -103,6 +103,22 @@ final class HostFixture implements AutoCloseable {
         return client.echo(data).get(WAIT_MILLIS, TimeUnit.MILLISECONDS);
     }
 
+    /**
+     * Waits until {@code f} is done, successfully or not.
+     *
+     * @return false if it is not done within {@code millis}
+     */
+    static boolean settles(java.util.concurrent.CompletableFuture<?> f, long millis) throws InterruptedException {
+        try {
+            f.get(millis, TimeUnit.MILLISECONDS);
+        } catch (java.util.concurrent.ExecutionException | java.util.concurrent.CancellationException e) {
+            // done, failed
+        } catch (java.util.concurrent.TimeoutException e) {
+            return false;
+        }
+        return true;
+    }
+
     /** Polls {@code condition} every 10 ms for at most {@code millis}; returns its last value. */
     static boolean eventually(long millis, BooleanSupplier condition) throws InterruptedException {
         long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(millis);

@@ -3,6 +3,7 @@ package io.crossdial.host;
 import static io.crossdial.host.HostFixture.WAIT_MILLIS;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -19,6 +20,7 @@ import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.search.Search;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.util.Random;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -65,7 +67,7 @@ class HostMetricsTest {
         listener = host(listenerMeters, true);
         dialer = host(dialerMeters, false);
         Multiaddr addr = listener.listenAddrs().get(0).withPeerId(listener.peerId());
-        Connection c = dialer.dialSync(addr, WAIT_MILLIS);
+        Connection c = dialer.dial(addr).get(WAIT_MILLIS, TimeUnit.MILLISECONDS);
         HostFixture.ping(c);
         byte[] big = new byte[1024 * 1024]; // four initial yamux windows: the sender runs out at least once
         new Random(3).nextBytes(big);
@@ -111,7 +113,9 @@ class HostMetricsTest {
         dialer = host(dialerMeters, false);
         PeerId someoneElse = PeerId.fromPublicKey(Keys.generateEd25519().publicKey());
         Multiaddr wrong = listener.listenAddrs().get(0).withPeerId(someoneElse);
-        assertThrows(UpgradeException.class, () -> dialer.dialSync(wrong, WAIT_MILLIS));
+        assertInstanceOf(UpgradeException.class,
+                assertThrows(ExecutionException.class,
+                        () -> dialer.dial(wrong).get(WAIT_MILLIS, TimeUnit.MILLISECONDS)).getCause());
         assertEquals(1, count(dialerMeters, "crossdial_upgrade_failures", "stage", "security_handshake", "cause",
                 "NoiseException", "dir", "outbound"));
         assertTrue(HostFixture.eventually(WAIT_MILLIS,
@@ -125,7 +129,8 @@ class HostMetricsTest {
                 .muxer(new YamuxStreamMuxer()).listen(HostFixture.LOOPBACK_ANY_PORT).build().start();
         dialer = Host.builder().identity(Keys.generateEd25519()).security(new NoiseSecurityTransport())
                 .muxer(new YamuxStreamMuxer()).build().start();
-        Connection c = dialer.dialSync(listener.listenAddrs().get(0).withPeerId(listener.peerId()), WAIT_MILLIS);
+        Connection c = dialer.dial(listener.listenAddrs().get(0).withPeerId(listener.peerId()))
+                .get(WAIT_MILLIS, TimeUnit.MILLISECONDS);
         assertEquals(null, c.channel().pipeline().get(HostMetrics.ByteCounter.class));
     }
 }

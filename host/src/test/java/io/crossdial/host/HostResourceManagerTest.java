@@ -24,7 +24,7 @@ import io.crossdial.upgrader.ResourceUsage;
 import io.crossdial.upgrader.UpgradeException;
 import io.crossdial.upgrader.UpgradeStage;
 import io.netty.channel.ChannelInboundHandlerAdapter;
-import io.netty.util.concurrent.Future;
+import java.util.concurrent.CompletableFuture;
 import java.net.SocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -81,15 +81,15 @@ class HostResourceManagerTest {
         Host a = host(null, false);
         Host c = host(null, false);
 
-        Connection ac = a.dialSync(addr(listener), WAIT_MILLIS);
+        Connection ac = a.dial(addr(listener)).get(WAIT_MILLIS, TimeUnit.MILLISECONDS);
         byte[] hello = "hello".getBytes(StandardCharsets.US_ASCII);
         assertArrayEquals(hello, echo(ac, hello));
         assertTrue(eventually(WAIT_MILLIS, () -> rm.usage().inboundStreams() == 0), "echo stream released");
 
         // The second connection is refused at the gate, naming the limit.
         try {
-            c.dialSync(addr(listener), WAIT_MILLIS).closeFuture().await(WAIT_MILLIS);
-        } catch (RuntimeException expected) {
+            c.dial(addr(listener)).get(WAIT_MILLIS, TimeUnit.MILLISECONDS).closeFuture().await(WAIT_MILLIS);
+        } catch (ExecutionException | java.util.concurrent.TimeoutException | RuntimeException expected) {
             // the dialer sees either a failed upgrade or its connection closed right after it
         }
         Map.Entry<SocketAddress, Throwable> failure = inboundFailures.poll(WAIT_MILLIS, TimeUnit.MILLISECONDS);
@@ -102,11 +102,11 @@ class HostResourceManagerTest {
         assertEquals(1, limit.value());
 
         // A held stream takes the connection's one slot: the next stream is reset, the echo fails.
-        Future<Stream> held = ac.newStream(new ChannelInboundHandlerAdapter(), ProtocolIds.ECHO);
-        assertTrue(held.await(WAIT_MILLIS) && held.isSuccess(), "held stream: " + held.cause());
+        CompletableFuture<Stream> held = ac.newStream(new ChannelInboundHandlerAdapter(), ProtocolIds.ECHO);
+        Stream heldStream = held.get(WAIT_MILLIS, TimeUnit.MILLISECONDS);
         assertThrows(ExecutionException.class, () -> echo(ac, hello));
         assertEquals(new ResourceUsage(1, 0, 1, 0, 4096 + 1024, 1), rm.usage());
-        held.getNow().channel().reset();
+        heldStream.channel().reset();
         assertTrue(eventually(WAIT_MILLIS, () -> rm.usage().inboundStreams() == 0), "held stream released");
         assertArrayEquals(hello, echo(ac, hello));
 

@@ -23,7 +23,7 @@ public final class RawStreams {
     public static byte[] exchange(Connection c, String protocolId, byte[] raw, long waitMillis) throws Exception {
         CompletableFuture<byte[]> done = new CompletableFuture<>();
         ByteBuf got = Unpooled.buffer();
-        Host.await(c.newStream(new ChannelInboundHandlerAdapter() {
+        c.newStream(new ChannelInboundHandlerAdapter() {
             @Override
             public void handlerAdded(ChannelHandlerContext ctx) {
                 ctx.channel().config().setAutoRead(true);
@@ -51,7 +51,7 @@ public final class RawStreams {
                 got.release();
                 done.complete(out);
             }
-        }, protocolId), waitMillis, "raw " + protocolId + " stream");
+        }, protocolId).get(waitMillis, TimeUnit.MILLISECONDS);
         return done.get(waitMillis, TimeUnit.MILLISECONDS);
     }
 }

@@ -1,6 +1,7 @@
 package io.crossdial.interop;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -16,6 +17,8 @@ import io.crossdial.host.protocol.IdentifyInfo;
 import io.crossdial.upgrader.UpgradeException;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -38,11 +41,11 @@ class CrossdialDialsJsTest {
     }
 
     @Test
-    void crossdialDialerPingsEchoesAndRunsSixteenConcurrentStreamsOnJsListener() {
+    void crossdialDialerPingsEchoesAndRunsSixteenConcurrentStreamsOnJsListener() throws Exception {
         JsPeer js = JsPeer.listen();
         host = Peers.host(false);
 
-        Connection c = host.dialSync(Multiaddr.fromString(js.multiaddr()), Peers.STEP_MILLIS);
+        Connection c = host.dial(Multiaddr.fromString(js.multiaddr())).get(Peers.STEP_MILLIS, TimeUnit.MILLISECONDS);
         assertEquals(js.peerId(), c.remotePeer().toString());
         assertEquals("/noise", c.security());
         assertEquals("/yamux/1.0.0", c.muxer());
@@ -69,12 +72,12 @@ class CrossdialDialsJsTest {
     }
 
     @Test
-    void dialFromListenPortWithPoisonByteLeavesJsListenerUndisturbed() {
+    void dialFromListenPortWithPoisonByteLeavesJsListenerUndisturbed() throws Exception {
         JsPeer js = JsPeer.listen();
         host = Peers.host(true); // port reuse on: the dial goes out from the listen port, urgent byte first
         int listenPort = host.listenAddrs().get(0).toSocketAddress().getPort();
 
-        Connection c = host.dialSync(Multiaddr.fromString(js.multiaddr()), Peers.STEP_MILLIS);
+        Connection c = host.dial(Multiaddr.fromString(js.multiaddr())).get(Peers.STEP_MILLIS, TimeUnit.MILLISECONDS);
         assertEquals(listenPort, c.localAddr().toSocketAddress().getPort(), "the dial left from the listen port");
         assertNotNull(c.simopen(), "a dial from a listen port runs simultaneous-open detection");
         assertEquals(3, Peers.ping(c, 3).size());
@@ -94,7 +97,9 @@ class CrossdialDialsJsTest {
         PeerId other = PeerId.fromPublicKey(Keys.generateEd25519().publicKey());
         Multiaddr wrong = Multiaddr.fromString(js.multiaddr()).withoutPeerId().withPeerId(other);
 
-        UpgradeException e = assertThrows(UpgradeException.class, () -> host.dialSync(wrong, Peers.STEP_MILLIS));
+        UpgradeException e = assertInstanceOf(UpgradeException.class,
+                assertThrows(ExecutionException.class,
+                        () -> host.dial(wrong).get(Peers.STEP_MILLIS, TimeUnit.MILLISECONDS)).getCause());
         assertTrue(e.getMessage().contains("peer ID mismatch"), e::getMessage);
         assertTrue(e.getMessage().contains(js.peerId()), () -> "names the remote's real peer ID: " + e.getMessage());
         PeerIdMismatchException mismatch = null;

@@ -7,10 +7,11 @@ import io.crossdial.core.crypto.PeerId;
 import io.crossdial.core.multiaddr.Multiaddr;
 import io.crossdial.host.Connection;
 import io.crossdial.host.Host;
-import io.netty.util.concurrent.Future;
+import java.util.concurrent.CompletableFuture;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -49,14 +50,14 @@ class CrossedDialsTest {
     }
 
     @Test
-    void crossedDialsBetweenCrossdialHostsKeepOneConnectionOnBothSides() {
+    void crossedDialsBetweenCrossdialHostsKeepOneConnectionOnBothSides() throws Exception {
         Host a = host();
         Host b = host();
 
-        Future<Connection> aDial = a.dial(Peers.addr(b));
-        Future<Connection> bDial = b.dial(Peers.addr(a));
-        Connection fromA = Host.await(aDial, Peers.STEP_MILLIS, "a dials b");
-        Connection fromB = Host.await(bDial, Peers.STEP_MILLIS, "b dials a");
+        CompletableFuture<Connection> aDial = a.dial(Peers.addr(b));
+        CompletableFuture<Connection> bDial = b.dial(Peers.addr(a));
+        Connection fromA = aDial.get(Peers.STEP_MILLIS, TimeUnit.MILLISECONDS);
+        Connection fromB = bDial.get(Peers.STEP_MILLIS, TimeUnit.MILLISECONDS);
 
         assertTrue(Peers.eventually(SETTLE_MILLIS, () -> exactlyOneTo(a, b.peerId()) && exactlyOneTo(b, a.peerId())),
                 () -> "a: " + a.connections() + "\nb: " + b.connections());
@@ -77,7 +78,7 @@ class CrossedDialsTest {
     }
 
     @Test
-    void crossedDialsWithJsKeepOneConnectionOnBothSides() {
+    void crossedDialsWithJsKeepOneConnectionOnBothSides() throws Exception {
         JsPeer.requireAvailable();
         JsPeer js = JsPeer.serve();
         Host host = host();
@@ -86,8 +87,8 @@ class CrossedDialsTest {
         int from = js.mark();
         js.send(Map.of("cmd", "dial", "addr", Peers.addr(host).toString(),
                 "skip", List.of("ping", "identify", "echo", "streams")));
-        Future<Connection> ours = host.dial(Multiaddr.fromString(js.multiaddr()));
-        Connection dialed = Host.await(ours, Peers.STEP_MILLIS, "crossdial dials js");
+        CompletableFuture<Connection> ours = host.dial(Multiaddr.fromString(js.multiaddr()));
+        Connection dialed = ours.get(Peers.STEP_MILLIS, TimeUnit.MILLISECONDS);
         js.await(e -> "dialing".equals(e.get("event")), from, Peers.STEP_MILLIS);
         // js's own dial may succeed or see its connection closed by our GoAway: either is fine here
         js.await(e -> "dialed".equals(e.get("event")), from, Peers.STEP_MILLIS);

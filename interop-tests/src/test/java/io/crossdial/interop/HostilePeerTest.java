@@ -212,7 +212,7 @@ class HostilePeerTest {
                 long started = System.nanoTime();
                 String did;
                 try (Host dialer = rawDialer(protocolId)) {
-                    Connection connection = dialer.dialSync(addr, Peers.STEP_MILLIS);
+                    Connection connection = dialer.dial(addr).get(Peers.STEP_MILLIS, TimeUnit.MILLISECONDS);
                     RawSession raw = (RawSession) connection.upgraded().muxer();
                     if (c.neverRead()) {
                         raw.connection().config().setAutoRead(false);
@@ -249,13 +249,13 @@ class HostilePeerTest {
     }
 
     /** An ordinary host dials, pings once and closes: the listener still serves. */
-    private static void assertServes(Multiaddr addr, String protocolId) {
+    private static void assertServes(Multiaddr addr, String protocolId) throws Exception {
         StreamMuxer muxer = protocolId.equals(YamuxStreamMuxer.PROTOCOL_ID) ? new YamuxStreamMuxer() : new MplexStreamMuxer();
         try (Host prober = Host.builder().identity(Keys.generateEd25519())
                 .listen(Multiaddr.fromString("/ip4/127.0.0.1/tcp/0"))
                 .transportConfig(TcpTransportConfig.defaults().withPortReuse(false))
                 .security(new NoiseSecurityTransport()).muxer(muxer).build().start()) {
-            Connection c = prober.dialSync(addr, Peers.STEP_MILLIS);
+            Connection c = prober.dial(addr).get(Peers.STEP_MILLIS, TimeUnit.MILLISECONDS);
             Peers.ping(c, 1);
             c.close();
         }

@@ -17,11 +17,12 @@ import io.crossdial.host.protocol.ProtocolIds;
 import io.crossdial.muxer.yamux.YamuxStreamMuxer;
 import io.crossdial.security.noise.NoiseSecurityTransport;
 import io.crossdial.transport.tcp.TcpTransportConfig;
-import io.netty.util.concurrent.Future;
+import java.util.concurrent.CompletableFuture;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
+import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 
 /** crossdial hosts and client steps shared by the interop tests. Every wait is bounded. */
@@ -53,13 +54,13 @@ final class Peers {
     }
 
     /** @return the round-trip times of {@code n} pings on one ping stream, ns */
-    static List<Long> ping(Connection c, int n) {
-        PingClient ping = Host.await(c.newStream(s -> new PingClient(s, Duration.ofMillis(STEP_MILLIS)),
-                ProtocolIds.PING), STEP_MILLIS, "opening a ping stream");
+    static List<Long> ping(Connection c, int n) throws Exception {
+        PingClient ping = c.newStream(s -> new PingClient(s, Duration.ofMillis(STEP_MILLIS)),
+                ProtocolIds.PING).get(STEP_MILLIS, TimeUnit.MILLISECONDS);
         try {
             List<Long> rtts = new ArrayList<>();
             for (int i = 0; i < n; i++) {
-                rtts.add(Host.await(ping.ping(), STEP_MILLIS, "ping " + (i + 1)));
+                rtts.add(ping.ping().get(STEP_MILLIS, TimeUnit.MILLISECONDS));
             }
             return rtts;
         } finally {
@@ -68,10 +69,10 @@ final class Peers {
     }
 
     /** @return what the remote announced over identify ({@code /ipfs/id/1.0.0}) on {@code c} */
-    static IdentifyInfo identify(Connection c) {
-        IdentifyClient client = Host.await(c.newStream(s -> new IdentifyClient(s, Duration.ofMillis(STEP_MILLIS)),
-                ProtocolIds.IDENTIFY), STEP_MILLIS, "opening an identify stream");
-        return Host.await(client.result(), STEP_MILLIS, "identify");
+    static IdentifyInfo identify(Connection c) throws Exception {
+        IdentifyClient client = c.newStream(s -> new IdentifyClient(s, Duration.ofMillis(STEP_MILLIS)),
+                ProtocolIds.IDENTIFY).get(STEP_MILLIS, TimeUnit.MILLISECONDS);
+        return client.result().get(STEP_MILLIS, TimeUnit.MILLISECONDS);
     }
 
     /** @return {@code n} bytes from a seeded generator (reproducible) */
@@ -82,33 +83,33 @@ final class Peers {
     }
 
     /** Echoes {@code data} over one {@code /echo/1.0.0} stream and asserts it came back byte for byte. */
-    static void echo(Connection c, byte[] data) {
-        EchoClient echo = Host.await(c.newStream(s -> new EchoClient(s, Duration.ofMillis(STEP_MILLIS)),
-                ProtocolIds.ECHO), STEP_MILLIS, "opening an echo stream");
-        assertArrayEquals(data, Host.await(echo.echo(data), STEP_MILLIS, "echo of " + data.length + " bytes"));
+    static void echo(Connection c, byte[] data) throws Exception {
+        EchoClient echo = c.newStream(s -> new EchoClient(s, Duration.ofMillis(STEP_MILLIS)),
+                ProtocolIds.ECHO).get(STEP_MILLIS, TimeUnit.MILLISECONDS);
+        assertArrayEquals(data, echo.echo(data).get(STEP_MILLIS, TimeUnit.MILLISECONDS));
     }
 
     /**
      * Opens {@code streams} echo streams at once, then echoes {@code bytes} different random bytes on each,
      * all in flight together, and asserts every echo byte for byte.
      */
-    static void concurrentEchoes(Connection c, int streams, int bytes) {
-        List<Future<EchoClient>> opening = new ArrayList<>();
+    static void concurrentEchoes(Connection c, int streams, int bytes) throws Exception {
+        List<CompletableFuture<EchoClient>> opening = new ArrayList<>();
         for (int i = 0; i < streams; i++) {
             opening.add(c.newStream(s -> new EchoClient(s, Duration.ofMillis(STEP_MILLIS)), ProtocolIds.ECHO));
         }
         List<EchoClient> clients = new ArrayList<>();
         for (int i = 0; i < streams; i++) {
-            clients.add(Host.await(opening.get(i), STEP_MILLIS, "opening echo stream " + i));
+            clients.add(opening.get(i).get(STEP_MILLIS, TimeUnit.MILLISECONDS));
         }
         List<byte[]> sent = new ArrayList<>();
-        List<Future<byte[]>> echoes = new ArrayList<>();
+        List<CompletableFuture<byte[]>> echoes = new ArrayList<>();
         for (int i = 0; i < streams; i++) {
             sent.add(randomBytes(bytes, 1000 + i));
             echoes.add(clients.get(i).echo(sent.get(i)));
         }
         for (int i = 0; i < streams; i++) {
-            assertArrayEquals(sent.get(i), Host.await(echoes.get(i), STEP_MILLIS, "echo on stream " + i),
+            assertArrayEquals(sent.get(i), echoes.get(i).get(STEP_MILLIS, TimeUnit.MILLISECONDS),
                     "echo on stream " + i);
         }
     }

@@ -14,6 +14,7 @@ import io.crossdial.host.relay.RelayService;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -40,7 +41,7 @@ class RelayCliTest {
 
     @Test
     @Timeout(90)
-    void dialsThroughTheRelayAndUpgradesToDirectWithHolepunch() {
+    void dialsThroughTheRelayAndUpgradesToDirectWithHolepunch() throws Exception {
         RelayClient client = new RelayClient(Peers.STEP_MILLIS);
         Dcutr dcutr = new Dcutr(Peers.STEP_MILLIS, 5_000);
         try (Host relay = Peers.builder().build().start();
@@ -49,7 +50,7 @@ class RelayCliTest {
             RelayService.serve(relay, RelayConfig.defaults());
             client.bind(listener);
             dcutr.bind(listener);
-            RelayReservation r = Host.await(client.listenVia(Peers.addr(relay)), Peers.STEP_MILLIS, "reservation");
+            RelayReservation r = client.listenVia(Peers.addr(relay)).get(Peers.STEP_MILLIS, TimeUnit.MILLISECONDS);
             Multiaddr circuit = r.circuitAddrs().get(0);
 
             String relayed = run("dial", circuit.toString(), "--echo-bytes", "4096", "--json");

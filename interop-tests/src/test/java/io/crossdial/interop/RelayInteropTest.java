@@ -1,6 +1,7 @@
 package io.crossdial.interop;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -17,6 +18,7 @@ import io.crossdial.host.relay.RelayService;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
@@ -75,7 +77,7 @@ class RelayInteropTest {
         Client a = client();
         Client b = client();
 
-        RelayReservation r = Host.await(a.relay.listenVia(relayAddr), Peers.STEP_MILLIS, "reservation on js");
+        RelayReservation r = a.relay.listenVia(relayAddr).get(Peers.STEP_MILLIS, TimeUnit.MILLISECONDS);
         assertEquals(jsRelay.peerId(), r.relay().toString());
         assertNotNull(r.voucher(), "js sends a voucher, and it verifies");
         assertEquals(a.host.peerId(), r.voucher().peer());
@@ -83,7 +85,7 @@ class RelayInteropTest {
         assertEquals(128 * 1024, r.limit().dataBytes());
         Multiaddr circuit = CircuitAddr.of(relayAddr, a.host.peerId());
 
-        Connection ab = Host.await(b.relay.dial(circuit), Peers.STEP_MILLIS, "dial through js relay");
+        Connection ab = b.relay.dial(circuit).get(Peers.STEP_MILLIS, TimeUnit.MILLISECONDS);
         assertTrue(ab.isRelayed());
         assertEquals(a.host.peerId(), ab.remotePeer());
         assertEquals(3, Peers.ping(ab, 3).size());
@@ -103,7 +105,7 @@ class RelayInteropTest {
         RelayService service = RelayService.serve(relay, RelayConfig.defaults());
         RelayClient rc = new RelayClient(Peers.STEP_MILLIS);
         io.crossdial.host.dcutr.Dcutr dcutr = new io.crossdial.host.dcutr.Dcutr(Peers.STEP_MILLIS, 5_000);
-        LinkedBlockingQueue<io.netty.util.concurrent.Future<io.crossdial.host.dcutr.HolepunchResult>> punches =
+        LinkedBlockingQueue<java.util.concurrent.CompletableFuture<io.crossdial.host.dcutr.HolepunchResult>> punches =
                 new LinkedBlockingQueue<>();
         java.util.concurrent.atomic.AtomicReference<Connection> fromJs = new java.util.concurrent.atomic.AtomicReference<>();
         Host listener = dcutr.register(rc.register(Peers.builder())).onConnection(c -> {
@@ -117,7 +119,7 @@ class RelayInteropTest {
         dcutr.bind(listener);
         open.add(listener);
         open.add(rc);
-        RelayReservation r = Host.await(rc.listenVia(Peers.addr(relay)), Peers.STEP_MILLIS, "reservation");
+        RelayReservation r = rc.listenVia(Peers.addr(relay)).get(Peers.STEP_MILLIS, TimeUnit.MILLISECONDS);
 
         // js dials through the relay with DCUtR on and stays up; crossdial (the inbound side) opens DCUtR
         Thread js = new Thread(() -> JsPeer.dial(r.circuitAddrs().get(0).toString(), 40_000, "--dcutr",
@@ -130,10 +132,12 @@ class RelayInteropTest {
         // drop the relayed connection. Either way the exchange ends within its timeouts, with no hang: a
         // direct connection, or a typed failure and a relayed connection that still works.
         try {
-            io.crossdial.host.dcutr.HolepunchResult ok = Host.await(punch, 2 * Peers.STEP_MILLIS, "dcutr");
+            io.crossdial.host.dcutr.HolepunchResult ok = punch.get(2 * Peers.STEP_MILLIS, TimeUnit.MILLISECONDS);
             assertTrue(!ok.direct().isRelayed(), ok::toString);
             assertEquals(1, Peers.ping(ok.direct(), 1).size());
-        } catch (io.crossdial.host.dcutr.DcutrException e) {
+        } catch (ExecutionException failure) {
+            var e = assertInstanceOf(io.crossdial.host.dcutr.DcutrException.class, failure.getCause(),
+                    failure::toString);
             assertTrue(e.reason() == io.crossdial.host.dcutr.DcutrException.Reason.CLOSED
                     || e.reason() == io.crossdial.host.dcutr.DcutrException.Reason.TIMEOUT, e::toString);
             Connection c = listener.connection(fromJs.get().remotePeer());
@@ -166,7 +170,7 @@ class RelayInteropTest {
 
         // a crossdial dialer reaches the js listener through the crossdial relay
         Client b = client();
-        Connection c = Host.await(b.relay.dial(Multiaddr.fromString(jsCircuit)), Peers.STEP_MILLIS, "relayed dial");
+        Connection c = b.relay.dial(Multiaddr.fromString(jsCircuit)).get(Peers.STEP_MILLIS, TimeUnit.MILLISECONDS);
         assertEquals(jsListener.peerId(), c.remotePeer().toString());
         assertEquals(3, Peers.ping(c, 3).size());
         Peers.echo(c, Peers.randomBytes(ECHO_BYTES, 8));

@@ -16,6 +16,7 @@ import io.crossdial.security.noise.NoiseSecurityTransport;
 import io.crossdial.security.tls.TlsSecurityTransport;
 import io.crossdial.transport.tcp.TcpTransportConfig;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -73,10 +74,10 @@ class SecurityMuxerMatrixTest {
 
     @ParameterizedTest(name = "crossdial dials js over {0} + {1}")
     @CsvSource({"noise, yamux", "noise, mplex", "tls, yamux", "tls, mplex"})
-    void crossdialDialsJs(String security, String muxer) {
+    void crossdialDialsJs(String security, String muxer) throws Exception {
         JsPeer js = JsPeer.listen("--security", security, "--muxer", muxer);
         host = host(security, muxer);
-        Connection c = host.dialSync(Multiaddr.fromString(js.multiaddr()), Peers.STEP_MILLIS);
+        Connection c = host.dial(Multiaddr.fromString(js.multiaddr())).get(Peers.STEP_MILLIS, TimeUnit.MILLISECONDS);
         assertEquals(security(security).get().protocolId(), c.security());
         assertEquals(muxer(muxer).get().protocolId(), c.muxer());
         assertEquals(3, Peers.ping(c, 3).size());
@@ -88,7 +89,7 @@ class SecurityMuxerMatrixTest {
 
     @ParameterizedTest(name = "js dials crossdial over {0} + {1}")
     @CsvSource({"noise, yamux", "noise, mplex", "tls, yamux", "tls, mplex"})
-    void jsDialsCrossdial(String security, String muxer) {
+    void jsDialsCrossdial(String security, String muxer) throws Exception {
         host = host(security, muxer);
         Map<String, Object> r = JsPeer.dial(Peers.addr(host).toString(), 30_000, "--security", security,
                 "--muxer", muxer, "--skip", "streams");

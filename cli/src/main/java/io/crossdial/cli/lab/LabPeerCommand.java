@@ -1,5 +1,6 @@
 package io.crossdial.cli.lab;
 
+import io.crossdial.cli.Await;
 import io.crossdial.core.CrossdialException;
 import io.crossdial.core.crypto.Keys;
 import io.crossdial.core.crypto.PeerId;
@@ -19,7 +20,6 @@ import io.crossdial.security.noise.NoiseSecurityTransport;
 import io.crossdial.simopen.SimopenMode;
 import io.crossdial.simopen.SimopenResult;
 import io.crossdial.transport.tcp.TcpTransportConfig;
-import io.netty.util.concurrent.Future;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -38,6 +38,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
@@ -237,10 +238,10 @@ public final class LabPeerCommand implements Callable<Integer> {
         TcpStateWatch watch = TcpStateWatch.start(listenPort, target.getPort());
         long dialAtUs = nowMicros();
         long start = System.nanoTime();
-        Future<Connection> future = h.dial(addr);
+        CompletableFuture<Connection> future = h.dial(addr);
         // the instant the upgrade completed, taken on the event loop (not after a worker thread woke up)
         java.util.concurrent.atomic.AtomicLong doneAtUs = new java.util.concurrent.atomic.AtomicLong();
-        future.addListener(f -> doneAtUs.compareAndSet(0, nowMicros()));
+        future.whenComplete((done, failure) -> doneAtUs.compareAndSet(0, nowMicros()));
         // connect() runs on an event loop: tell the controller only once the SYN is out (SYN_SENT), so that
         // the links do not come up before both sockets are connecting
         boolean synSent = watch.awaitConnecting(future, CONNECTING_WAIT);
@@ -248,12 +249,12 @@ public final class LabPeerCommand implements Callable<Integer> {
         work.execute(() -> finishDial(h, future, start, dialAtUs, doneAtUs, (int) echoBytes, watch));
     }
 
-    private void finishDial(Host h, Future<Connection> future, long start, long dialAtUs,
+    private void finishDial(Host h, CompletableFuture<Connection> future, long start, long dialAtUs,
             java.util.concurrent.atomic.AtomicLong doneAtUs, int echoBytes, TcpStateWatch watch) {
         Event e = event("dialed");
         Connection c;
         try {
-            c = Host.await(future, DIAL_TIMEOUT.toMillis(), "dial");
+            c = Await.result(future, DIAL_TIMEOUT.toMillis(), "dial");
         } catch (RuntimeException ex) {
             watch.stop();
             emit(e.with("ok", false).with("detected", false).with("detection", "NONE").with("resolution", "none")
@@ -296,13 +297,13 @@ public final class LabPeerCommand implements Callable<Integer> {
                 .with("connectedToUsableMs", connectedToUsableMs);
         List<String> errors = new ArrayList<>();
         try {
-            PingClient ping = Host.await(c.newStream(s -> new PingClient(s, CHECK_TIMEOUT), ProtocolIds.PING),
+            PingClient ping = Await.result(c.newStream(s -> new PingClient(s, CHECK_TIMEOUT), ProtocolIds.PING),
                     CHECK_TIMEOUT.toMillis(), "ping stream");
-            long rtt = Host.await(ping.ping(), CHECK_TIMEOUT.toMillis(), "ping");
+            long rtt = Await.result(ping.ping(), CHECK_TIMEOUT.toMillis(), "ping");
             long pingAtUs = nowMicros();
             long minRtt = rtt;
             for (int i = 1; i < RTT_PINGS; i++) {
-                minRtt = Math.min(minRtt, Host.await(ping.ping(), CHECK_TIMEOUT.toMillis(), "ping"));
+                minRtt = Math.min(minRtt, Await.result(ping.ping(), CHECK_TIMEOUT.toMillis(), "ping"));
             }
             ping.close();
             e.with("ping", true).with("pingRttMs", rtt / 1e6).with("pingAtUs", pingAtUs)
@@ -315,9 +316,9 @@ public final class LabPeerCommand implements Callable<Integer> {
             byte[] data = new byte[echoBytes];
             new SecureRandom().nextBytes(data);
             long echoStart = System.nanoTime();
-            EchoClient echo = Host.await(c.newStream(s -> new EchoClient(s, CHECK_TIMEOUT), ProtocolIds.ECHO),
+            EchoClient echo = Await.result(c.newStream(s -> new EchoClient(s, CHECK_TIMEOUT), ProtocolIds.ECHO),
                     CHECK_TIMEOUT.toMillis(), "echo stream");
-            byte[] back = Host.await(echo.echo(data), CHECK_TIMEOUT.toMillis(), "echo");
+            byte[] back = Await.result(echo.echo(data), CHECK_TIMEOUT.toMillis(), "echo");
             boolean same = Arrays.equals(data, back);
             e.with("echo", same).with("echoBytes", echoBytes).with("echoMs", (System.nanoTime() - echoStart) / 1e6)
                     .with("echoDoneAtUs", nowMicros());
@@ -482,7 +483,7 @@ public final class LabPeerCommand implements Callable<Integer> {
          *
          * @return whether the socket was seen connecting
          */
-        boolean awaitConnecting(Future<?> dial, Duration max) {
+        boolean awaitConnecting(java.util.concurrent.Future<?> dial, Duration max) {
             long deadline = System.nanoTime() + max.toNanos();
             try {
                 while (System.nanoTime() < deadline && !dial.isDone()) {

@@ -10,10 +10,10 @@ import io.crossdial.core.spi.Role;
 import io.crossdial.host.Connection;
 import io.crossdial.host.Host;
 import io.crossdial.host.HostBuilder;
+import io.crossdial.host.internal.Futures;
 import io.crossdial.host.dcutr.DcutrException.Reason;
 import io.crossdial.host.dcutr.pb.DcutrProtos.HolePunch;
 import io.crossdial.host.protocol.IdentifyClient;
-import io.crossdial.host.protocol.IdentifyInfo;
 import io.crossdial.host.protocol.ProtocolIds;
 import io.crossdial.host.relay.FramedHandler;
 import io.crossdial.host.relay.RelayException;
@@ -30,6 +30,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -117,11 +118,15 @@ public final class Dcutr {
 
     /**
      * @param peer a remote peer
-     * @return the outcome of the latest hole punch with {@code peer}, in either role: completes when it
-     *     succeeded, fails when it ended without success (a {@link DcutrException}); a completed outcome stays
-     *     until the next exchange with that peer starts
+     * @return the outcome of the latest hole punch with {@code peer}, in either role: completes (on an event
+     *     loop) when it succeeded, exceptionally when it ended without success (a {@link DcutrException}); a
+     *     completed outcome stays until the next exchange with that peer starts
      */
-    public Future<HolepunchResult> result(PeerId peer) {
+    public CompletableFuture<HolepunchResult> result(PeerId peer) {
+        return Futures.toCompletable(outcome(peer));
+    }
+
+    private Promise<HolepunchResult> outcome(PeerId peer) {
         return results.computeIfAbsent(peer, p -> host().transport().workerGroup().next().newPromise());
     }
 
@@ -129,7 +134,7 @@ public final class Dcutr {
         if (peer == null) {
             return;
         }
-        Promise<HolepunchResult> p = (Promise<HolepunchResult>) result(peer);
+        Promise<HolepunchResult> p = outcome(peer);
         if (r != null) {
             p.trySuccess(r);
         } else {
@@ -146,13 +151,16 @@ public final class Dcutr {
      * Runs DCUtR as the opener on a relayed connection (do this on the inbound side, as the spec says).
      *
      * @param relayed a relayed connection ({@link Connection#isRelayed()})
-     * @return completes with the direct connection (the relayed one is then closed), or fails with a
-     *     {@link DcutrException}; the relayed connection stays usable on failure
+     * @return completes (on the relayed connection's event loop) with the direct connection (the relayed one is
+     *     then closed), or exceptionally with a {@link DcutrException}, or at once with an
+     *     {@link IllegalStateException} when {@code relayed} is not relayed or already punching; the relayed
+     *     connection stays usable on failure
      */
-    public Future<HolepunchResult> holePunch(Connection relayed) {
+    public CompletableFuture<HolepunchResult> holePunch(Connection relayed) {
         Promise<HolepunchResult> promise = relayed.channel().eventLoop().newPromise();
         if (!relayed.isRelayed() || !punching.add(relayed)) {
-            return promise.setFailure(new IllegalStateException("not a relayed connection, or already punching"));
+            return CompletableFuture.failedFuture(
+                    new IllegalStateException("not a relayed connection, or already punching"));
         }
         renew(relayed.remotePeer());
         promise.addListener(f -> {
@@ -163,8 +171,8 @@ public final class Dcutr {
         ownAddrs().addListener(a -> {
             @SuppressWarnings("unchecked")
             List<Multiaddr> own = (List<Multiaddr>) a.getNow();
-            relayed.newStream(new Opener(relayed, own, start, promise), PROTOCOL_ID).addListener(f -> {
-                if (f.isSuccess()) {
+            relayed.newStream(new Opener(relayed, own, start, promise), PROTOCOL_ID).whenComplete((stream, e) -> {
+                if (e == null) {
                     return;
                 }
                 Connection direct = directTo(relayed.remotePeer());
@@ -176,10 +184,10 @@ public final class Dcutr {
                 }
                 Reason reason = relayed.channel().isActive() ? Reason.UNSUPPORTED : Reason.CLOSED;
                 promise.tryFailure(new DcutrException(reason, "dcutr: cannot open a stream to "
-                        + relayed.remotePeer() + ": " + f.cause().getMessage(), f.cause()));
+                        + relayed.remotePeer() + ": " + e.getMessage(), e));
             });
         });
-        return promise;
+        return Futures.toCompletable(promise);
     }
 
     /**
@@ -189,7 +197,7 @@ public final class Dcutr {
      * @param c a new connection
      * @return the hole punch, or null when {@code c} is not an inbound relayed connection
      */
-    public Future<HolepunchResult> onConnection(Connection c) {
+    public CompletableFuture<HolepunchResult> onConnection(Connection c) {
         if (!c.isRelayed() || c.direction() != io.crossdial.host.Direction.INBOUND) {
             return null;
         }
@@ -210,16 +218,16 @@ public final class Dcutr {
         AtomicInteger left = new AtomicInteger(direct.size());
         for (Connection c : direct) {
             c.newStream(s -> new IdentifyClient(s, Duration.ofMillis(timeoutMillis)), ProtocolIds.IDENTIFY)
-                    .addListener(f -> {
-                        if (!f.isSuccess()) {
+                    .whenComplete((client, e) -> {
+                        if (e != null) {
                             if (left.decrementAndGet() == 0) {
                                 out.trySuccess(observedAddrs());
                             }
                             return;
                         }
-                        ((IdentifyClient) f.getNow()).result().addListener(r -> {
-                            if (r.isSuccess()) {
-                                c.recordObservedAddr(((IdentifyInfo) r.getNow()).observedAddr());
+                        client.result().whenComplete((info, x) -> {
+                            if (x == null) {
+                                c.recordObservedAddr(info.observedAddr());
                             }
                             if (left.decrementAndGet() == 0) {
                                 out.trySuccess(observedAddrs());
@@ -336,13 +344,13 @@ public final class Dcutr {
                 Reason.DIAL_FAILED, "dcutr: no direct connection within " + dialTimeoutMillis + " ms", null)),
                 dialTimeoutMillis, TimeUnit.MILLISECONDS);
         for (Multiaddr a : addrs) {
-            host().dial(a.withPeerId(peer), hint).addListener(f -> {
-                if (f.isSuccess()) {
-                    out.trySuccess((Connection) f.getNow());
+            host().dial(a.withPeerId(peer), hint).whenComplete((c, x) -> {
+                if (x == null) {
+                    out.trySuccess(c);
                 } else {
                     if (left.decrementAndGet() == 0) {
                         DcutrException e = new DcutrException(Reason.DIAL_FAILED, "dcutr: direct dial to " + addrs
-                                + " failed: " + f.cause().getMessage(), f.cause());
+                                + " failed: " + x.getMessage(), x);
                         out.tryFailure(e);
                     }
                 }

@@ -8,9 +8,9 @@ import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.socket.ChannelInputShutdownEvent;
-import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.Promise;
 import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
 
 /**
  * The initiating side of echo ({@value ProtocolIds#ECHO}) on a stream where multistream-select has
@@ -49,13 +49,13 @@ public final class EchoClient {
      * Sends {@code data} (copied first), half-closes, and awaits the echo and the responder's EOF.
      *
      * @param data the bytes to send; empty is allowed
-     * @return completes with the echoed bytes (equal to {@code data}), or fails with an
-     *     {@link EchoException}: {@link Reason#MISMATCH} (names the first differing offset),
+     * @return completes (on the stream's event loop) with the echoed bytes (equal to {@code data}), or
+     *     exceptionally with an {@link EchoException}: {@link Reason#MISMATCH} (names the first differing offset),
      *     {@link Reason#TOO_LARGE} (more bytes than sent), {@link Reason#CLOSED} (EOF or close before all
      *     bytes came back, or a failed write), {@link Reason#TIMEOUT}, {@link Reason#ILLEGAL_STATE}
      *     (called twice)
      */
-    public Future<byte[]> echo(byte[] data) {
+    public CompletableFuture<byte[]> echo(byte[] data) {
         byte[] copy = data.clone();
         return StreamSupport.startOnLoop(stream, promise -> handler.start(copy, promise),
                 () -> new EchoException(Reason.CLOSED, "echo: the stream's event loop is shut down"));

@@ -9,10 +9,10 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.socket.ChannelInputShutdownEvent;
-import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.Promise;
 import io.netty.util.concurrent.ScheduledFuture;
 import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -42,6 +42,7 @@ public final class IdentifyClient {
     private final int maxBytes;
     private final Duration timeout;
     private final Promise<IdentifyInfo> promise;
+    private final CompletableFuture<IdentifyInfo> result;
 
     /**
      * @param stream a stream channel on which identify has been negotiated and nothing else reads
@@ -67,17 +68,19 @@ public final class IdentifyClient {
         this.maxBytes = maxBytes;
         this.timeout = timeout;
         this.promise = stream.eventLoop().newPromise();
+        this.result = io.crossdial.host.internal.Futures.toCompletable(promise);
         StreamSupport.installClient(stream, "crossdial-identify-client", new Handler(timeoutNanos));
     }
 
     /**
-     * @return completes with the responder's info, or fails with an {@link IdentifyException}:
+     * @return completes (on the stream's event loop) with the responder's info, or exceptionally with an
+     *     {@link IdentifyException}:
      *     {@link Reason#TOO_LARGE} (over {@code maxBytes}), {@link Reason#MALFORMED} (bad varint, bad
      *     protobuf, invalid public key, more than {@value #MAX_MESSAGES} messages), {@link Reason#CLOSED}
      *     (EOF before a whole message, a closed stream), {@link Reason#TIMEOUT}
      */
-    public Future<IdentifyInfo> result() {
-        return promise;
+    public CompletableFuture<IdentifyInfo> result() {
+        return result;
     }
 
     private final class Handler extends ChannelInboundHandlerAdapter {

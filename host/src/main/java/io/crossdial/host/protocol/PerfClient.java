@@ -7,9 +7,9 @@ import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.socket.ChannelInputShutdownEvent;
-import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.Promise;
 import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
 
 /**
  * The client side of perf ({@value ProtocolIds#PERF}, libp2p/specs {@code perf/perf.md}) on a stream where
@@ -46,8 +46,8 @@ public final class PerfClient {
     }
 
     /**
-     * Opens {@code streams} perf streams on {@code connection}, runs them in parallel with the same amounts and
-     * waits for all of them (what {@code crossdial perf --streams N} and the benchmark harness do).
+     * Opens {@code streams} perf streams on {@code connection} at once and runs them in parallel with the same
+     * amounts (what {@code crossdial perf --streams N} and the benchmark harness do).
      *
      * @param connection an upgraded connection to a perf server
      * @param streams how many parallel streams, at least 1
@@ -55,35 +55,38 @@ public final class PerfClient {
      * @param downloadBytes bytes each stream asks for, at least 0
      * @param idleTimeout how long one stream may go without progress
      * @param openTimeoutMillis how long opening one stream may take, ms
-     * @param runTimeoutMillis how long to wait for each stream's run, ms
-     * @return bytes summed over the streams; the phase times are the longest of the streams
-     * @throws RuntimeException as {@link io.crossdial.host.Host#await}: a stream's failure (for example a
-     *     {@link PerfException}), or {@link IllegalStateException} on a timeout
-     * @throws IllegalArgumentException if {@code streams} is below 1 or a count is negative
+     * @param runTimeoutMillis how long each stream's run may take from its start, ms
+     * @return completes (on the connection's event loop) with the bytes summed over the streams and the phase
+     *     times of the slowest stream, or exceptionally with the failure of the first stream (in opening order)
+     *     that failed: its opening's or its run's failure (for example a {@link PerfException}), or an
+     *     {@link IllegalStateException} naming the step that timed out (that step is cancelled)
+     * @throws IllegalArgumentException (nothing opened) if {@code streams} is below 1 or a count is negative
      */
-    public static PerfResult runParallel(io.crossdial.host.Connection connection, int streams, long uploadBytes,
-            long downloadBytes, Duration idleTimeout, long openTimeoutMillis, long runTimeoutMillis) {
+    public static CompletableFuture<PerfResult> runParallel(io.crossdial.host.Connection connection, int streams,
+            long uploadBytes, long downloadBytes, Duration idleTimeout, long openTimeoutMillis,
+            long runTimeoutMillis) {
         if (streams < 1) {
             throw new IllegalArgumentException("streams must be at least 1: " + streams);
         }
-        java.util.List<Future<PerfResult>> runs = new java.util.ArrayList<>(streams);
+        if (uploadBytes < 0 || downloadBytes < 0) {
+            throw new IllegalArgumentException("perf byte counts must be at least 0: " + uploadBytes + ", "
+                    + downloadBytes);
+        }
+        io.netty.channel.EventLoop loop = connection.channel().eventLoop();
+        java.util.List<CompletableFuture<PerfResult>> runs = new java.util.ArrayList<>(streams);
         for (int i = 0; i < streams; i++) {
-            PerfClient client = io.crossdial.host.Host.await(connection.newStream(
-                    s -> new PerfClient(s, idleTimeout), ProtocolIds.PERF), openTimeoutMillis, "opening a perf stream");
-            runs.add(client.run(uploadBytes, downloadBytes));
+            runs.add(io.crossdial.host.internal.Futures.within(loop, connection.newStream(s -> new PerfClient(s, idleTimeout),
+                    ProtocolIds.PERF), openTimeoutMillis, "opening a perf stream")
+                    .thenCompose(client -> io.crossdial.host.internal.Futures.within(loop, client.run(uploadBytes, downloadBytes),
+                            runTimeoutMillis, "perf run")));
         }
-        long up = 0;
-        long down = 0;
-        long upNanos = 0;
-        long downNanos = 0;
-        for (Future<PerfResult> run : runs) {
-            PerfResult r = io.crossdial.host.Host.await(run, runTimeoutMillis, "perf run");
-            up += r.uploadBytes();
-            down += r.downloadBytes();
-            upNanos = Math.max(upNanos, r.uploadNanos());
-            downNanos = Math.max(downNanos, r.downloadNanos());
+        CompletableFuture<PerfResult> sum = CompletableFuture.completedFuture(new PerfResult(0, 0, 0, 0));
+        for (CompletableFuture<PerfResult> run : runs) {
+            sum = sum.thenCompose(acc -> run.thenApply(r -> new PerfResult(acc.uploadBytes() + r.uploadBytes(),
+                    acc.downloadBytes() + r.downloadBytes(), Math.max(acc.uploadNanos(), r.uploadNanos()),
+                    Math.max(acc.downloadNanos(), r.downloadNanos()))));
         }
-        return new PerfResult(up, down, upNanos, downNanos);
+        return sum;
     }
 
     /**
@@ -91,13 +94,14 @@ public final class PerfClient {
      *
      * @param uploadBytes bytes to upload, at least 0
      * @param downloadBytes bytes to ask the server for, at least 0
-     * @return completes with the counts and phase times, or fails with a {@link PerfException}:
+     * @return completes (on the stream's event loop) with the counts and phase times, or exceptionally with a
+     *     {@link PerfException}:
      *     {@link Reason#TOO_LARGE} (the server sent more than asked), {@link Reason#MALFORMED} (the
      *     server sent before the upload ended), {@link Reason#CLOSED} (EOF before all bytes, or a failed
      *     write), {@link Reason#TIMEOUT}, {@link Reason#ILLEGAL_STATE} (called twice)
      * @throws IllegalArgumentException if a count is negative
      */
-    public Future<PerfResult> run(long uploadBytes, long downloadBytes) {
+    public CompletableFuture<PerfResult> run(long uploadBytes, long downloadBytes) {
         if (uploadBytes < 0 || downloadBytes < 0) {
             throw new IllegalArgumentException("perf byte counts must be at least 0: " + uploadBytes + ", "
                     + downloadBytes);

@@ -7,13 +7,13 @@ import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.socket.ChannelInputShutdownEvent;
-import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.Promise;
 import io.netty.util.concurrent.ScheduledFuture;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.HexFormat;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -55,20 +55,20 @@ public final class PingClient {
     /**
      * Sends one ping.
      *
-     * @return completes with the round-trip time in nanoseconds (from handing the payload to the stream
-     *     until its 32nd byte came back), or fails with a {@link PingException}: {@link Reason#TIMEOUT},
+     * @return completes (on the stream's event loop) with the round-trip time in nanoseconds (from handing the
+     *     payload to the stream until its 32nd byte came back), or exceptionally with a {@link PingException}: {@link Reason#TIMEOUT},
      *     {@link Reason#MISMATCH} (other bytes came back), {@link Reason#TOO_LARGE} (more than 32 bytes),
      *     {@link Reason#CLOSED} (EOF or a closed stream), {@link Reason#ILLEGAL_STATE} (a ping is in
      *     flight, or the client failed or was closed)
      */
-    public Future<Long> ping() {
+    public CompletableFuture<Long> ping() {
         byte[] payload = new byte[PingResponder.PAYLOAD_BYTES];
         RANDOM.nextBytes(payload);
         return ping(payload);
     }
 
     /** Sends a ping with a given payload (tests). */
-    Future<Long> ping(byte[] payload) {
+    CompletableFuture<Long> ping(byte[] payload) {
         return StreamSupport.startOnLoop(stream, promise -> handler.start(payload, promise),
                 () -> new PingException(Reason.CLOSED, "ping: the stream's event loop is shut down"));
     }

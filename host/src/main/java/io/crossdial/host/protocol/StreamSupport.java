@@ -1,15 +1,15 @@
 package io.crossdial.host.protocol;
 
+import io.crossdial.host.internal.Futures;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.socket.DuplexChannel;
 import io.netty.util.concurrent.EventExecutor;
-import io.netty.util.concurrent.Future;
-import io.netty.util.concurrent.ImmediateEventExecutor;
 import io.netty.util.concurrent.Promise;
 import io.netty.util.concurrent.ScheduledFuture;
 import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
@@ -68,18 +68,16 @@ final class StreamSupport {
     /**
      * Runs {@code start} with a new promise on the stream's event loop (see {@link #runOnLoop}).
      *
-     * @return that promise, or, if the loop is gone, a promise already failed with {@code loopGone}'s
-     *     exception
+     * @return a future that completes as that promise does, on the stream's event loop (cancelling it cancels
+     *     the promise), or, if the loop is gone, a future already failed with {@code loopGone}'s exception
      */
-    static <T> Future<T> startOnLoop(Channel stream, Consumer<Promise<T>> start,
+    static <T> CompletableFuture<T> startOnLoop(Channel stream, Consumer<Promise<T>> start,
             Supplier<? extends Throwable> loopGone) {
         Promise<T> promise = stream.eventLoop().newPromise();
         if (!runOnLoop(stream, () -> start.accept(promise))) {
-            Promise<T> failed = ImmediateEventExecutor.INSTANCE.newPromise();
-            failed.setFailure(loopGone.get());
-            return failed;
+            return CompletableFuture.failedFuture(loopGone.get());
         }
-        return promise;
+        return Futures.toCompletable(promise);
     }
 
     /** @throws IllegalArgumentException unless {@code d} is positive */

@@ -16,7 +16,8 @@
  * </table>
  *
  * <p>Responders are added as the last handler of the stream's pipeline (one instance per stream); clients
- * add their own handler in their constructor and are then driven through futures. Half-close uses
+ * add their own handler in their constructor and are then driven through {@code CompletableFuture}s, completed on
+ * the stream's event loop, that fail with the protocol's exception itself. Half-close uses
  * {@code DuplexChannel.shutdownOutput()} when the channel is one (a muxed stream, a half-closable socket)
  * and {@code close()} otherwise; the remote's half-close arrives as {@code ChannelInputShutdownEvent}.
  * Every wait has a timeout, every read is bounded, and failures are subclasses of

@@ -8,6 +8,7 @@ import io.crossdial.core.spi.Role;
 import io.crossdial.host.Connection;
 import io.crossdial.host.Host;
 import io.crossdial.host.HostBuilder;
+import io.crossdial.host.internal.Futures;
 import io.crossdial.host.relay.RelayException.Reason;
 import io.crossdial.host.relay.pb.CircuitProtos.HopMessage;
 import io.crossdial.host.relay.pb.CircuitProtos.Peer;
@@ -17,13 +18,12 @@ import io.crossdial.host.protocol.IdentifyClient;
 import io.crossdial.host.protocol.ProtocolIds;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.EventLoop;
-import io.netty.util.concurrent.Future;
-import io.netty.util.concurrent.ImmediateEventExecutor;
 import io.netty.util.concurrent.Promise;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
@@ -103,16 +103,17 @@ public final class RelayClient implements AutoCloseable {
      * Sends one {@code RESERVE} to a relay on a connection to it.
      *
      * @param relay a direct connection to the relay
-     * @return completes with the reservation (voucher checked), or fails with a {@link RelayException}:
+     * @return completes (on the connection's event loop) with the reservation (voucher checked), or exceptionally
+     *     with a {@link RelayException}:
      *     {@link Reason#REFUSED} with the relay's status, {@link Reason#MALFORMED} (unparsable answer, missing
      *     or expired reservation, bad voucher), {@link Reason#TOO_LARGE}, {@link Reason#TIMEOUT},
      *     {@link Reason#CLOSED}; or with the stream's failure
      */
-    public Future<RelayReservation> reserve(Connection relay) {
+    public CompletableFuture<RelayReservation> reserve(Connection relay) {
         Promise<RelayReservation> promise = relay.channel().eventLoop().newPromise();
-        relay.newStream(new ReserveRequest(relay, promise), RelayProtocols.HOP).addListener(f -> {
-            if (!f.isSuccess()) {
-                promise.tryFailure(f.cause());
+        relay.newStream(new ReserveRequest(relay, promise), RelayProtocols.HOP).whenComplete((stream, e) -> {
+            if (e != null) {
+                promise.tryFailure(e);
             }
         });
         promise.addListener(f -> {
@@ -120,7 +121,7 @@ public final class RelayClient implements AutoCloseable {
                 held.put(relay.remotePeer(), (RelayReservation) f.getNow());
             }
         });
-        return promise;
+        return Futures.toCompletable(promise);
     }
 
     /**
@@ -128,37 +129,37 @@ public final class RelayClient implements AutoCloseable {
      * and on {@code STATUS OK} upgrades the hop stream as the initiator.
      *
      * @param circuit {@code RELAY-ADDR/p2p/RELAY/p2p-circuit/p2p/PEER}
-     * @return completes with the relayed connection, or fails with a {@link RelayException} ({@link Reason#REFUSED}
-     *     carries the relay's status, e.g. {@code NO_RESERVATION}), the relay dial's failure, or an
-     *     {@code UpgradeException}
+     * @return completes (on an event loop) with the relayed connection, or exceptionally with a
+     *     {@link RelayException} ({@link Reason#REFUSED} carries the relay's status, e.g. {@code NO_RESERVATION}),
+     *     the relay dial's failure, an {@code UpgradeException}, or at once with the {@code MultiaddrException}
+     *     of an address that is not a circuit
      */
-    public Future<Connection> dial(Multiaddr circuit) {
+    public CompletableFuture<Connection> dial(Multiaddr circuit) {
         CircuitAddr ca;
         try {
             ca = CircuitAddr.parse(circuit);
         } catch (RuntimeException e) {
-            return ImmediateEventExecutor.INSTANCE.newFailedFuture(e);
+            return CompletableFuture.failedFuture(e);
         }
         Promise<Connection> promise = host().transport().workerGroup().next().newPromise();
-        relayConnection(ca).addListener(f -> {
-            if (!f.isSuccess()) {
-                promise.tryFailure(f.cause());
+        relayConnection(ca).whenComplete((relay, e) -> {
+            if (e != null) {
+                promise.tryFailure(e);
                 return;
             }
-            Connection relay = (Connection) f.getNow();
-            relay.newStream(new ConnectRequest(ca, circuit, promise), RelayProtocols.HOP).addListener(s -> {
-                if (!s.isSuccess()) {
-                    promise.tryFailure(s.cause());
+            relay.newStream(new ConnectRequest(ca, circuit, promise), RelayProtocols.HOP).whenComplete((s, x) -> {
+                if (x != null) {
+                    promise.tryFailure(x);
                 }
             });
         });
-        return promise;
+        return Futures.toCompletable(promise);
     }
 
-    private Future<Connection> relayConnection(CircuitAddr ca) {
+    private CompletableFuture<Connection> relayConnection(CircuitAddr ca) {
         Connection live = host().connection(ca.relay());
         if (live != null && !live.isRelayed()) {
-            return ImmediateEventExecutor.INSTANCE.newSucceededFuture(live);
+            return CompletableFuture.completedFuture(live);
         }
         return host().dial(ca.relayAddr());
     }
@@ -170,15 +171,15 @@ public final class RelayClient implements AutoCloseable {
      * reconnects and reserves again when the connection to the relay closes (backoff from 1 s to 30 s).
      *
      * @param relayAddr the relay's address, ending in {@code /p2p/RELAY}
-     * @return completes with the first reservation, or fails with the first attempt's failure (the client
-     *     keeps trying in the background until {@link #close()})
+     * @return completes (on an event loop) with the first reservation, or exceptionally with the first attempt's
+     *     failure (the client keeps trying in the background until {@link #close()})
      */
-    public Future<RelayReservation> listenVia(Multiaddr relayAddr) {
+    public CompletableFuture<RelayReservation> listenVia(Multiaddr relayAddr) {
         EventLoop loop = host().transport().workerGroup().next();
         Keeper k = new Keeper(relayAddr, loop);
         keepers.add(k);
         loop.execute(k::connect);
-        return k.first;
+        return Futures.toCompletable(k.first);
     }
 
     /** Stops refreshing reservations (the connections stay until the host closes them). */
@@ -204,17 +205,16 @@ public final class RelayClient implements AutoCloseable {
             if (closed) {
                 return;
             }
-            host().dial(relayAddr).addListener(f -> {
-                if (!f.isSuccess()) {
-                    retry(f.cause());
+            host().dial(relayAddr).whenComplete((c, e) -> {
+                if (e != null) {
+                    retry(e);
                     return;
                 }
-                Connection c = (Connection) f.getNow();
                 c.closeFuture().addListener(x -> {
                     held.remove(c.remotePeer());
                     retry(new RelayException(Reason.CLOSED, "connection to relay " + c.remotePeer() + " closed"));
                 });
-                identify(c).addListener(i -> refresh(c));
+                identify(c).whenComplete((v, x) -> refresh(c));
             });
         }
 
@@ -222,15 +222,14 @@ public final class RelayClient implements AutoCloseable {
             if (closed || !c.channel().isActive()) {
                 return;
             }
-            reserve(c).addListener(f -> {
-                if (!f.isSuccess()) {
-                    log.debug("reservation on {} failed: {}", relayAddr, f.cause().toString());
-                    first.tryFailure(f.cause());
+            reserve(c).whenComplete((r, e) -> {
+                if (e != null) {
+                    log.debug("reservation on {} failed: {}", relayAddr, e.toString());
+                    first.tryFailure(e);
                     loop.schedule(() -> refresh(c), backoffMillis, TimeUnit.MILLISECONDS);
                     backoffMillis = Math.min(RECONNECT_MAX_MILLIS, backoffMillis * 2);
                     return;
                 }
-                RelayReservation r = (RelayReservation) f.getNow();
                 backoffMillis = RECONNECT_BASE_MILLIS;
                 first.trySuccess(r);
                 long ttlMillis = Math.max(0, r.expireSeconds() * 1000 - System.currentTimeMillis());
@@ -253,24 +252,25 @@ public final class RelayClient implements AutoCloseable {
      * Runs identify on a connection and keeps the observed address on it ({@link Connection#recordObservedAddr}).
      *
      * @param c the connection
-     * @return completes when identify ended (successfully or not; never fails)
+     * @return completes (on the connection's event loop) with null when identify ended, successfully or not;
+     *     never completes exceptionally
      */
-    public Future<Void> identify(Connection c) {
+    public CompletableFuture<Void> identify(Connection c) {
         Promise<Void> done = c.channel().eventLoop().newPromise();
         c.newStream(s -> new IdentifyClient(s, Duration.ofMillis(timeoutMillis)), ProtocolIds.IDENTIFY)
-                .addListener(f -> {
-                    if (!f.isSuccess()) {
+                .whenComplete((client, e) -> {
+                    if (e != null) {
                         done.trySuccess(null);
                         return;
                     }
-                    ((IdentifyClient) f.getNow()).result().addListener(r -> {
-                        if (r.isSuccess()) {
-                            c.recordObservedAddr(((io.crossdial.host.protocol.IdentifyInfo) r.getNow()).observedAddr());
+                    client.result().whenComplete((info, x) -> {
+                        if (x == null) {
+                            c.recordObservedAddr(info.observedAddr());
                         }
                         done.trySuccess(null);
                     });
                 });
-        return done;
+        return Futures.toCompletable(done);
     }
 
     private static HopMessage parseHop(byte[] frame) {
@@ -385,11 +385,11 @@ public final class RelayClient implements AutoCloseable {
         protected void onMessage(ChannelHandlerContext ctx, byte[] frame) {
             expectStatusOk(parseHop(frame), "the circuit to " + target.target());
             finish();
-            host().upgradeRelayed(ctx.channel(), Role.INITIATOR, target.target(), circuit).addListener(f -> {
-                if (f.isSuccess()) {
-                    result.trySuccess((Connection) f.getNow());
+            host().upgradeRelayed(ctx.channel(), Role.INITIATOR, target.target(), circuit).whenComplete((c, e) -> {
+                if (e == null) {
+                    result.trySuccess(c);
                 } else {
-                    result.tryFailure(f.cause());
+                    result.tryFailure(e);
                 }
             });
             handOff(ctx, null);
@@ -445,10 +445,9 @@ public final class RelayClient implements AutoCloseable {
                     .setStatus(Status.OK).build(), ctx.alloc(), RelayProtocols.MAX_MESSAGE_BYTES));
             Multiaddr relayAddr = relay.remoteAddr().withPeerId(relay.remotePeer());
             Multiaddr circuit = CircuitAddr.of(relayAddr, src);
-            host().upgradeRelayed(ctx.channel(), Role.RESPONDER, src, circuit).addListener(f -> {
-                if (!f.isSuccess()) {
-                    log.debug("relayed connection from {} via {} failed: {}", src, relay.remotePeer(),
-                            f.cause().toString());
+            host().upgradeRelayed(ctx.channel(), Role.RESPONDER, src, circuit).whenComplete((c, e) -> {
+                if (e != null) {
+                    log.debug("relayed connection from {} via {} failed: {}", src, relay.remotePeer(), e.toString());
                 }
             });
             handOff(ctx, null);

@@ -328,9 +328,9 @@ public final class RelayService {
             hop.config().setAutoRead(false); // the initiator's bytes wait for the circuit
             Promise<MuxedStream> stopped = ctx.executor().newPromise();
             StopOpener opener = new StopOpener(src, stopped);
-            dst.newStream(opener, RelayProtocols.STOP).addListener(f -> {
-                if (!f.isSuccess()) {
-                    stopped.tryFailure(f.cause());
+            dst.newStream(opener, RelayProtocols.STOP).whenComplete((stream, e) -> {
+                if (e != null) {
+                    stopped.tryFailure(e);
                 }
             });
             stopped.addListener(f -> {

@@ -3,6 +3,7 @@ package io.crossdial.host.dcutr;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -33,6 +34,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -64,7 +66,7 @@ class DcutrLoopbackTest {
     private record Peer(Host host, RelayClient relay, Dcutr dcutr,
             java.util.concurrent.BlockingQueue<Future> punches) {}
 
-    private record Future(io.netty.util.concurrent.Future<HolepunchResult> f) {}
+    private record Future(java.util.concurrent.CompletableFuture<HolepunchResult> f) {}
 
     private Peer peer(boolean openOnInbound) {
         RelayClient rc = new RelayClient(W);
@@ -91,17 +93,17 @@ class DcutrLoopbackTest {
         Multiaddr relayAddr = relay.listenAddrs().get(0).withPeerId(relay.peerId());
         Peer listener = peer(true);
         Peer dialer = peer(false);
-        Host.await(listener.relay.listenVia(relayAddr), W, "reservation");
+        listener.relay.listenVia(relayAddr).get(W, TimeUnit.MILLISECONDS);
         assertEquals(List.of(Multiaddr.fromString("/ip4/127.0.0.1/tcp/"
                 + listener.host.listenAddrs().get(0).toSocketAddress().getPort())), listener.dcutr.observedAddrs(),
                 "the relay saw the listener's listen port (the dial went out from it)");
 
-        Connection relayed = Host.await(dialer.relay.dial(CircuitAddr.of(relayAddr, listener.host.peerId())), W,
-                "relayed dial");
+        Connection relayed = dialer.relay.dial(CircuitAddr.of(relayAddr, listener.host.peerId()))
+                .get(W, TimeUnit.MILLISECONDS);
         assertTrue(relayed.isRelayed());
         Future punch = listener.punches.poll(W, TimeUnit.MILLISECONDS);
         assertNotNull(punch, "the inbound side opened DCUtR");
-        HolepunchResult r = Host.await(punch.f(), 3 * W, "hole punch");
+        HolepunchResult r = punch.f().get(3 * W, TimeUnit.MILLISECONDS);
         assertFalse(r.direct().isRelayed());
         assertEquals(dialer.host.peerId(), r.direct().remotePeer());
         // on loopback a first attempt can lose to its own crossed dials (both connects on one 4-tuple); the
@@ -110,7 +112,7 @@ class DcutrLoopbackTest {
         assertEquals(Dcutr.hint(true, r.attempts()), r.roleHint(), "the opener is the server");
         assertTrue(r.rttNanos() > 0);
         assertTrue(waitFor(() -> !relayed.channel().isActive()), "the relayed connection is closed");
-        HolepunchResult d = Host.await(dialer.dcutr.result(listener.host.peerId()), W, "the dialer's view");
+        HolepunchResult d = dialer.dcutr.result(listener.host.peerId()).get(W, TimeUnit.MILLISECONDS);
         assertFalse(d.direct().isRelayed());
         // on loopback both dials can connect (one SYN reaches the other's listener) and the crossed-dial rule
         // then closes one of the two: ping over whichever direct connection is left
@@ -120,10 +122,11 @@ class DcutrLoopbackTest {
             assertTrue(waitFor(() -> dialer.host.connection(l) != null && !dialer.host.connection(l).isRelayed()));
             Connection direct = dialer.host.connection(l);
             try {
-                PingClient ping = Host.await(direct.newStream(s -> new PingClient(s, Duration.ofSeconds(5)),
-                        ProtocolIds.PING), W, "ping stream");
-                rtt = Host.await(ping.ping(), W, "ping");
-            } catch (RuntimeException closedByTheCrossedDialRule) {
+                PingClient ping = direct.newStream(s -> new PingClient(s, Duration.ofSeconds(5)),
+                        ProtocolIds.PING).get(W, TimeUnit.MILLISECONDS);
+                rtt = ping.ping().get(W, TimeUnit.MILLISECONDS);
+            } catch (ExecutionException | java.util.concurrent.TimeoutException | RuntimeException
+                    closedByTheCrossedDialRule) {
                 Thread.sleep(50);
             }
         }
@@ -139,10 +142,12 @@ class DcutrLoopbackTest {
         Host other = plain.register(base(Keys.generateEd25519())).build().start();
         plain.bind(other);
         open.add(other);
-        Host.await(listener.relay.listenVia(relayAddr), W, "reservation");
-        Connection relayed = Host.await(plain.dial(CircuitAddr.of(relayAddr, listener.host.peerId())), W, "dial");
+        listener.relay.listenVia(relayAddr).get(W, TimeUnit.MILLISECONDS);
+        Connection relayed = plain.dial(CircuitAddr.of(relayAddr, listener.host.peerId()))
+                .get(W, TimeUnit.MILLISECONDS);
         Future punch = listener.punches.poll(W, TimeUnit.MILLISECONDS);
-        DcutrException e = assertThrows(DcutrException.class, () -> Host.await(punch.f(), W, "hole punch"));
+        DcutrException e = assertInstanceOf(DcutrException.class,
+                assertThrows(ExecutionException.class, () -> punch.f().get(W, TimeUnit.MILLISECONDS)).getCause());
         assertEquals(DcutrException.Reason.UNSUPPORTED, e.reason());
         assertTrue(relayed.channel().isActive(), "the relayed connection stays");
     }
@@ -156,8 +161,8 @@ class DcutrLoopbackTest {
         Host opener = rc.register(base(Keys.generateEd25519())).build().start();
         rc.bind(opener);
         open.add(opener);
-        Host.await(answering.relay.listenVia(relayAddr), W, "reservation");
-        Connection relayed = Host.await(rc.dial(CircuitAddr.of(relayAddr, answering.host.peerId())), W, "dial");
+        answering.relay.listenVia(relayAddr).get(W, TimeUnit.MILLISECONDS);
+        Connection relayed = rc.dial(CircuitAddr.of(relayAddr, answering.host.peerId())).get(W, TimeUnit.MILLISECONDS);
         byte[][] inputs = {
             {(byte) 0x88, 0x27, 1}, // a 5000-byte length prefix
             {0x02, 0x7f, 0x00}, // not a protobuf
@@ -169,7 +174,8 @@ class DcutrLoopbackTest {
         for (int i = 0; i < inputs.length; i++) {
             assertEquals(0, raw(relayed, inputs[i]).length, "the answerer closes the stream, sending nothing");
             var result = answering.dcutr.result(opener.peerId());
-            DcutrException e = assertThrows(DcutrException.class, () -> Host.await(result, W, "dcutr"));
+            DcutrException e = assertInstanceOf(DcutrException.class,
+                    assertThrows(ExecutionException.class, () -> result.get(W, TimeUnit.MILLISECONDS)).getCause());
             assertEquals(expected[i], e.reason(), e.getMessage());
         }
         assertTrue(relayed.channel().isActive(), "bad DCUtR input does not take the relayed connection down");

@@ -33,7 +33,7 @@ class EchoTest {
         return b;
     }
 
-    private static Reason failure(io.netty.util.concurrent.Future<?> f) {
+    private static Reason failure(java.util.concurrent.CompletableFuture<?> f) {
         ExecutionException e = assertThrows(ExecutionException.class, () -> f.get(10, TimeUnit.SECONDS));
         return assertInstanceOf(EchoException.class, e.getCause()).reason();
     }

@@ -11,7 +11,7 @@ import io.crossdial.host.protocol.pb.IdentifyProtos;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.embedded.EmbeddedChannel;
 import io.netty.channel.socket.ChannelInputShutdownEvent;
-import io.netty.util.concurrent.Future;
+import java.util.concurrent.CompletableFuture;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -63,10 +63,10 @@ class IdentifyFuzzTest {
                 }
                 ch.runPendingTasks();
                 ch.checkException();
-                Future<IdentifyInfo> result = client.result();
+                CompletableFuture<IdentifyInfo> result = client.result();
                 assertTrue(result.isDone(), "settled after EOF or the timeout");
-                if (!result.isSuccess() && !(result.cause() instanceof IdentifyException)) {
-                    throw new AssertionError("not an IdentifyException", result.cause());
+                if (!Settled.succeeded(result) && !(Settled.cause(result) instanceof IdentifyException)) {
+                    throw new AssertionError("not an IdentifyException", Settled.cause(result));
                 }
                 assertFalse(ch.isOpen(), "the client ends the stream either way");
             } finally {

@@ -21,7 +21,7 @@ import io.netty.buffer.Unpooled;
 import io.netty.channel.embedded.EmbeddedChannel;
 import io.netty.channel.socket.ChannelInputShutdownEvent;
 import io.netty.channel.socket.SocketChannel;
-import io.netty.util.concurrent.Future;
+import java.util.concurrent.CompletableFuture;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -50,9 +50,9 @@ class IdentifyTest {
         return out;
     }
 
-    private static Reason failure(Future<?> f) {
+    private static Reason failure(CompletableFuture<?> f) {
         assertTrue(f.isDone(), "the result is settled");
-        return assertInstanceOf(IdentifyException.class, f.cause()).reason();
+        return assertInstanceOf(IdentifyException.class, Settled.cause(f)).reason();
     }
 
     @Test
@@ -121,7 +121,7 @@ class IdentifyTest {
     }
 
     @Test
-    void clientDecodesTheMessageAndCompletesAtEof() {
+    void clientDecodesTheMessageAndCompletesAtEof() throws Exception {
         EmbeddedChannel ch = new EmbeddedChannel();
         IdentifyClient client = new IdentifyClient(ch, Duration.ofSeconds(5));
         byte[] wire = frame(IdentifyCodec.toMessage(INFO.withObservedAddr(OBSERVED)).toByteArray());
@@ -130,13 +130,13 @@ class IdentifyTest {
         ch.writeInbound(Unpooled.wrappedBuffer(wire, 31, wire.length - 31));
         assertFalse(client.result().isDone(), "waits for the responder's EOF");
         ch.pipeline().fireUserEventTriggered(ChannelInputShutdownEvent.INSTANCE);
-        assertEquals(INFO.withObservedAddr(OBSERVED), client.result().getNow());
+        assertEquals(INFO.withObservedAddr(OBSERVED), Settled.value(client.result()));
         assertFalse(ch.isOpen(), "the client closes the stream");
         assertFalse(ch.finishAndReleaseAll());
     }
 
     @Test
-    void clientSkipsListenAddrsAndObservedAddrThatDoNotParse() {
+    void clientSkipsListenAddrsAndObservedAddrThatDoNotParse() throws Exception {
         IdentifyProtos.Identify m = IdentifyCodec.toMessage(INFO).toBuilder()
                 .addListenAddrs(ByteString.copyFrom(HEX.parseHex("047f00"))) // truncated ip4
                 .addListenAddrs(ByteString.copyFrom(HEX.parseHex("ffff"))) // unterminated protocol code
@@ -146,7 +146,7 @@ class IdentifyTest {
         IdentifyClient client = new IdentifyClient(ch, Duration.ofSeconds(5));
         ch.writeInbound(Unpooled.wrappedBuffer(frame(m.toByteArray())));
         ch.pipeline().fireUserEventTriggered(ChannelInputShutdownEvent.INSTANCE);
-        IdentifyInfo got = client.result().getNow();
+        IdentifyInfo got = Settled.value(client.result());
         assertEquals(List.of(LISTEN_4, LISTEN_6), got.listenAddrs());
         assertNull(got.observedAddr());
         assertEquals(KEY, got.publicKey());
@@ -154,7 +154,7 @@ class IdentifyTest {
     }
 
     @Test
-    void clientMergesAMessageSentInSeveralParts() {
+    void clientMergesAMessageSentInSeveralParts() throws Exception {
         IdentifyProtos.Identify first = IdentifyProtos.Identify.newBuilder()
                 .setPublicKey(ByteString.copyFrom(HEX.parseHex(KEY_HEX))).addProtocols("/a").build();
         IdentifyProtos.Identify second = IdentifyProtos.Identify.newBuilder()
@@ -163,7 +163,7 @@ class IdentifyTest {
         IdentifyClient client = new IdentifyClient(ch, Duration.ofSeconds(5));
         ch.writeInbound(Unpooled.buffer().writeBytes(frame(first.toByteArray())).writeBytes(frame(second.toByteArray())));
         ch.pipeline().fireUserEventTriggered(ChannelInputShutdownEvent.INSTANCE);
-        IdentifyInfo got = client.result().getNow();
+        IdentifyInfo got = Settled.value(client.result());
         assertEquals(List.of("/a", "/b"), got.protocols());
         assertEquals("go-libp2p/0.40", got.agentVersion());
         assertNull(got.protocolVersion());
@@ -266,7 +266,7 @@ class IdentifyTest {
         assertFalse(b.result().isDone(), "the message waits for the responder's EOF");
         noEof.advanceTimeBy(20, TimeUnit.MILLISECONDS);
         noEof.runScheduledPendingTasks();
-        assertEquals(INFO, b.result().getNow());
+        assertEquals(INFO, Settled.value(b.result()));
         noEof.finishAndReleaseAll();
     }
 

@@ -18,7 +18,7 @@ import io.netty.channel.embedded.EmbeddedChannel;
 import io.netty.channel.socket.ChannelInputShutdownEvent;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.util.ReferenceCountUtil;
-import io.netty.util.concurrent.Future;
+import java.util.concurrent.CompletableFuture;
 import java.time.Duration;
 import java.util.HexFormat;
 import java.util.concurrent.ExecutionException;
@@ -29,7 +29,7 @@ import org.junit.jupiter.api.Test;
 class PerfTest {
     private static final long MIB = 1 << 20;
 
-    private static Reason failure(Future<?> f) {
+    private static Reason failure(CompletableFuture<?> f) {
         ExecutionException e = assertThrows(ExecutionException.class, () -> f.get(10, TimeUnit.SECONDS));
         return assertInstanceOf(PerfException.class, e.getCause()).reason();
     }
@@ -74,7 +74,7 @@ class PerfTest {
     @Test
     void clientWritesTheCountAsEightBytesBigEndianThenTheUpload() {
         EmbeddedChannel ch = new EmbeddedChannel();
-        Future<PerfResult> run = new PerfClient(ch, Duration.ofSeconds(5)).run(3, 0x0102030405060708L);
+        CompletableFuture<PerfResult> run = new PerfClient(ch, Duration.ofSeconds(5)).run(3, 0x0102030405060708L);
         ByteBuf header = ch.readOutbound();
         assertEquals("0102030405060708", ByteBufUtil.hexDump(header));
         header.release();
@@ -82,7 +82,7 @@ class PerfTest {
         assertArrayEquals(new byte[3], ByteBufUtil.getBytes(upload));
         upload.release();
         // EmbeddedChannel cannot half-close: its close() ends the run before any download.
-        assertEquals(Reason.CLOSED, ((PerfException) run.cause()).reason());
+        assertEquals(Reason.CLOSED, ((PerfException) Settled.cause(run)).reason());
         ch.finishAndReleaseAll();
     }
 
@@ -163,7 +163,7 @@ class PerfTest {
         ch.writeInbound(early);
         assertEquals(0, early.refCnt());
         assertFalse(ch.isOpen(), "the stream is closed at once");
-        assertEquals(Reason.MALFORMED, ((PerfException) client.run(100, 10).cause()).reason(),
+        assertEquals(Reason.MALFORMED, ((PerfException) Settled.cause(client.run(100, 10))).reason(),
                 "the run reports the earlier failure");
         ch.finishAndReleaseAll();
     }

@@ -17,7 +17,7 @@ import io.netty.channel.embedded.EmbeddedChannel;
 import io.netty.channel.socket.ChannelInputShutdownEvent;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.util.ReferenceCountUtil;
-import io.netty.util.concurrent.Future;
+import java.util.concurrent.CompletableFuture;
 import java.time.Duration;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -108,14 +108,14 @@ class PingTest {
     void clientCompletesWhenTheSame32BytesComeBack() throws Exception {
         EmbeddedChannel ch = new EmbeddedChannel();
         PingClient client = new PingClient(ch, Duration.ofSeconds(5));
-        Future<Long> rtt = client.ping(payload(7));
+        CompletableFuture<Long> rtt = client.ping(payload(7));
         assertArrayEquals(payload(7), drain(ch.readOutbound()));
         assertFalse(rtt.isDone());
         ch.writeInbound(Unpooled.wrappedBuffer(payload(7), 0, 20));
         assertFalse(rtt.isDone());
         ch.writeInbound(Unpooled.wrappedBuffer(payload(7), 20, 12));
-        assertTrue(rtt.isSuccess());
-        assertTrue(rtt.getNow() >= 0);
+        assertTrue(Settled.succeeded(rtt));
+        assertTrue(Settled.value(rtt) >= 0);
         assertTrue(ch.isOpen());
         assertFalse(ch.finishAndReleaseAll());
     }
@@ -124,16 +124,16 @@ class PingTest {
     void clientFailsWithMismatchWhenOtherBytesComeBack() {
         EmbeddedChannel ch = new EmbeddedChannel();
         PingClient client = new PingClient(ch, Duration.ofSeconds(5));
-        Future<Long> rtt = client.ping(payload(7));
+        CompletableFuture<Long> rtt = client.ping(payload(7));
         ReferenceCountUtil.release(ch.readOutbound());
         byte[] wrong = payload(7);
         wrong[31] ^= 1;
         ch.writeInbound(Unpooled.wrappedBuffer(wrong));
-        PingException e = assertInstanceOf(PingException.class, rtt.cause());
+        PingException e = assertInstanceOf(PingException.class, Settled.cause(rtt));
         assertEquals(Reason.MISMATCH, e.reason());
         assertFalse(ch.isOpen(), "a failed ping closes the stream");
-        Future<Long> next = client.ping();
-        assertEquals(Reason.CLOSED, ((PingException) next.cause()).reason());
+        CompletableFuture<Long> next = client.ping();
+        assertEquals(Reason.CLOSED, ((PingException) Settled.cause(next)).reason());
         ch.finishAndReleaseAll();
     }
 
@@ -141,10 +141,10 @@ class PingTest {
     void clientFailsWhenMoreThan32BytesComeBack() {
         EmbeddedChannel ch = new EmbeddedChannel();
         PingClient client = new PingClient(ch, Duration.ofSeconds(5));
-        Future<Long> rtt = client.ping(payload(7));
+        CompletableFuture<Long> rtt = client.ping(payload(7));
         ReferenceCountUtil.release(ch.readOutbound());
         ch.writeInbound(Unpooled.buffer().writeBytes(payload(7)).writeByte(0));
-        assertEquals(Reason.TOO_LARGE, ((PingException) rtt.cause()).reason());
+        assertEquals(Reason.TOO_LARGE, ((PingException) Settled.cause(rtt)).reason());
         ch.finishAndReleaseAll();
     }
 
@@ -152,11 +152,11 @@ class PingTest {
     void clientRejectsASecondPingWhileOneIsInFlight() {
         EmbeddedChannel ch = new EmbeddedChannel();
         PingClient client = new PingClient(ch, Duration.ofSeconds(5));
-        Future<Long> first = client.ping(payload(1));
-        Future<Long> second = client.ping(payload(2));
-        assertEquals(Reason.ILLEGAL_STATE, ((PingException) second.cause()).reason());
+        CompletableFuture<Long> first = client.ping(payload(1));
+        CompletableFuture<Long> second = client.ping(payload(2));
+        assertEquals(Reason.ILLEGAL_STATE, ((PingException) Settled.cause(second)).reason());
         ch.writeInbound(Unpooled.wrappedBuffer(drain(ch.readOutbound())));
-        assertTrue(first.isSuccess());
+        assertTrue(Settled.succeeded(first));
         assertNull(ch.readOutbound());
         ch.finishAndReleaseAll();
     }
@@ -165,10 +165,10 @@ class PingTest {
     void clientFailsWithClosedWhenTheResponderHalfCloses() {
         EmbeddedChannel ch = new EmbeddedChannel();
         PingClient client = new PingClient(ch, Duration.ofSeconds(5));
-        Future<Long> rtt = client.ping(payload(1));
+        CompletableFuture<Long> rtt = client.ping(payload(1));
         ReferenceCountUtil.release(ch.readOutbound());
         ch.pipeline().fireUserEventTriggered(ChannelInputShutdownEvent.INSTANCE);
-        assertEquals(Reason.CLOSED, ((PingException) rtt.cause()).reason());
+        assertEquals(Reason.CLOSED, ((PingException) Settled.cause(rtt)).reason());
         ch.finishAndReleaseAll();
     }
 

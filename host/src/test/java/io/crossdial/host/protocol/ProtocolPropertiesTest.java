@@ -30,8 +30,8 @@ class ProtocolPropertiesTest {
         }
         ch.pipeline().fireUserEventTriggered(ChannelInputShutdownEvent.INSTANCE);
         assertTrue(client.result().isDone());
-        if (!client.result().isSuccess()) {
-            assertInstanceOf(IdentifyException.class, client.result().cause());
+        if (!Settled.succeeded(client.result())) {
+            assertInstanceOf(IdentifyException.class, Settled.cause(client.result()));
         }
         ch.finishAndReleaseAll();
     }

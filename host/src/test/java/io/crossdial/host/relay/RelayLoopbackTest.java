@@ -12,12 +12,13 @@ import io.crossdial.core.crypto.Keys;
 import io.crossdial.core.crypto.PeerId;
 import io.crossdial.core.multiaddr.Multiaddr;
 import io.crossdial.host.Connection;
-import io.crossdial.host.Host;
 import io.crossdial.host.relay.pb.CircuitProtos.HopMessage;
 import io.crossdial.host.relay.pb.CircuitProtos.Status;
 import io.crossdial.upgrader.RelayResourceLimits;
 import java.security.SecureRandom;
 import java.util.Arrays;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
 /** Circuit relay v2 over real loopback sockets: a crossdial relay and crossdial clients. */
@@ -30,7 +31,7 @@ class RelayLoopbackTest {
             RelayPeers.Relay relay = peers.relay(RelayResourceLimits.DEFAULT);
             RelayPeers.Client a = peers.client();
             RelayPeers.Client b = peers.client();
-            RelayReservation r = Host.await(a.relay.listenVia(relay.addr()), W, "reservation");
+            RelayReservation r = a.relay.listenVia(relay.addr()).get(W, TimeUnit.MILLISECONDS);
             assertEquals(relay.host.peerId(), r.relay());
             assertTrue(r.expireSeconds() > System.currentTimeMillis() / 1000 + 3500, "an hour ahead");
             assertEquals(RelayLimit.DEFAULT, r.limit());
@@ -41,7 +42,7 @@ class RelayLoopbackTest {
             assertEquals(1, relay.service.reservations());
             assertEquals(1, relay.resources.relayReservations(), "the reservation is the resource manager's");
 
-            Connection ab = Host.await(b.relay.dial(circuit), W, "relayed dial");
+            Connection ab = b.relay.dial(circuit).get(W, TimeUnit.MILLISECONDS);
             assertTrue(ab.isRelayed());
             assertEquals(a.host.peerId(), ab.remotePeer());
             assertEquals(circuit, ab.remoteAddr());
@@ -69,14 +70,15 @@ class RelayLoopbackTest {
             RelayPeers.Relay relay = peers.relay(RelayResourceLimits.DEFAULT.withCircuitLimit(0, 20_000));
             RelayPeers.Client a = peers.client();
             RelayPeers.Client b = peers.client();
-            RelayReservation r = Host.await(a.relay.listenVia(relay.addr()), W, "reservation");
+            RelayReservation r = a.relay.listenVia(relay.addr()).get(W, TimeUnit.MILLISECONDS);
             assertEquals(new RelayLimit(0, 20_000), r.limit());
-            Connection ab = Host.await(b.relay.dial(r.circuitAddrs().get(0)), W, "relayed dial");
-            assertThrows(RuntimeException.class, () -> RelayPeers.echo(ab, new byte[64 * 1024]),
-                    "64 KiB cannot pass a 20 000-byte circuit");
+            Connection ab = b.relay.dial(r.circuitAddrs().get(0)).get(W, TimeUnit.MILLISECONDS);
+            assertInstanceOf(RuntimeException.class, assertThrows(ExecutionException.class,
+                    () -> RelayPeers.echo(ab, new byte[64 * 1024]), "64 KiB cannot pass a 20 000-byte circuit")
+                    .getCause());
             assertTrue(waitFor(() -> !ab.channel().isActive()), "the relay reset the circuit");
             assertTrue(waitFor(() -> relay.service.circuits() == 0));
-            Connection again = Host.await(b.relay.dial(r.circuitAddrs().get(0)), W, "second relayed dial");
+            Connection again = b.relay.dial(r.circuitAddrs().get(0)).get(W, TimeUnit.MILLISECONDS);
             assertTrue(RelayPeers.ping(again) > 0, "the relay still serves");
         }
     }
@@ -87,8 +89,8 @@ class RelayLoopbackTest {
             RelayPeers.Relay relay = peers.relay(RelayResourceLimits.DEFAULT);
             RelayPeers.Client b = peers.client();
             PeerId nobody = PeerId.fromPublicKey(Keys.generateEd25519().publicKey());
-            Exception e = assertThrows(RelayException.class,
-                    () -> Host.await(b.relay.dial(CircuitAddr.of(relay.addr(), nobody)), W, "dial"));
+            Exception e = assertInstanceOf(RelayException.class, assertThrows(ExecutionException.class,
+                    () -> b.relay.dial(CircuitAddr.of(relay.addr(), nobody)).get(W, TimeUnit.MILLISECONDS)).getCause());
             RelayException re = (RelayException) e;
             assertEquals(RelayException.Reason.REFUSED, re.reason());
             assertEquals(Status.NO_RESERVATION, re.status());
@@ -100,7 +102,7 @@ class RelayLoopbackTest {
         try (RelayPeers peers = new RelayPeers()) {
             RelayPeers.Relay relay = peers.relay(RelayResourceLimits.DEFAULT);
             RelayPeers.Client a = peers.client();
-            Connection toRelay = a.host.dialSync(relay.addr(), W);
+            Connection toRelay = a.host.dial(relay.addr()).get(W, TimeUnit.MILLISECONDS);
             // MALFORMED_MESSAGE = 400 = varint 90 03; the answer is HopMessage{type STATUS, status 400}
             byte[] malformedAnswer = {0x05, 0x08, 0x02, 0x28, (byte) 0x90, 0x03};
             // a 5000-byte length prefix (88 27): refused before anything is read or allocated
@@ -117,7 +119,7 @@ class RelayLoopbackTest {
                     RelayPeers.rawHop(toRelay, new byte[] {0x02, 0x08, 0x02}));
             assertTrue(toRelay.channel().isActive(), "bad streams do not take the connection down");
             assertEquals(5, relay.service.malformedRequests());
-            RelayReservation r = Host.await(a.relay.reserve(toRelay), W, "reservation after bad input");
+            RelayReservation r = a.relay.reserve(toRelay).get(W, TimeUnit.MILLISECONDS);
             assertEquals(relay.host.peerId(), r.relay());
         }
     }
@@ -131,11 +133,12 @@ class RelayLoopbackTest {
             int refused = 0;
             for (int i = 0; i < clients.length; i++) {
                 clients[i] = peers.client();
-                Connection c = clients[i].host.dialSync(relay.addr(), W);
+                Connection c = clients[i].host.dial(relay.addr()).get(W, TimeUnit.MILLISECONDS);
                 try {
-                    Host.await(clients[i].relay.reserve(c), W, "reserve");
+                    clients[i].relay.reserve(c).get(W, TimeUnit.MILLISECONDS);
                     ok++;
-                } catch (RelayException e) {
+                } catch (ExecutionException failure) {
+                    RelayException e = assertInstanceOf(RelayException.class, failure.getCause());
                     assertEquals(Status.RESERVATION_REFUSED, e.status());
                     refused++;
                 }
@@ -145,9 +148,9 @@ class RelayLoopbackTest {
             assertEquals(3, relay.service.refusedForLimits());
             // a refresh from a holder still works, and the first client is reachable
             Connection c0 = clients[0].host.connection(relay.host.peerId());
-            Host.await(clients[0].relay.reserve(c0), W, "refresh");
-            Connection relayed = Host.await(clients[5].relay.dial(
-                    CircuitAddr.of(relay.addr(), clients[0].host.peerId())), W, "relayed dial");
+            clients[0].relay.reserve(c0).get(W, TimeUnit.MILLISECONDS);
+            Connection relayed = clients[5].relay.dial(
+                    CircuitAddr.of(relay.addr(), clients[0].host.peerId())).get(W, TimeUnit.MILLISECONDS);
             assertTrue(RelayPeers.ping(relayed) > 0);
             assertEquals(3, relay.resources.relayReservations());
             // a holder that disconnects frees its slot
@@ -164,16 +167,16 @@ class RelayLoopbackTest {
             RelayPeers.Client a = peers.client();
             RelayPeers.Client b = peers.client();
             RelayPeers.Client c = peers.client();
-            Multiaddr toA = Host.await(a.relay.listenVia(relay.addr()), W, "reservation").circuitAddrs().get(0);
-            Connection first = Host.await(b.relay.dial(toA), W, "first relayed dial");
-            RelayException e = assertThrows(RelayException.class,
-                    () -> Host.await(c.relay.dial(toA), W, "second relayed dial"));
+            Multiaddr toA = a.relay.listenVia(relay.addr()).get(W, TimeUnit.MILLISECONDS).circuitAddrs().get(0);
+            Connection first = b.relay.dial(toA).get(W, TimeUnit.MILLISECONDS);
+            RelayException e = assertInstanceOf(RelayException.class, assertThrows(ExecutionException.class,
+                    () -> c.relay.dial(toA).get(W, TimeUnit.MILLISECONDS)).getCause());
             assertEquals(Status.RESOURCE_LIMIT_EXCEEDED, e.status(), "a is in one circuit, its per-peer bound");
             assertEquals(1, relay.service.refusedForLimits());
             assertEquals(1, relay.resources.relayCircuits());
             first.close().await(W);
             assertTrue(waitFor(() -> relay.resources.relayCircuits() == 0), "released when the circuit closes");
-            Connection again = Host.await(c.relay.dial(toA), W, "relayed dial after the first closed");
+            Connection again = c.relay.dial(toA).get(W, TimeUnit.MILLISECONDS);
             assertTrue(RelayPeers.ping(again) > 0);
         }
     }
@@ -186,8 +189,10 @@ class RelayLoopbackTest {
             for (int i = 0; i < 4; i++) {
                 RelayPeers.Client c = peers.client();
                 try {
-                    Host.await(c.relay.reserve(c.host.dialSync(relay.addr(), W)), W, "reserve");
-                } catch (RelayException e) {
+                    c.relay.reserve(c.host.dial(relay.addr()).get(W, TimeUnit.MILLISECONDS))
+                            .get(W, TimeUnit.MILLISECONDS);
+                } catch (ExecutionException failure) {
+                    assertInstanceOf(RelayException.class, failure.getCause());
                     refused++;
                 }
             }

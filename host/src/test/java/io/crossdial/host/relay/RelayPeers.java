@@ -94,19 +94,19 @@ final class RelayPeers implements AutoCloseable {
     }
 
     static long ping(Connection c) throws Exception {
-        PingClient client = Host.await(c.newStream(s -> new PingClient(s, Duration.ofSeconds(5)), ProtocolIds.PING),
-                WAIT_MILLIS, "ping stream");
+        PingClient client = c.newStream(s -> new PingClient(s, Duration.ofSeconds(5)), ProtocolIds.PING)
+                .get(WAIT_MILLIS, TimeUnit.MILLISECONDS);
         try {
-            return Host.await(client.ping(), WAIT_MILLIS, "ping");
+            return client.ping().get(WAIT_MILLIS, TimeUnit.MILLISECONDS);
         } finally {
             client.close();
         }
     }
 
-    static byte[] echo(Connection c, byte[] data) {
-        EchoClient client = Host.await(c.newStream(s -> new EchoClient(s, Duration.ofSeconds(5)), ProtocolIds.ECHO),
-                WAIT_MILLIS, "echo stream");
-        return Host.await(client.echo(data), WAIT_MILLIS, "echo");
+    static byte[] echo(Connection c, byte[] data) throws Exception {
+        EchoClient client = c.newStream(s -> new EchoClient(s, Duration.ofSeconds(5)), ProtocolIds.ECHO)
+                .get(WAIT_MILLIS, TimeUnit.MILLISECONDS);
+        return client.echo(data).get(WAIT_MILLIS, TimeUnit.MILLISECONDS);
     }
 
     /**

@@ -175,7 +175,8 @@ final class ChurnScenario {
             while (!allDone(churners) || loaded.isEmpty()) {
                 try {
                     loaded.add(dialAndPing(dialer, target));
-                } catch (RuntimeException e) {
+                } catch (RuntimeException | java.util.concurrent.ExecutionException
+                        | java.util.concurrent.TimeoutException e) {
                     failed++;
                 }
                 heapPeak = Math.max(heapPeak, ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed());
@@ -273,13 +274,13 @@ final class ChurnScenario {
     }
 
     /** @return ms for an ordinary dial, one ping and the close */
-    static double dialAndPing(Host dialer, Multiaddr target) {
+    static double dialAndPing(Host dialer, Multiaddr target) throws Exception {
         long start = System.nanoTime();
-        Connection c = dialer.dialSync(target, 20_000);
+        Connection c = dialer.dial(target).get(20_000, TimeUnit.MILLISECONDS);
         try {
-            PingClient ping = Host.await(c.newStream(s -> new PingClient(s, Duration.ofSeconds(20)),
-                    ProtocolIds.PING), 20_000, "opening a ping stream");
-            Host.await(ping.ping(), 20_000, "ping");
+            PingClient ping = c.newStream(s -> new PingClient(s, Duration.ofSeconds(20)),
+                    ProtocolIds.PING).get(20_000, TimeUnit.MILLISECONDS);
+            ping.ping().get(20_000, TimeUnit.MILLISECONDS);
         } finally {
             c.close().awaitUninterruptibly(20_000);
         }

@@ -3,6 +3,7 @@ package io.crossdial.interop.faults;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.crossdial.core.CrossdialException;
@@ -25,7 +26,6 @@ import io.crossdial.transport.tcp.TcpDialException;
 import io.crossdial.transport.tcp.TcpTransportConfig;
 import io.crossdial.upgrader.UpgradeException;
 import io.crossdial.upgrader.UpgradeStage;
-import io.netty.util.concurrent.Future;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
@@ -34,7 +34,9 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.LinkedBlockingQueue;
@@ -189,7 +191,7 @@ class FaultInjectionTest {
         if (point != Point.MID_STREAM) {
             pinged.countDown();
         }
-        Future<Connection> dial = null;
+        CompletableFuture<Connection> dial = null;
         Timed[] dialFailure = new Timed[1];
         CountDownLatch dialDone = new CountDownLatch(1);
         java.util.concurrent.Future<HostilePeer.Outcome> hostile;
@@ -213,9 +215,9 @@ class FaultInjectionTest {
                 }
             });
             dial = sut.dial(Multiaddr.fromString("/ip4/127.0.0.1/tcp/" + server.getLocalPort()));
-            dial.addListener(f -> {
-                if (!f.isSuccess()) {
-                    dialFailure[0] = new Timed(f.cause(), System.nanoTime());
+            dial.whenComplete((connection, cause) -> {
+                if (cause != null) {
+                    dialFailure[0] = new Timed(cause, System.nanoTime());
                 }
                 dialDone.countDown();
             });
@@ -225,7 +227,7 @@ class FaultInjectionTest {
         if (point == Point.MID_STREAM) {
             Connection c = side == Side.LISTENER
                     ? inbound.poll(WAIT_MILLIS, TimeUnit.MILLISECONDS)
-                    : Host.await(dial, WAIT_MILLIS, "dial of the hostile listener");
+                    : dial.get(WAIT_MILLIS, TimeUnit.MILLISECONDS);
             assertNotNull(c, "the hostile dialer's connection was not upgraded");
             row = midStream(c, pinged, faulted, hostile, fault);
         } else {
@@ -293,9 +295,9 @@ class FaultInjectionTest {
     /** One ping on a stream to the hostile peer, the fault, a second ping: @return the table cells */
     private String midStream(Connection c, CountDownLatch pinged, CountDownLatch faulted,
             java.util.concurrent.Future<HostilePeer.Outcome> hostile, Fault fault) throws Exception {
-        PingClient ping = Host.await(c.newStream(s -> new PingClient(s, Duration.ofMillis(PING_TIMEOUT_MILLIS)),
-                ProtocolIds.PING), WAIT_MILLIS, "opening a ping stream to the hostile peer");
-        Host.await(ping.ping(), WAIT_MILLIS, "the first ping");
+        PingClient ping = c.newStream(s -> new PingClient(s, Duration.ofMillis(PING_TIMEOUT_MILLIS)),
+                ProtocolIds.PING).get(WAIT_MILLIS, TimeUnit.MILLISECONDS);
+        ping.ping().get(WAIT_MILLIS, TimeUnit.MILLISECONDS);
         long[] closedNanos = new long[1];
         CountDownLatch closed = new CountDownLatch(1);
         c.closeFuture().addListener(f -> {
@@ -304,11 +306,12 @@ class FaultInjectionTest {
         });
         pinged.countDown();
         assertTrue(faulted.await(WAIT_MILLIS, TimeUnit.MILLISECONDS), "the hostile peer did not inject its fault");
-        Future<Long> second = ping.ping();
-        assertTrue(second.await(WAIT_MILLIS), "the second ping did not end");
+        CompletableFuture<Long> second = ping.ping();
+        Throwable secondFailure = assertThrows(ExecutionException.class,
+                () -> second.get(WAIT_MILLIS, TimeUnit.MILLISECONDS), "the second ping did not fail").getCause();
         long failedNanos = System.nanoTime();
         HostilePeer.Outcome outcome = hostile.get(WAIT_MILLIS, TimeUnit.MILLISECONDS);
-        PingException e = assertInstanceOf(PingException.class, second.cause(), () -> String.valueOf(second.cause()));
+        PingException e = assertInstanceOf(PingException.class, secondFailure, () -> String.valueOf(secondFailure));
         assertTrue(closed.await(WAIT_MILLIS, TimeUnit.MILLISECONDS), "the connection was not closed");
         long afterFault = (failedNanos - outcome.faultNanos()) / 1_000_000;
         long closeAfter = (closedNanos[0] - outcome.faultNanos()) / 1_000_000;
@@ -351,14 +354,14 @@ class FaultInjectionTest {
     }
 
     /** An ordinary dial and ping in the direction of the case. */
-    private void stillServes(Side side) {
+    private void stillServes(Side side) throws Exception {
         Connection c = side == Side.LISTENER
-                ? good.dialSync(sut.listenAddrs().get(0).withPeerId(sut.peerId()), WAIT_MILLIS)
-                : sut.dialSync(good.listenAddrs().get(0).withPeerId(good.peerId()), WAIT_MILLIS);
+                ? good.dial(sut.listenAddrs().get(0).withPeerId(sut.peerId())).get(WAIT_MILLIS, TimeUnit.MILLISECONDS)
+                : sut.dial(good.listenAddrs().get(0).withPeerId(good.peerId())).get(WAIT_MILLIS, TimeUnit.MILLISECONDS);
         try {
-            PingClient ping = Host.await(c.newStream(s -> new PingClient(s, Duration.ofMillis(WAIT_MILLIS)),
-                    ProtocolIds.PING), WAIT_MILLIS, "opening a ping stream");
-            Host.await(ping.ping(), WAIT_MILLIS, "ping");
+            PingClient ping = c.newStream(s -> new PingClient(s, Duration.ofMillis(WAIT_MILLIS)),
+                    ProtocolIds.PING).get(WAIT_MILLIS, TimeUnit.MILLISECONDS);
+            ping.ping().get(WAIT_MILLIS, TimeUnit.MILLISECONDS);
             ping.close();
         } finally {
             c.close().awaitUninterruptibly(WAIT_MILLIS);
