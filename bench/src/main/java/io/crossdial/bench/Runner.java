@@ -441,6 +441,9 @@ public final class Runner {
                 : List.of("-XX:ArchiveClassesAtExit=" + archive, "-Xlog:cds=off");
         List<String> use = jdk.feature >= 25 ? List.of("-XX:AOTCache=" + archive, "-Xlog:cds=off", "-Xlog:aot=off")
                 : List.of("-XX:SharedArchiveFile=" + archive, "-Xlog:cds=off");
+        // what the launcher gives its short-lived clients (dial, perf) on a JDK without AEAD intrinsics
+        List<String> jit = jdk.feature < 20 ? List.of("-XX:TieredStopAtLevel=1") : List.of();
+        m.put("clientJit", jit.isEmpty() ? "tiered (C1+C2)" : "C1 only (-XX:TieredStopAtLevel=1, as the launcher)");
         try (Proc cdServer = Proc.start("crossdial cold server", crossdialArgv(jdk, "serve"), log);
                 Proc jsServer = Proc.start("js cold server", jsArgv("serve"), log)) {
             String cdTarget = (String) cdServer.await("listening", Duration.ofSeconds(60)).get("multiaddr");
@@ -465,7 +468,7 @@ public final class Runner {
                 double loadBefore = load();
                 for (int i = 0; i < rounds; i++) {
                     String[] a = {"--upload", "0", "--download", String.valueOf(bytes)};
-                    List<String> cdArgv = crossdialArgv(jdk, concat(List.of("perf", cdTarget), List.of(a)));
+                    List<String> cdArgv = withOpts(crossdialArgv(jdk, concat(List.of("perf", cdTarget), List.of(a))), jit);
                     cd.add(dnum(oneShot("crossdial " + key, cds ? withOpts(cdArgv, use) : cdArgv, "perf"),
                             "gbitPerSecond"));
                     js.add(dnum(oneShot("js " + key, jsArgv(concat(List.of("perf", jsTarget), List.of(a))), "perf"),
@@ -480,7 +483,7 @@ public final class Runner {
             List<Double> js = new ArrayList<>();
             double loadBefore = load();
             for (int i = 0; i < dials; i++) {
-                List<String> cdArgv = crossdialArgv(jdk, "latency", cdTarget, "--count", "1");
+                List<String> cdArgv = withOpts(crossdialArgv(jdk, "latency", cdTarget, "--count", "1"), jit);
                 plain.add(spawnToLine("crossdial coldDial", cdArgv));
                 if (cds) {
                     shared.add(spawnToLine("crossdial coldDial cds", withOpts(cdArgv, use)));
