@@ -123,6 +123,32 @@ final class DialCommand implements Callable<Integer> {
         return m;
     }
 
+    /** What {@code dial} measures on a connection: identify, 3 ping round trips (ms), the echo checked. */
+    private record Exercised(IdentifyInfo id, List<Double> pingRttsMs) {}
+
+    private Exercised exercise(Connection c) {
+        IdentifyInfo id = identify(c, timeoutMillis);
+        PingClient ping = Await.result(c.newStream(s -> new PingClient(s, Duration.ofMillis(timeoutMillis)),
+                ProtocolIds.PING), timeoutMillis, "opening a ping stream");
+        List<Double> rtts = new ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            rtts.add(Await.result(ping.ping(), timeoutMillis, "ping") / 1e6);
+        }
+        ping.close();
+        if (echoBytes > 0) {
+            byte[] data = new byte[echoBytes];
+            new SecureRandom().nextBytes(data);
+            EchoClient echo = Await.result(c.newStream(s -> new EchoClient(s, Duration.ofMillis(timeoutMillis)),
+                    ProtocolIds.ECHO), timeoutMillis, "opening an echo stream");
+            byte[] back = Await.result(echo.echo(data), timeoutMillis, "echo of " + echoBytes + " bytes");
+            if (!Arrays.equals(data, back)) {
+                throw new CliException("echo mismatch: sent " + data.length + " bytes, got back " + back.length
+                        + " bytes that differ");
+            }
+        }
+        return new Exercised(id, rtts);
+    }
+
     @Override
     public Integer call() {
         Multiaddr addr = HostOptions.parse(target);
@@ -167,27 +193,22 @@ final class DialCommand implements Callable<Integer> {
             }
             double connectMs = (System.nanoTime() - start) / 1e6;
 
-            IdentifyInfo id = identify(c, timeoutMillis);
-
-            PingClient ping = Await.result(c.newStream(s -> new PingClient(s, Duration.ofMillis(timeoutMillis)),
-                    ProtocolIds.PING), timeoutMillis, "opening a ping stream");
-            List<Double> rtts = new ArrayList<>();
-            for (int i = 0; i < 3; i++) {
-                rtts.add(Await.result(ping.ping(), timeoutMillis, "ping") / 1e6);
-            }
-            ping.close();
-
-            byte[] data = new byte[echoBytes];
-            new SecureRandom().nextBytes(data);
-            if (echoBytes > 0) {
-                EchoClient echo = Await.result(c.newStream(s -> new EchoClient(s, Duration.ofMillis(timeoutMillis)),
-                        ProtocolIds.ECHO), timeoutMillis, "opening an echo stream");
-                byte[] back = Await.result(echo.echo(data), timeoutMillis, "echo of " + echoBytes + " bytes");
-                if (!Arrays.equals(data, back)) {
-                    throw new CliException("echo mismatch: sent " + data.length + " bytes, got back " + back.length
-                            + " bytes that differ");
+            Exercised done;
+            try {
+                done = exercise(c);
+            } catch (RuntimeException e) {
+                // After a hole punch where both SYNs reached a listener (two TCP connections, no simultaneous
+                // open), the crossed-dial rule keeps one of them on both sides; when the other side's dial is
+                // still upgrading at the moment ours completes, the one handed out can be the one closed.
+                Connection kept = punch != null ? host.connection(c.remotePeer()) : null;
+                if (c.channel().isActive() || kept == null || kept == c || !kept.channel().isActive()) {
+                    throw e;
                 }
+                c = kept;
+                done = exercise(c);
             }
+            IdentifyInfo id = done.id();
+            List<Double> rtts = done.pingRttsMs();
             if (json) {
                 System.out.println(JsonLines.line("event", "dialed", "ok", true,
                         "remotePeer", c.remotePeer().toString(),

@@ -238,8 +238,8 @@ public final class RelayClient implements AutoCloseable {
         }
 
         void retry(Throwable cause) {
-            if (closed) {
-                return;
+            if (closed || loop.isShuttingDown()) {
+                return; // the client or the host was closed: the connection to the relay went with it
             }
             first.tryFailure(cause);
             log.debug("relay {}: {}; again in {} ms", relayAddr, cause.toString(), backoffMillis);
