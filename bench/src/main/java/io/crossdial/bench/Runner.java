@@ -458,6 +458,17 @@ public final class Runner {
             }
             boolean cds = Files.isRegularFile(archive);
             m.put("archive", cds ? archive.getFileName().toString() + " (" + Files.size(archive) + " bytes)" : null);
+            // The rows measure a fresh dialer against a running listener (what `crossdial perf` against a
+            // `crossdial listen` is): both listeners first serve a few throwaway transfers, so that their own
+            // JIT warm-up (HotSpot's, V8's) is not counted against the first dialers.
+            int listenerWarmups = quick ? 1 : 4;
+            for (int i = 0; i < listenerWarmups; i++) {
+                String[] a = {"--upload", "0", "--download", String.valueOf(256L << 20)};
+                oneShot("crossdial listener warm-up", crossdialArgv(jdk, concat(List.of("perf", cdTarget), List.of(a))),
+                        "perf");
+                oneShot("js listener warm-up", jsArgv(concat(List.of("perf", jsTarget), List.of(a))), "perf");
+            }
+            m.put("listenerWarmupTransfers", listenerWarmups);
             for (long bytes : new long[] {256L << 20, 1L << 30}) {
                 if (quick && bytes > (256L << 20)) {
                     continue;
