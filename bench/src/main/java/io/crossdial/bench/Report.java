@@ -233,7 +233,8 @@ final class Report {
         appendCrossJdk(b, perJdk);
         b.append("cold: fresh client processes, medians of alternating rounds; dial+ping = process start to its"
                 + " first ping done, with the class-data archive the launcher uses ('without': none)"
-                + " and, on JDKs before 20, its C1-only JIT for short-lived clients\n");
+                + " and, on JDKs before 20, its C1-only JIT for short-lived clients (for the transfer rows with a"
+                + " tenth of the compile thresholds)\n");
         b.append("limits: perf = the fastest ChaCha20-Poly1305 (JDK or Conscrypt) on 64 KiB frames (raw TCP on the 'vs raw TCP' rows);"
                 + " upgrades = raw X25519+Ed25519 ops on all cores (per side: 1 keygen, 3 agreements, 1 verify;"
                 + " 'per-session keys': 2 keygens, 3 agreements, 1 sign, 1 verify);"

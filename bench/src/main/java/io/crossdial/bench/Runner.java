@@ -442,8 +442,12 @@ public final class Runner {
         List<String> use = jdk.feature >= 25 ? List.of("-XX:AOTCache=" + archive, "-Xlog:cds=off", "-Xlog:aot=off")
                 : List.of("-XX:SharedArchiveFile=" + archive, "-Xlog:cds=off");
         // what the launcher gives its short-lived clients (dial, perf) on a JDK without AEAD intrinsics
+        // (dial, the latency rows), and the compile thresholds it adds for perf (the transfer rows)
         List<String> jit = jdk.feature < 20 ? List.of("-XX:TieredStopAtLevel=1") : List.of();
-        m.put("clientJit", jit.isEmpty() ? "tiered (C1+C2)" : "C1 only (-XX:TieredStopAtLevel=1, as the launcher)");
+        List<String> perfJit = jdk.feature < 20 ? List.of("-XX:TieredStopAtLevel=1", "-XX:CompileThresholdScaling=0.1")
+                : List.of();
+        m.put("clientJit", jit.isEmpty() ? "tiered (C1+C2)"
+                : "C1 only (-XX:TieredStopAtLevel=1, as the launcher; perf rows also -XX:CompileThresholdScaling=0.1)");
         try (Proc cdServer = Proc.start("crossdial cold server", crossdialArgv(jdk, "serve"), log);
                 Proc jsServer = Proc.start("js cold server", jsArgv("serve"), log)) {
             String cdTarget = (String) cdServer.await("listening", Duration.ofSeconds(60)).get("multiaddr");
@@ -479,7 +483,8 @@ public final class Runner {
                 double loadBefore = load();
                 for (int i = 0; i < rounds; i++) {
                     String[] a = {"--upload", "0", "--download", String.valueOf(bytes)};
-                    List<String> cdArgv = withOpts(crossdialArgv(jdk, concat(List.of("perf", cdTarget), List.of(a))), jit);
+                    List<String> cdArgv = withOpts(crossdialArgv(jdk, concat(List.of("perf", cdTarget), List.of(a))),
+                            perfJit);
                     cd.add(dnum(oneShot("crossdial " + key, cds ? withOpts(cdArgv, use) : cdArgv, "perf"),
                             "gbitPerSecond"));
                     js.add(dnum(oneShot("js " + key, jsArgv(concat(List.of("perf", jsTarget), List.of(a))), "perf"),
