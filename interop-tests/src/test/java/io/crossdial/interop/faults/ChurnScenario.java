@@ -6,65 +6,55 @@ import io.crossdial.host.Connection;
 import io.crossdial.host.Host;
 import io.crossdial.host.protocol.PingClient;
 import io.crossdial.host.protocol.ProtocolIds;
+import io.crossdial.lab.JsonLines;
+import io.crossdial.lab.LabPeer;
 import io.crossdial.muxer.yamux.YamuxStreamMuxer;
 import io.crossdial.security.noise.NoiseSecurityTransport;
 import io.crossdial.transport.tcp.ListenerStats;
 import io.crossdial.transport.tcp.TcpTransportConfig;
 import java.io.IOException;
-import java.io.OutputStream;
 import java.lang.management.ManagementFactory;
-import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.Socket;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Locale;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Listener churn (specs/reliability.md, "Churn"): against one crossdial listener (Noise + yamux, default
- * timeouts), {@code slow} raw clients that send the multistream header one byte every 2 s, kept at that number
- * for the whole run (a client the listener cuts off reconnects), while {@code threads} threads open and close
- * {@code connections} TCP connections as fast as the listener takes them (connect, then close: every second one
- * with RST); the slow clients connect from 127.0.0.2, the churn from 127.0.0.3 (Linux routes all of 127/8 to
- * loopback), so a per-address handshake limit can tell them from the ordinary dials from 127.0.0.1; meanwhile an ordinary crossdial host dials, pings and closes every 250 ms. Before the load the
+ * timeouts), the {@link ChurnLoad} (slow handshakes and a connect/close churn from their own loopback addresses)
+ * while an ordinary crossdial host, from 127.0.0.1, dials, pings and closes every 250 ms. Before the load the
  * same dial is measured on the idle listener; after it, everything is closed and the heap measured again after
  * garbage collection.
+ *
+ * <p>The load runs in this JVM or ({@link Plan#loadProcess}) in a JVM of its own, which is then what the
+ * measurement is: the load stands for peers on other machines, and a load generator sharing the listener's heap,
+ * GC and safepoints measures itself as much as the listener. With {@link Plan#pinned} (Linux, {@code taskset})
+ * this JVM (listener and ordinary dialer) runs on CPU 0 and the load process on the others, so the load's own
+ * CPU is not taken from the listener either; the kernel still does the load's TCP work for the listener's side
+ * of each connection, and the listener accepts and closes every one.
  *
  * <p>Every wait is bounded: connects 5 s, a probe dial 20 s, the churn {@code 10 min}.
  */
 final class ChurnScenario {
-    /** The slow clients' rate: one byte every this many ms. */
-    static final long SLOW_BYTE_MILLIS = 2_000;
-    private static final byte[] HEADER = HostilePeer.message(HostilePeer.HEADER);
-    /** Where the slow clients come from; the ordinary dials come from 127.0.0.1. */
-    static final InetAddress SLOW_SOURCE = loopback(2);
-    /** Where the churn comes from. */
-    static final InetAddress CHURN_SOURCE = loopback(3);
-
-    private static InetAddress loopback(int last) {
-        try {
-            return InetAddress.getByAddress(new byte[] {127, 0, 0, (byte) last});
-        } catch (java.net.UnknownHostException e) {
-            throw new IllegalStateException(e);
+    /** What to run. */
+    record Plan(int connections, int threads, int slow, TcpTransportConfig listener, boolean loadProcess,
+            boolean pinned) {
+        Plan {
+            if (pinned && !loadProcess) {
+                throw new IllegalArgumentException("pinned needs loadProcess");
+            }
         }
     }
 
-    /** What to run. */
-    record Plan(int connections, int threads, int slow, TcpTransportConfig listener) {}
-
     /** What was measured; times in ms, heap in bytes. */
     record Result(Plan plan, double idleDialMillis, List<Double> loadedDialMillis, int failedDials,
-            long churnMillis, int churnConnected, int churnRefused, int slowConnects, int slowCut,
-            ListenerStats stats, long heapBaseline, long heapPeak, long heapAfter) {
+            ChurnLoad.Counts load, ListenerStats stats, long heapBaseline, long heapPeak, long heapAfter) {
         double loadedMedianMillis() {
             return percentile(loadedDialMillis, 0.5);
         }
@@ -75,25 +65,41 @@ final class ChurnScenario {
 
         /** @return one JSON line */
         String json() {
+            double p90 = percentile(loadedDialMillis, 0.9);
             return String.format(Locale.ROOT, "{\"event\":\"churn\",\"connections\":%d,\"threads\":%d,\"slow\":%d,"
-                    + "\"maxHandshakes\":%d,\"maxHandshakesPerAddress\":%d,\"backlog\":%d,\"idleDialMillis\":%.1f,\"loadedDials\":%d,"
-                    + "\"loadedDialMedianMillis\":%.1f,\"loadedDialP90Millis\":%.1f,\"loadedDialMaxMillis\":%.1f,"
+                    + "\"loadProcess\":%b,\"pinned\":%b,"
+                    + "\"maxHandshakes\":%d,\"maxHandshakesPerAddress\":%d,\"backlog\":%d,\"idleDialMillis\":%.1f,"
+                    + "\"loadedDials\":%d,\"loadedDialMedianMillis\":%.1f,\"loadedDialP90Millis\":%.1f,"
+                    + "\"loadedDialMaxMillis\":%.1f,\"medianOverIdle\":%.2f,\"p90OverIdle\":%.2f,"
                     + "\"failedDials\":%d,\"churnMillis\":%d,\"churnConnected\":%d,\"churnRefused\":%d,"
                     + "\"slowConnects\":%d,\"slowCut\":%d,\"peakHandshakes\":%d,\"accepted\":%d,\"rejected\":%d,"
                     + "\"heapBaselineMiB\":%.1f,\"heapPeakMiB\":%.1f,\"heapAfterMiB\":%.1f}",
-                    plan.connections, plan.threads, plan.slow, plan.listener.effectiveMaxHandshakes(),
-                    plan.listener.maxHandshakesPerAddress(), plan.listener.backlog(), idleDialMillis, loadedDialMillis.size(), loadedMedianMillis(),
-                    percentile(loadedDialMillis, 0.9), loadedMaxMillis(), failedDials, churnMillis, churnConnected,
-                    churnRefused, slowConnects, slowCut, stats.peakHandshakes(),
+                    plan.connections, plan.threads, plan.slow, plan.loadProcess, plan.pinned,
+                    plan.listener.effectiveMaxHandshakes(), plan.listener.maxHandshakesPerAddress(),
+                    plan.listener.backlog(), idleDialMillis, loadedDialMillis.size(), loadedMedianMillis(), p90,
+                    loadedMaxMillis(), loadedMedianMillis() / idleDialMillis, p90 / idleDialMillis, failedDials,
+                    load.churnMillis(), load.churnConnected(), load.churnRefused(), load.slowConnects(),
+                    load.slowCut(), stats.peakHandshakes(),
                     stats.shardAccepts().stream().mapToLong(Long::longValue).sum(), stats.rejected(),
                     heapBaseline / 1048576.0, heapPeak / 1048576.0, heapAfter / 1048576.0);
         }
     }
 
+    /** The load, here or in its own process. */
+    private interface Load extends AutoCloseable {
+        void startChurn();
+
+        boolean churnDone();
+
+        ChurnLoad.Counts finish() throws Exception;
+
+        @Override
+        void close();
+    }
+
     private ChurnScenario() {}
 
     static Result run(Plan plan) throws Exception {
-        ExecutorService pool = Executors.newCachedThreadPool();
         Host listener = Host.builder()
                 .identity(Keys.generateEd25519())
                 .listen(Multiaddr.fromString("/ip4/127.0.0.1/tcp/0"))
@@ -109,8 +115,11 @@ final class ChurnScenario {
                 .transportConfig(TcpTransportConfig.defaults().withPortReuse(false))
                 .build()
                 .start();
-        List<Socket> slowSockets = Collections.synchronizedList(new ArrayList<>());
+        Load load = null;
         try {
+            if (plan.pinned) {
+                pin(ProcessHandle.current().pid(), "0");
+            }
             Multiaddr target = listener.listenAddrs().get(0).withPeerId(listener.peerId());
             InetSocketAddress address = listener.listenAddrs().get(0).toSocketAddress();
             for (int i = 0; i < 5; i++) {
@@ -122,57 +131,13 @@ final class ChurnScenario {
             }
             long heapBaseline = heapAfterGc();
 
-            // the slow clients, one byte every 2 s each, reconnecting when cut off
-            AtomicBoolean running = new AtomicBoolean(true);
-            AtomicInteger slowConnects = new AtomicInteger();
-            AtomicInteger slowCut = new AtomicInteger();
-            List<Future<?>> slowStarts = new ArrayList<>();
-            for (int i = 0; i < plan.slow; i++) {
-                slowStarts.add(pool.submit(() -> {
-                    Socket s = connect(SLOW_SOURCE, address);
-                    if (s != null) {
-                        slowConnects.incrementAndGet();
-                        slowSockets.add(s);
-                    }
-                }));
-            }
-            for (Future<?> f : slowStarts) {
-                f.get(60, TimeUnit.SECONDS);
-            }
-            Future<?> slowDriver = pool.submit(() -> driveSlowClients(slowSockets, address, running, slowConnects,
-                    slowCut));
-
-            // the churn and, meanwhile, the probe dials
-            AtomicInteger next = new AtomicInteger();
-            AtomicInteger connected = new AtomicInteger();
-            AtomicInteger refused = new AtomicInteger();
+            load = plan.loadProcess ? processLoad(plan, address) : localLoad(plan, address);
+            load.startChurn();
             long churnStart = System.nanoTime();
-            List<Future<?>> churners = new ArrayList<>();
-            for (int t = 0; t < plan.threads; t++) {
-                churners.add(pool.submit(() -> {
-                    int n;
-                    while ((n = next.getAndIncrement()) < plan.connections) {
-                        Socket s = connect(CHURN_SOURCE, address);
-                        if (s == null) {
-                            refused.incrementAndGet();
-                            continue;
-                        }
-                        connected.incrementAndGet();
-                        try {
-                            if (n % 2 == 0) {
-                                s.setSoLinger(true, 0);
-                            }
-                            s.close();
-                        } catch (IOException e) {
-                            // closing
-                        }
-                    }
-                }));
-            }
             List<Double> loaded = new ArrayList<>();
             int failed = 0;
             long heapPeak = 0;
-            while (!allDone(churners) || loaded.isEmpty()) {
+            while (!load.churnDone() || loaded.isEmpty()) {
                 try {
                     loaded.add(dialAndPing(dialer, target));
                 } catch (RuntimeException | java.util.concurrent.ExecutionException
@@ -185,18 +150,7 @@ final class ChurnScenario {
                     throw new IllegalStateException("the churn did not end within 10 minutes");
                 }
             }
-            long churnMillis = (System.nanoTime() - churnStart) / 1_000_000;
-            for (Future<?> f : churners) {
-                f.get(1, TimeUnit.MINUTES);
-            }
-            running.set(false);
-            slowDriver.get(1, TimeUnit.MINUTES);
-            synchronized (slowSockets) {
-                for (Socket s : slowSockets) {
-                    s.close();
-                }
-                slowSockets.clear();
-            }
+            ChurnLoad.Counts counts = load.finish();
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
             while ((listener.transport().listeners().get(0).stats().handshakesInProgress() > 0
                     || !listener.connections().isEmpty()) && System.nanoTime() < deadline) {
@@ -204,72 +158,121 @@ final class ChurnScenario {
             }
             ListenerStats stats = listener.transport().listeners().get(0).stats();
             long heapAfter = heapAfterGc();
-            return new Result(plan, percentile(idle, 0.5), loaded, failed, churnMillis, connected.get(),
-                    refused.get(), slowConnects.get(), slowCut.get(), stats, heapBaseline, heapPeak, heapAfter);
+            return new Result(plan, percentile(idle, 0.5), loaded, failed, counts, stats, heapBaseline, heapPeak,
+                    heapAfter);
         } finally {
-            synchronized (slowSockets) {
-                for (Socket s : slowSockets) {
-                    s.close();
-                }
+            if (load != null) {
+                load.close();
             }
-            pool.shutdownNow();
+            if (plan.pinned) {
+                pin(ProcessHandle.current().pid(), "0-" + (Runtime.getRuntime().availableProcessors() - 1));
+            }
             dialer.close();
             listener.close();
         }
     }
 
-    /** Every 2 s one more header byte to each slow client; a client cut off reconnects and starts over. */
-    private static void driveSlowClients(List<Socket> sockets, InetSocketAddress address, AtomicBoolean running,
-            AtomicInteger connects, AtomicInteger cut) {
-        AtomicLong round = new AtomicLong();
-        while (running.get()) {
-            long r = round.getAndIncrement();
-            List<Socket> snapshot;
-            synchronized (sockets) {
-                snapshot = new ArrayList<>(sockets);
-            }
-            for (Socket s : snapshot) {
-                try {
-                    OutputStream out = s.getOutputStream();
-                    int i = (int) (r % HEADER.length);
-                    out.write(HEADER[i]);
-                    out.flush();
-                } catch (IOException e) {
-                    cut.incrementAndGet();
-                    sockets.remove(s);
-                    try {
-                        s.close();
-                    } catch (IOException ignored) {
-                        // closing
-                    }
-                    Socket again = connect(SLOW_SOURCE, address);
-                    if (again != null) {
-                        connects.incrementAndGet();
-                        sockets.add(again);
-                    }
-                }
-            }
-            try {
-                Thread.sleep(SLOW_BYTE_MILLIS);
-            } catch (InterruptedException e) {
-                return;
-            }
+    private static Load localLoad(Plan plan, InetSocketAddress address) throws Exception {
+        ChurnLoad load = new ChurnLoad(address, plan.connections, plan.threads, plan.slow);
+        try {
+            load.connectSlow();
+        } catch (Exception | Error e) {
+            load.close();
+            throw e;
         }
+        return new Load() {
+            @Override
+            public void startChurn() {
+                load.startChurn();
+            }
+
+            @Override
+            public boolean churnDone() {
+                return load.churnDone();
+            }
+
+            @Override
+            public ChurnLoad.Counts finish() throws Exception {
+                return load.finish();
+            }
+
+            @Override
+            public void close() {
+                load.close();
+            }
+        };
     }
 
-    private static Socket connect(InetAddress source, InetSocketAddress address) {
-        Socket s = new Socket();
+    /** {@link ChurnLoad#main} in a JVM of its own (this JVM's java and class path), on CPUs 1.. when pinned. */
+    private static Load processLoad(Plan plan, InetSocketAddress address) {
+        List<String> argv = new ArrayList<>();
+        if (plan.pinned) {
+            argv.addAll(List.of("taskset", "-c", "1-" + (Runtime.getRuntime().availableProcessors() - 1)));
+        }
+        argv.add(ProcessHandle.current().info().command()
+                .orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
+        argv.addAll(List.of("-Xmx256m", "-cp", System.getProperty("java.class.path"), ChurnLoad.class.getName(),
+                address.getAddress().getHostAddress(), String.valueOf(address.getPort()),
+                String.valueOf(plan.connections), String.valueOf(plan.threads), String.valueOf(plan.slow)));
+        LabPeer peer = LabPeer.start("churn-load", new ProcessBuilder(argv));
         try {
-            s.bind(new InetSocketAddress(source, 0));
-            s.connect(address, 5_000);
-            return s;
-        } catch (IOException e) {
-            try {
-                s.close();
-            } catch (IOException ignored) {
-                // closing
+            peer.awaitEvent("slow-ready", Duration.ofSeconds(90));
+        } catch (RuntimeException e) {
+            peer.close();
+            throw e;
+        }
+        AtomicBoolean done = new AtomicBoolean();
+        return new Load() {
+            @Override
+            public void startChurn() {
+                peer.send(Map.of("cmd", "churn"));
             }
-            return null;
+
+            @Override
+            public boolean churnDone() {
+                if (!done.get()) {
+                    try {
+                        peer.awaitEvent("churn-done", Duration.ofMillis(1));
+                        done.set(true);
+                    } catch (io.crossdial.lab.LabException e) {
+                        if (!peer.isAlive()) {
+                            throw new IllegalStateException("the load process ended: " + peer.stderrTail(), e);
+                        }
+                    }
+                }
+                return done.get();
+            }
+
+            @Override
+            public ChurnLoad.Counts finish() {
+                if (!done.get()) {
+                    peer.awaitEvent("churn-done", Duration.ofMinutes(1));
+                    done.set(true);
+                }
+                peer.send(Map.of("cmd", "stop"));
+                Map<String, Object> r = peer.awaitEvent("load-done", Duration.ofMinutes(2));
+                return new ChurnLoad.Counts(JsonLines.number(r, "churnMillis", -1),
+                        (int) JsonLines.number(r, "churnConnected", -1), (int) JsonLines.number(r, "churnRefused", -1),
+                        (int) JsonLines.number(r, "slowConnects", -1), (int) JsonLines.number(r, "slowCut", -1));
+            }
+
+            @Override
+            public void close() {
+                peer.close();
+            }
+        };
+    }
+
+    /** Sets the CPU affinity of every thread of {@code pid} ({@code taskset -a -p -c CPUS PID}); 10 s at most. */
+    private static void pin(long pid, String cpus) throws IOException, InterruptedException {
+        Process p = new ProcessBuilder("taskset", "-a", "-p", "-c", cpus, String.valueOf(pid))
+                .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+        if (!p.waitFor(10, TimeUnit.SECONDS)) {
+            p.destroyForcibly();
+            throw new IllegalStateException("taskset did not end within 10 s");
+        }
+        if (p.exitValue() != 0) {
+            throw new IllegalStateException("taskset -a -p -c " + cpus + " " + pid + " exited " + p.exitValue());
         }
     }
 

@@ -13,8 +13,10 @@ import org.junit.jupiter.api.Test;
  * succeeds, no handshake slot stays taken, and the heap after garbage collection is within
  * {@value #MAX_HEAP_GROWTH_MIB} MiB of its baseline. The measurement of specs/reliability.md ("Churn") is the
  * same test with {@code -Dchurn.connections=10000 -Dchurn.slow=1000}; {@code -Dchurn.threads},
- * {@code -Dchurn.maxHandshakes}, {@code -Dchurn.maxHandshakesPerAddress} and {@code -Dchurn.backlog} change the load and the listener. It prints one
- * JSON line ({@code {"event":"churn",...}}).
+ * {@code -Dchurn.maxHandshakes}, {@code -Dchurn.maxHandshakesPerAddress} and {@code -Dchurn.backlog} change
+ * the load and the listener; {@code -Dchurn.loadProcess=true} runs the load in a JVM of its own and
+ * {@code -Dchurn.pinned=true} also puts it on other CPUs than the listener ({@code taskset}). It prints one JSON
+ * line ({@code {"event":"churn",...}}).
  */
 class ChurnTest {
     static final long MAX_HEAP_GROWTH_MIB = 64;
@@ -32,12 +34,15 @@ class ChurnTest {
         }
         listener = listener.withMaxHandshakesPerAddress(Integer.getInteger("churn.maxHandshakesPerAddress",
                 TcpTransportConfig.DEFAULT_MAX_HANDSHAKES_PER_ADDRESS));
-        ChurnScenario.Result r = ChurnScenario.run(new ChurnScenario.Plan(connections, threads, slow, listener));
+        boolean pinned = Boolean.getBoolean("churn.pinned");
+        boolean loadProcess = pinned || Boolean.getBoolean("churn.loadProcess");
+        ChurnScenario.Result r = ChurnScenario.run(new ChurnScenario.Plan(connections, threads, slow, listener,
+                loadProcess, pinned));
         System.out.println(r.json());
         assertEquals(0, r.failedDials(), r::json);
         assertFalse(r.loadedDialMillis().isEmpty(), r::json);
         assertEquals(0, r.stats().handshakesInProgress(), r::json);
-        assertTrue(r.churnConnected() > 0, r::json);
+        assertTrue(r.load().churnConnected() > 0, r::json);
         long growthMib = (r.heapAfter() - r.heapBaseline()) / (1 << 20);
         assertTrue(growthMib < MAX_HEAP_GROWTH_MIB, () -> "heap grew by " + growthMib + " MiB: " + r.json());
     }

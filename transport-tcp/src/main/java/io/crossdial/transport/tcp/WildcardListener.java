@@ -25,6 +25,8 @@ import org.slf4j.LoggerFactory;
  */
 final class WildcardListener {
     private static final Logger log = LoggerFactory.getLogger(WildcardListener.class);
+    /** How many ports a wildcard on port 0 tries before it reports the addresses that found the port taken. */
+    static final int PORT_ATTEMPTS = 4;
 
     private final ListenerSet owner;
     private final Multiaddr requested;
@@ -82,6 +84,9 @@ final class WildcardListener {
     /**
      * Binds every enumerated address (or the wildcard itself when enumeration fails). An address that fails is
      * reported as {@link ListenerEvent.Kind#FAILED} and skipped; no address of the family yet is reported too.
+     * With port 0, an address after the first that finds the chosen port taken ({@code EADDRINUSE}: another
+     * socket holds that ephemeral port on that address) makes the whole set start over on a new port, up to
+     * {@value #PORT_ATTEMPTS} times, so that one port serves every address.
      *
      * @return the listeners bound
      * @throws TcpBindException the first failure, when every address failed
@@ -94,18 +99,37 @@ final class WildcardListener {
             return List.of(wildcardFallback);
         }
         List<TcpListener> out = new ArrayList<>();
-        TcpBindException first = null;
-        for (InetAddress ip : ips) {
-            try {
-                out.add(bindAddress(ip));
-            } catch (TcpBindException e) {
-                first = first == null ? e : first;
-                reportedFailures.add(ip);
-                owner.emit(new ListenerEvent(ListenerEvent.Kind.FAILED, addressOf(ip), requested, e));
+        Map<InetAddress, TcpBindException> failures = new LinkedHashMap<>();
+        for (int attempt = 1; ; attempt++) {
+            for (InetAddress ip : ips) {
+                try {
+                    out.add(bindAddress(ip));
+                } catch (TcpBindException e) {
+                    failures.put(ip, e);
+                }
             }
+            boolean portTaken = requestedPort == 0 && !out.isEmpty() && failures.values().stream()
+                    .anyMatch(e -> e.reason() == TcpBindException.Reason.ADDRESS_IN_USE);
+            if (!portTaken || attempt == PORT_ATTEMPTS) {
+                break;
+            }
+            log.debug("port {} is taken on {} of {}'s addresses; binding them all on another port", port,
+                    failures.size(), requested);
+            for (TcpListener l : out) {
+                owner.forget(l);
+                l.close();
+            }
+            out.clear();
+            failures.clear();
+            byAddress.clear();
+            port = 0;
         }
-        if (out.isEmpty() && first != null) {
-            throw first;
+        for (Map.Entry<InetAddress, TcpBindException> f : failures.entrySet()) {
+            reportedFailures.add(f.getKey());
+            owner.emit(new ListenerEvent(ListenerEvent.Kind.FAILED, addressOf(f.getKey()), requested, f.getValue()));
+        }
+        if (out.isEmpty() && !failures.isEmpty()) {
+            throw failures.values().iterator().next();
         }
         if (ips.isEmpty()) {
             owner.emit(new ListenerEvent(ListenerEvent.Kind.FAILED, requested, requested, new TcpBindException(
