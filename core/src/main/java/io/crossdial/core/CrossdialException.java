@@ -21,4 +21,16 @@ public class CrossdialException extends RuntimeException {
     public CrossdialException(String message, Throwable cause) {
         super(message, cause);
     }
+
+    /**
+     * For a failure reported in bulk (a refusal under load, thousands a second), whose message says all and
+     * whose stack trace would only cost its capture.
+     *
+     * @param message what failed, naming the stage or the offending input part
+     * @param cause the underlying failure, or null
+     * @param writableStackTrace false to record no stack trace
+     */
+    protected CrossdialException(String message, Throwable cause, boolean writableStackTrace) {
+        super(message, cause, true, writableStackTrace);
+    }
 }

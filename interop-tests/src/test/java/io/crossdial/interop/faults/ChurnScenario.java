@@ -73,7 +73,7 @@ final class ChurnScenario {
                     + "\"loadedDialMaxMillis\":%.1f,\"medianOverIdle\":%.2f,\"p90OverIdle\":%.2f,"
                     + "\"failedDials\":%d,\"churnMillis\":%d,\"churnConnected\":%d,\"churnRefused\":%d,"
                     + "\"slowConnects\":%d,\"slowCut\":%d,\"peakHandshakes\":%d,\"accepted\":%d,\"rejected\":%d,"
-                    + "\"heapBaselineMiB\":%.1f,\"heapPeakMiB\":%.1f,\"heapAfterMiB\":%.1f}",
+                    + "\"heapBaselineMiB\":%.1f,\"heapPeakMiB\":%.1f,\"heapAfterMiB\":%.1f,\"loadedDialsMillis\":%s}",
                     plan.connections, plan.threads, plan.slow, plan.loadProcess, plan.pinned,
                     plan.listener.effectiveMaxHandshakes(), plan.listener.maxHandshakesPerAddress(),
                     plan.listener.backlog(), idleDialMillis, loadedDialMillis.size(), loadedMedianMillis(), p90,
@@ -81,7 +81,8 @@ final class ChurnScenario {
                     load.churnMillis(), load.churnConnected(), load.churnRefused(), load.slowConnects(),
                     load.slowCut(), stats.peakHandshakes(),
                     stats.shardAccepts().stream().mapToLong(Long::longValue).sum(), stats.rejected(),
-                    heapBaseline / 1048576.0, heapPeak / 1048576.0, heapAfter / 1048576.0);
+                    heapBaseline / 1048576.0, heapPeak / 1048576.0, heapAfter / 1048576.0,
+                    loadedDialMillis.stream().map(d -> String.format(Locale.ROOT, "%.1f", d)).toList());
         }
     }
 
@@ -116,8 +117,12 @@ final class ChurnScenario {
                 .build()
                 .start();
         Load load = null;
+        int cpus = Runtime.getRuntime().availableProcessors();
         try {
             if (plan.pinned) {
+                if (cpus < 2) {
+                    throw new IllegalStateException("pinned needs 2 CPUs or more, this JVM has " + cpus);
+                }
                 pin(ProcessHandle.current().pid(), "0");
             }
             Multiaddr target = listener.listenAddrs().get(0).withPeerId(listener.peerId());
@@ -131,7 +136,7 @@ final class ChurnScenario {
             }
             long heapBaseline = heapAfterGc();
 
-            load = plan.loadProcess ? processLoad(plan, address) : localLoad(plan, address);
+            load = plan.loadProcess ? processLoad(plan, address, cpus) : localLoad(plan, address);
             load.startChurn();
             long churnStart = System.nanoTime();
             List<Double> loaded = new ArrayList<>();
@@ -165,7 +170,7 @@ final class ChurnScenario {
                 load.close();
             }
             if (plan.pinned) {
-                pin(ProcessHandle.current().pid(), "0-" + (Runtime.getRuntime().availableProcessors() - 1));
+                pin(ProcessHandle.current().pid(), "0-" + (cpus - 1));
             }
             dialer.close();
             listener.close();
@@ -204,10 +209,10 @@ final class ChurnScenario {
     }
 
     /** {@link ChurnLoad#main} in a JVM of its own (this JVM's java and class path), on CPUs 1.. when pinned. */
-    private static Load processLoad(Plan plan, InetSocketAddress address) {
+    private static Load processLoad(Plan plan, InetSocketAddress address, int cpus) {
         List<String> argv = new ArrayList<>();
         if (plan.pinned) {
-            argv.addAll(List.of("taskset", "-c", "1-" + (Runtime.getRuntime().availableProcessors() - 1)));
+            argv.addAll(List.of("taskset", "-c", "1-" + (cpus - 1)));
         }
         argv.add(ProcessHandle.current().info().command()
                 .orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
@@ -288,10 +293,6 @@ final class ChurnScenario {
             c.close().awaitUninterruptibly(20_000);
         }
         return (System.nanoTime() - start) / 1e6;
-    }
-
-    private static boolean allDone(List<Future<?>> futures) {
-        return futures.stream().allMatch(Future::isDone);
     }
 
     static long heapAfterGc() throws InterruptedException {

@@ -45,6 +45,20 @@ public final class ConnectionLimitException extends CrossdialException {
         this.value = value;
     }
 
+    private ConnectionLimitException(Limit limit, int value, String message, boolean writableStackTrace) {
+        super(message, null, writableStackTrace);
+        this.limit = limit;
+        this.value = value;
+    }
+
+    /**
+     * @return the exception for an inbound connection closed at accept, without a stack trace: under a flood
+     *     the listener makes thousands a second, and where it was made says nothing the message does not
+     */
+    static ConnectionLimitException inbound(Limit limit, int value, String message) {
+        return new ConnectionLimitException(limit, value, message, false);
+    }
+
     /** @return which limit was reached */
     public Limit limit() {
         return limit;

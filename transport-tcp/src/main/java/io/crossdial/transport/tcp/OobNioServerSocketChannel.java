@@ -59,15 +59,6 @@ final class OobNioServerSocketChannel extends NioServerSocketChannel {
             slot.release();
             return EMPTY;
         }
-        OobNioSocketChannel child;
-        try {
-            child = new OobNioSocketChannel(this, ch);
-        } catch (RuntimeException e) {
-            slot.release();
-            log.warn("failed to set up an accepted connection", e);
-            ch.close();
-            return 0;
-        }
         SocketAddress from;
         try {
             from = ch.getRemoteAddress();
@@ -75,12 +66,14 @@ final class OobNioServerSocketChannel extends NioServerSocketChannel {
             from = null; // reset before we looked: the handshake will fail on its first read
         }
         InetAddress fromIp = from instanceof InetSocketAddress isa ? isa.getAddress() : null;
+        // Checked before the Netty channel exists: under a flood from one address most accepts end here, and
+        // closing the bare socket is all they cost.
         if (!shard.gate.tryAcquireAddress(slot, fromIp)) {
             slot.release();
             shard.rejected.incrementAndGet();
             ch.close();
             int max = shard.gate.perAddressLimit();
-            shard.connections.inboundRejected(from, new ConnectionLimitException(
+            shard.connections.inboundRejected(from, ConnectionLimitException.inbound(
                     ConnectionLimitException.Limit.MAX_HANDSHAKES_PER_ADDRESS, max, "handshake limit reached: " + max
                     + " handshakes in progress from " + fromIp.getHostAddress() + " (max-handshakes-per-address "
                     + max + ")"));
@@ -90,9 +83,18 @@ final class OobNioServerSocketChannel extends NioServerSocketChannel {
         if (refused != null) {
             slot.release();
             shard.rejected.incrementAndGet();
-            SocketAddress remote = ch.getRemoteAddress();
             ch.close();
-            shard.connections.inboundRejected(remote, refused);
+            shard.connections.inboundRejected(from, refused);
+            return 0;
+        }
+        OobNioSocketChannel child;
+        try {
+            child = new OobNioSocketChannel(this, ch);
+        } catch (RuntimeException e) {
+            slot.release();
+            shard.connections.closed();
+            log.warn("failed to set up an accepted connection", e);
+            ch.close();
             return 0;
         }
         shard.accepted.incrementAndGet();

@@ -74,6 +74,7 @@ class HandshakeLimitPerAddressTest {
         assertEquals(ConnectionLimitException.Limit.MAX_HANDSHAKES_PER_ADDRESS, e.limit());
         assertEquals("handshake limit reached: 2 handshakes in progress from 127.0.0.1 (max-handshakes-per-address 2)",
                 e.getMessage());
+        assertEquals(0, e.getStackTrace().length, "a rejection at accept records no stack trace");
         assertEquals(1, listener.stats().rejected());
 
         connectFrom("127.0.0.2", listener.localAddress());
