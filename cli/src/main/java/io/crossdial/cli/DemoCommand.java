@@ -19,14 +19,16 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /**
- * {@code crossdial demo}: a TCP simultaneous open resolved in-band, then Noise, yamux, ping and echo, as a
- * readable timeline. Where the network-namespace lab is available (root, iproute2) the SYNs really cross
+ * {@code crossdial demo}: a TCP simultaneous open resolved in-band, then Noise, yamux, ping and echo (and, in
+ * the loopback mode, a 16 MiB /perf/1.0.0 download), as a readable timeline. Where the network-namespace lab is available (root, iproute2) the SYNs really cross
  * between two peer processes ({@link LabDemo}); elsewhere a loopback test mode upgrades both ends of one TCP
  * connection as dialers, and the first lines say why.
  */
 @Command(name = "demo", mixinStandardHelpOptions = true, versionProvider = Main.Version.class, description = "Show a TCP simultaneous open resolved in-band, as a timeline")
 final class DemoCommand implements Callable<Integer> {
     static final long TIMEOUT_MILLIS = 30_000;
+    /** What the loopback mode downloads over /perf/1.0.0 at the end: 16 MiB. */
+    static final long PERF_BYTES = 16L << 20;
 
     @Option(names = "--echo-bytes", paramLabel = "N", description = "Bytes to echo; default 1048576 (1 MiB)")
     int echoBytes = 1 << 20;
@@ -103,6 +105,13 @@ final class DemoCommand implements Callable<Integer> {
                 throw new CliException("echo mismatch");
             }
             line("B echoes %d random bytes through A over /echo/1.0.0: identical", echoBytes);
+            // also what the launcher's class-data archive is trained on (this run), so that `crossdial perf`
+            // starts with the perf classes loaded
+            io.crossdial.host.protocol.PerfResult perf = Await.result(io.crossdial.host.protocol.PerfClient
+                    .runParallel(ca, 1, 0, PERF_BYTES, Duration.ofMillis(TIMEOUT_MILLIS), TIMEOUT_MILLIS,
+                            TIMEOUT_MILLIS), 2 * TIMEOUT_MILLIS, "perf");
+            line("A downloads %d bytes from B over /perf/1.0.0: %.2f Gbit/s", perf.downloadBytes(),
+                    perf.downloadBitsPerSecond() / 1e9);
             ca.close().awaitUninterruptibly(2000);
             line("closed: yamux GoAway, then TCP close");
         }
