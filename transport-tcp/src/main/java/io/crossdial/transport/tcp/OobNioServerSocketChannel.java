@@ -34,9 +34,24 @@ final class OobNioServerSocketChannel extends NioServerSocketChannel {
 
     private static final int EMPTY = -1;
 
+    /** How many refused connections one read may close before it yields to the event loop. */
+    private static final int MAX_REFUSED_PER_READ = 64;
+
+    /**
+     * Accepts one connection. Connections refused at accept (per-address or connection limit) are closed and
+     * the next one taken in the same call, up to {@value #MAX_REFUSED_PER_READ}: Netty's read loop ends at a
+     * read of 0 messages, so returning after each refusal would cost a selector round trip per refused
+     * connection, which is most of the accepts under a flood from one address.
+     */
     @Override
     protected int doReadMessages(List<Object> buf) throws Exception {
-        return Math.max(0, acceptOne(buf));
+        for (int refused = 0; refused < MAX_REFUSED_PER_READ; refused++) {
+            int r = acceptOne(buf);
+            if (r != 0) {
+                return Math.max(0, r);
+            }
+        }
+        return 0;
     }
 
     /** @return 1 accepted, 0 accepted and closed (limit or setup failure), {@link #EMPTY} nothing queued or paused */
