@@ -441,8 +441,8 @@ public final class Runner {
                 : List.of("-XX:ArchiveClassesAtExit=" + archive, "-Xlog:cds=off");
         List<String> use = jdk.feature >= 25 ? List.of("-XX:AOTCache=" + archive, "-Xlog:cds=off", "-Xlog:aot=off")
                 : List.of("-XX:SharedArchiveFile=" + archive, "-Xlog:cds=off");
-        // what the launcher gives its short-lived clients (dial, perf) on a JDK without AEAD intrinsics
-        // (dial, the latency rows), and the compile thresholds it adds for perf (the transfer rows)
+        // what the launcher gives its short-lived clients on a JDK without AEAD intrinsics: C1 only for dial (the
+        // latency rows), and for perf (the transfer rows) also a tenth of the compile thresholds
         List<String> jit = jdk.feature < 20 ? List.of("-XX:TieredStopAtLevel=1") : List.of();
         List<String> perfJit = jdk.feature < 20 ? List.of("-XX:TieredStopAtLevel=1", "-XX:CompileThresholdScaling=0.1")
                 : List.of();

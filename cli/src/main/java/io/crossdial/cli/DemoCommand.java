@@ -20,9 +20,9 @@ import picocli.CommandLine.Option;
 
 /**
  * {@code crossdial demo}: a TCP simultaneous open resolved in-band, then Noise, yamux, ping and echo (and, in
- * the loopback mode, a 16 MiB /perf/1.0.0 download), as a readable timeline. Where the network-namespace lab is available (root, iproute2) the SYNs really cross
- * between two peer processes ({@link LabDemo}); elsewhere a loopback test mode upgrades both ends of one TCP
- * connection as dialers, and the first lines say why.
+ * the loopback mode, a 16 MiB /perf/1.0.0 download), as a readable timeline. Where the network-namespace lab
+ * is available (root, iproute2) the SYNs really cross between two peer processes ({@link LabDemo}); elsewhere
+ * a loopback test mode upgrades both ends of one TCP connection as dialers, and the first lines say why.
  */
 @Command(name = "demo", mixinStandardHelpOptions = true, versionProvider = Main.Version.class, description = "Show a TCP simultaneous open resolved in-band, as a timeline")
 final class DemoCommand implements Callable<Integer> {

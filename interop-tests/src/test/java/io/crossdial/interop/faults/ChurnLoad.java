@@ -32,7 +32,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * <p>Not thread-safe: one caller drives {@link #connectSlow}, {@link #startChurn}, {@link #churnDone} and
  * {@link #close} in that order. Every wait is bounded: connects 5 s, the slow clients' start 60 s.
  */
-final class ChurnLoad implements AutoCloseable {
+final class ChurnLoad implements ChurnScenario.Load {
     /** The slow clients' rate: one byte every this many ms. */
     static final long SLOW_BYTE_MILLIS = 2_000;
     private static final byte[] HEADER = HostilePeer.message(HostilePeer.HEADER);
@@ -95,7 +95,8 @@ final class ChurnLoad implements AutoCloseable {
     }
 
     /** Starts the churn threads; returns at once. */
-    void startChurn() {
+    @Override
+    public void startChurn() {
         churnStartNanos = System.nanoTime();
         AtomicInteger active = new AtomicInteger(threads);
         for (int t = 0; t < threads; t++) {
@@ -128,12 +129,14 @@ final class ChurnLoad implements AutoCloseable {
     }
 
     /** @return whether every churn connection has been opened and closed */
-    boolean churnDone() {
+    @Override
+    public boolean churnDone() {
         return churners.stream().allMatch(Future::isDone);
     }
 
     /** Waits at most 1 min for the churn, then stops the slow clients and closes their sockets. */
-    Counts finish() throws Exception {
+    @Override
+    public Counts finish() throws Exception {
         for (Future<?> f : churners) {
             f.get(1, TimeUnit.MINUTES);
         }

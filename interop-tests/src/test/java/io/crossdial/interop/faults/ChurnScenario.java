@@ -86,8 +86,8 @@ final class ChurnScenario {
         }
     }
 
-    /** The load, here or in its own process. */
-    private interface Load extends AutoCloseable {
+    /** The load, here ({@link ChurnLoad}) or in its own process. */
+    interface Load extends AutoCloseable {
         void startChurn();
 
         boolean churnDone();
@@ -185,27 +185,7 @@ final class ChurnScenario {
             load.close();
             throw e;
         }
-        return new Load() {
-            @Override
-            public void startChurn() {
-                load.startChurn();
-            }
-
-            @Override
-            public boolean churnDone() {
-                return load.churnDone();
-            }
-
-            @Override
-            public ChurnLoad.Counts finish() throws Exception {
-                return load.finish();
-            }
-
-            @Override
-            public void close() {
-                load.close();
-            }
-        };
+        return load;
     }
 
     /** {@link ChurnLoad#main} in a JVM of its own (this JVM's java and class path), on CPUs 1.. when pinned. */
