@@ -188,17 +188,17 @@ final class ChurnScenario {
         return load;
     }
 
-    /** {@link ChurnLoad#main} in a JVM of its own (this JVM's java and class path), on CPUs 1.. when pinned. */
+    /** {@link ChurnLoad#main} in a JVM of its own (this JVM's java.home and class path), on CPUs 1.. when pinned. */
     private static Load processLoad(Plan plan, InetSocketAddress address, int cpus) {
         List<String> argv = new ArrayList<>();
         if (plan.pinned) {
             argv.addAll(List.of("taskset", "-c", "1-" + (cpus - 1)));
         }
-        argv.add(ProcessHandle.current().info().command()
-                .orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
-        argv.addAll(List.of("-Xmx256m", "-cp", System.getProperty("java.class.path"), ChurnLoad.class.getName(),
-                address.getAddress().getHostAddress(), String.valueOf(address.getPort()),
-                String.valueOf(plan.connections), String.valueOf(plan.threads), String.valueOf(plan.slow)));
+        List<Path> classpath = java.util.Arrays.stream(System.getProperty("java.class.path")
+                .split(java.io.File.pathSeparator)).map(Path::of).toList();
+        argv.addAll(LabPeer.javaArgv(List.of("-Xmx256m"), classpath, ChurnLoad.class.getName(),
+                List.of(address.getAddress().getHostAddress(), String.valueOf(address.getPort()),
+                        String.valueOf(plan.connections), String.valueOf(plan.threads), String.valueOf(plan.slow))));
         LabPeer peer = LabPeer.start("churn-load", new ProcessBuilder(argv));
         try {
             peer.awaitEvent("slow-ready", Duration.ofSeconds(90));
