@@ -4,6 +4,7 @@ import static io.crossdial.transport.tcp.listen.Sockets.ip;
 import static io.crossdial.transport.tcp.listen.Sockets.ma;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.crossdial.transport.tcp.AddressScope;
@@ -65,7 +66,7 @@ class ListenerLimitsAndSourceTest {
     }
 
     @Test
-    void connectionLimitClosesTheExtraInboundAndRefusesDialsNamingTheLimit() throws Exception {
+    void connectionLimitResetsTheExtraInboundAndRefusesDialsNamingTheLimit() throws Exception {
         List<Object[]> rejections = new CopyOnWriteArrayList<>();
         try (TcpTransport server = new TcpTransport(TcpTransportConfig.defaults().withMaxConnections(3)
                 .withInterfacePollMillis(0))) {
@@ -85,7 +86,9 @@ class ListenerLimitsAndSourceTest {
             ConnectionLimitException e = assertInstanceOf(ConnectionLimitException.class, rejections.get(0)[1]);
             assertEquals(ConnectionLimitException.Limit.MAX_CONNECTIONS, e.limit());
             assertEquals("connection limit reached: 3 connections open (max-connections 3)", e.getMessage());
-            assertEquals(-1, clients.get(3).getInputStream().read(), "the fourth was closed");
+            java.net.SocketException reset = assertThrows(java.net.SocketException.class,
+                    () -> clients.get(3).getInputStream().read(), "the fourth was reset");
+            assertEquals("Connection reset", reset.getMessage());
             assertEquals(1, listener.stats().rejected());
 
             Future<Channel> dial = server.dial(ma("/ip4/127.0.0.1/tcp/9"), Sockets.recording(Sockets.queue()));
