@@ -9,6 +9,7 @@ import io.crossdial.core.spi.SecurityTransport;
 import io.crossdial.core.spi.StreamMuxer;
 import io.crossdial.host.Host;
 import io.crossdial.host.HostBuilder;
+import io.crossdial.transport.tcp.InboundRateLimit;
 import io.crossdial.transport.tcp.TcpTransportConfig;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -82,6 +83,17 @@ final class HostOptions {
                     + "0 for no per-address limit; default " + TcpTransportConfig.DEFAULT_MAX_HANDSHAKES_PER_ADDRESS)
     int maxHandshakesPerAddress = TcpTransportConfig.DEFAULT_MAX_HANDSHAKES_PER_ADDRESS;
 
+    @Option(names = "--inbound-rate-per-address", paramLabel = "RATE[/BURST]",
+            description = "New inbound connections from one remote address (IPv4, or IPv6 /56): a burst of BURST "
+                    + "at once, RATE a second after that; one more is reset at accept; 0 for no rate limit; default "
+                    + "8/64")
+    String inboundRate = "8/64";
+
+    @Option(names = "--inbound-rate-exempt", paramLabel = "CIDR", split = ",",
+            description = "Prefixes the inbound rate limit never applies to (repeatable or comma-separated); "
+                    + "default 127.0.0.0/8,::1/128")
+    List<String> inboundRateExempt = new ArrayList<>(InboundRateLimit.LOOPBACK);
+
     @Option(names = "--max-connections", paramLabel = "N",
             description = "Open TCP connections at once, both directions; default: no limit")
     int maxConnections;
@@ -103,9 +115,33 @@ final class HostOptions {
         }
         try {
             return TcpTransportConfig.defaults().withShards(n).withMaxHandshakes(maxHandshakes)
-                    .withMaxConnections(maxConnections).withMaxHandshakesPerAddress(maxHandshakesPerAddress);
+                    .withMaxConnections(maxConnections).withMaxHandshakesPerAddress(maxHandshakesPerAddress)
+                    .withInboundRateLimit(inboundRateLimit());
         } catch (IllegalArgumentException e) {
             throw new CliException(e.getMessage(), 2, e);
+        }
+    }
+
+    private InboundRateLimit inboundRateLimit() {
+        String[] parts = inboundRate.split("/", -1);
+        double rate;
+        int burst = InboundRateLimit.DEFAULT_BURST;
+        try {
+            if (parts.length > 2) {
+                throw new NumberFormatException();
+            }
+            rate = Double.parseDouble(parts[0]);
+            if (parts.length == 2) {
+                burst = Integer.parseInt(parts[1]);
+            }
+        } catch (NumberFormatException e) {
+            throw new CliException("--inbound-rate-per-address must be RATE or RATE/BURST (e.g. 8/64): "
+                    + inboundRate, 2, e);
+        }
+        try {
+            return new InboundRateLimit(rate, burst, inboundRateExempt);
+        } catch (IllegalArgumentException e) {
+            throw new CliException("--inbound-rate-per-address / --inbound-rate-exempt: " + e.getMessage(), 2, e);
         }
     }
 

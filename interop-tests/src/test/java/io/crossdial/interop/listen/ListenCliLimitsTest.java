@@ -88,6 +88,34 @@ class ListenCliLimitsTest {
         }
     }
 
+    @Test
+    @Timeout(120)
+    void theInboundRateFlagResetsConnectionsOverTheBurstFromANonExemptAddress() throws IOException {
+        // 127.0.0.2 stands for a remote address: the flag's exemption leaves only 127.0.0.1 exempt
+        try (LabPeer listener = LabPeer.start("listen", new ProcessBuilder(crossdial("listen", "--listen",
+                "/ip4/127.0.0.1/tcp/0", "--inbound-rate-per-address", "0.01/3", "--inbound-rate-exempt",
+                "127.0.0.1/32", "--json", "--stats-seconds", "1")))) {
+            InetSocketAddress to = listeningOn(listener);
+            for (String source : List.of("127.0.0.2", "127.0.0.1")) {
+                for (int i = 0; i < 10; i++) {
+                    try (Socket s = new Socket()) {
+                        s.bind(new InetSocketAddress(java.net.InetAddress.getByName(source), 0));
+                        s.connect(to, 5_000);
+                    } catch (java.net.SocketException reset) {
+                        // reset at accept, before the connect returned
+                    }
+                }
+            }
+            Map<String, Object> stats = awaitStats(listener,
+                    s -> shardAccepts(s).stream().mapToLong(Long::longValue).sum()
+                            + number(firstListener(s), "rejected") == 20, Duration.ofSeconds(30), "20 connections");
+            System.out.println("--inbound-rate-per-address 0.01/3, 10 connects from each of 127.0.0.2 and the "
+                    + "exempt 127.0.0.1: " + stats);
+            assertEquals(7, number(firstListener(stats), "rejected"), stats.toString());
+            assertEquals(13, shardAccepts(stats).stream().mapToLong(Long::longValue).sum(), stats.toString());
+        }
+    }
+
     private static InetSocketAddress listeningOn(LabPeer listener) {
         Map<String, Object> listening = listener.awaitEvent("listening", ListenRuns.LINE_WAIT);
         List<?> addrs = (List<?>) listening.get("multiaddrs");

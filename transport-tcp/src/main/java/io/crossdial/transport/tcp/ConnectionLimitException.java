@@ -17,7 +17,9 @@ public final class ConnectionLimitException extends CrossdialException {
         /** upgraded connections to one peer ID, both directions ({@code max-connections-per-peer}) */
         MAX_CONNECTIONS_PER_PEER("max-connections-per-peer"),
         /** accepted connections from one remote IP address still in their handshake ({@code max-handshakes-per-address}) */
-        MAX_HANDSHAKES_PER_ADDRESS("max-handshakes-per-address");
+        MAX_HANDSHAKES_PER_ADDRESS("max-handshakes-per-address"),
+        /** new inbound connections from one remote address per second ({@code inbound-rate-per-address}) */
+        INBOUND_RATE_PER_ADDRESS("inbound-rate-per-address");
 
         private final String optionName;
 

@@ -19,8 +19,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Before each accept it takes a handshake slot from the listener's {@link HandshakeGate}; with none free
  * it accepts nothing and pauses the shard (autoRead off), leaving connections in the kernel's accept queue.
- * An accepted connection over the per-address handshake limit or the transport's connection limit is closed
- * at once, with a TCP RST, and reported.
+ * An accepted connection over the per-address rate ({@link InboundRateLimit}), the per-address handshake limit
+ * or the transport's connection limit is closed at once, with a TCP RST, and reported.
  */
 final class OobNioServerSocketChannel extends NioServerSocketChannel {
     private static final Logger log = LoggerFactory.getLogger(OobNioServerSocketChannel.class);
@@ -83,7 +83,18 @@ final class OobNioServerSocketChannel extends NioServerSocketChannel {
         }
         InetAddress fromIp = from instanceof InetSocketAddress isa ? isa.getAddress() : null;
         // Checked before the Netty channel exists: under a flood from one address most accepts end here, and
-        // closing the bare socket is all they cost.
+        // resetting the bare socket is all they cost.
+        if (!shard.rate.tryAcquire(fromIp, System.nanoTime())) {
+            slot.release();
+            shard.rejected.incrementAndGet();
+            reset(ch);
+            InboundRateLimit limit = shard.rate.limit();
+            shard.connections.inboundRejected(from, ConnectionLimitException.inbound(
+                    ConnectionLimitException.Limit.INBOUND_RATE_PER_ADDRESS, limit.burst(), "inbound rate limit "
+                    + "reached: more than " + limit.burst() + " connections from " + fromIp.getHostAddress()
+                    + " at once, " + fmt(limit.perSecond()) + " a second after that (inbound-rate-per-address)"));
+            return 0;
+        }
         if (!shard.gate.tryAcquireAddress(slot, fromIp)) {
             slot.release();
             shard.rejected.incrementAndGet();
@@ -121,6 +132,10 @@ final class OobNioServerSocketChannel extends NioServerSocketChannel {
         });
         buf.add(child);
         return 1;
+    }
+
+    private static String fmt(double perSecond) {
+        return perSecond == Math.rint(perSecond) ? String.valueOf((long) perSecond) : String.valueOf(perSecond);
     }
 
     /**

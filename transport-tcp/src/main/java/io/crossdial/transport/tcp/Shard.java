@@ -12,16 +12,18 @@ final class Shard {
     final int index;
     final HandshakeGate gate;
     final ConnectionCounter connections;
+    final InboundRateLimiter rate;
     final EventLoop eventLoop;
     final AtomicLong accepted = new AtomicLong();
     final AtomicLong rejected = new AtomicLong();
     volatile boolean paused;
     volatile OobNioServerSocketChannel channel;
 
-    Shard(int index, HandshakeGate gate, ConnectionCounter connections, EventLoop eventLoop) {
+    Shard(int index, HandshakeGate gate, ConnectionCounter connections, InboundRateLimiter rate, EventLoop eventLoop) {
         this.index = index;
         this.gate = gate;
         this.connections = connections;
+        this.rate = rate;
         this.eventLoop = eventLoop;
     }
 

@@ -28,6 +28,7 @@ final class ShardedBinder {
     private final List<EventLoop> acceptLoops;
     private final EventLoopGroup connectionLoops;
     private final ConnectionCounter connections;
+    private final InboundRateLimiter rate;
 
     /**
      * @param config the shard count, backlog and handshake limit
@@ -41,6 +42,7 @@ final class ShardedBinder {
         this.acceptLoops = List.copyOf(acceptLoops);
         this.connectionLoops = connectionLoops;
         this.connections = connections;
+        this.rate = new InboundRateLimiter(config.inboundRateLimit());
     }
 
     /**
@@ -69,7 +71,7 @@ final class ShardedBinder {
         InetSocketAddress target = address;
         try {
             for (int i = 0; i < config.shards(); i++) {
-                Shard shard = new Shard(i, gate, connections, acceptLoops.get(i % acceptLoops.size()));
+                Shard shard = new Shard(i, gate, connections, rate, acceptLoops.get(i % acceptLoops.size()));
                 ServerBootstrap bootstrap = new ServerBootstrap()
                         .group(shard.eventLoop, connectionLoops)
                         .channelFactory(() -> new OobNioServerSocketChannel(shard))

@@ -6,7 +6,7 @@ package io.crossdial.transport.tcp;
  * field); immutable and thread-safe. Defaults: connect timeout 10 000 ms, port reuse on, listen
  * backlog 1024, worker threads = available processors, 1 shard per listen address, handshake limit derived
  * from the backlog, at most {@value #DEFAULT_MAX_HANDSHAKES_PER_ADDRESS} handshakes from one remote IP address,
- * no connection limit, interfaces re-enumerated every 5 000 ms.
+ * new connections from one remote address at {@link InboundRateLimit#defaults()}, no connection limit, interfaces re-enumerated every 5 000 ms.
  *
  * <h2>Backlog split (specs/listeners.md)</h2>
  * The {@code backlog} is the number of connections a listener holds before the application has finished
@@ -27,9 +27,12 @@ package io.crossdial.transport.tcp;
  * @param maxHandshakesPerAddress accepted connections per listener from one remote IP address still in their
  *     handshake at once; one more from that address is accepted and closed at once; 0 = no per-address limit;
  *     default {@value #DEFAULT_MAX_HANDSHAKES_PER_ADDRESS} (specs/listeners.md, section 4)
+ * @param inboundRateLimit new inbound connections per remote address over time, checked at accept, transport-wide;
+ *     default {@link InboundRateLimit#defaults()} (specs/listeners.md, section 4)
  */
 public record TcpTransportConfig(long connectTimeoutMillis, boolean portReuse, int backlog, int workerThreads,
-        int shards, int maxHandshakes, int maxConnections, long interfacePollMillis, int maxHandshakesPerAddress) {
+        int shards, int maxHandshakes, int maxConnections, long interfacePollMillis, int maxHandshakesPerAddress,
+        InboundRateLimit inboundRateLimit) {
     /** Default TCP connect time limit in ms. */
     public static final long DEFAULT_CONNECT_TIMEOUT_MILLIS = 10_000;
     /** Default backlog (accept queue plus handshakes). */
@@ -73,6 +76,28 @@ public record TcpTransportConfig(long connectTimeoutMillis, boolean portReuse, i
             throw new IllegalArgumentException(
                     "maxHandshakesPerAddress must be >= 0 (0 = no limit): " + maxHandshakesPerAddress);
         }
+        if (inboundRateLimit == null) {
+            throw new IllegalArgumentException("inboundRateLimit must not be null (InboundRateLimit.off() for none)");
+        }
+    }
+
+    /**
+     * The settings with the default {@link InboundRateLimit}.
+     *
+     * @param connectTimeoutMillis as above
+     * @param portReuse as above
+     * @param backlog as above
+     * @param workerThreads as above
+     * @param shards as above
+     * @param maxHandshakes as above
+     * @param maxConnections as above
+     * @param interfacePollMillis as above
+     * @param maxHandshakesPerAddress as above
+     */
+    public TcpTransportConfig(long connectTimeoutMillis, boolean portReuse, int backlog, int workerThreads,
+            int shards, int maxHandshakes, int maxConnections, long interfacePollMillis, int maxHandshakesPerAddress) {
+        this(connectTimeoutMillis, portReuse, backlog, workerThreads, shards, maxHandshakes, maxConnections,
+                interfacePollMillis, maxHandshakesPerAddress, InboundRateLimit.defaults());
     }
 
     /**
@@ -127,7 +152,7 @@ public record TcpTransportConfig(long connectTimeoutMillis, boolean portReuse, i
      */
     public TcpTransportConfig withPortReuse(boolean reuse) {
         return new TcpTransportConfig(connectTimeoutMillis, reuse, backlog, workerThreads, shards, maxHandshakes,
-                maxConnections, interfacePollMillis, maxHandshakesPerAddress);
+                maxConnections, interfacePollMillis, maxHandshakesPerAddress, inboundRateLimit);
     }
 
     /**
@@ -137,7 +162,7 @@ public record TcpTransportConfig(long connectTimeoutMillis, boolean portReuse, i
      */
     public TcpTransportConfig withShards(int n) {
         return new TcpTransportConfig(connectTimeoutMillis, portReuse, backlog, workerThreads, n, maxHandshakes,
-                maxConnections, interfacePollMillis, maxHandshakesPerAddress);
+                maxConnections, interfacePollMillis, maxHandshakesPerAddress, inboundRateLimit);
     }
 
     /**
@@ -147,7 +172,7 @@ public record TcpTransportConfig(long connectTimeoutMillis, boolean portReuse, i
      */
     public TcpTransportConfig withMaxHandshakes(int n) {
         return new TcpTransportConfig(connectTimeoutMillis, portReuse, backlog, workerThreads, shards, n,
-                maxConnections, interfacePollMillis, maxHandshakesPerAddress);
+                maxConnections, interfacePollMillis, maxHandshakesPerAddress, inboundRateLimit);
     }
 
     /**
@@ -157,7 +182,7 @@ public record TcpTransportConfig(long connectTimeoutMillis, boolean portReuse, i
      */
     public TcpTransportConfig withMaxConnections(int n) {
         return new TcpTransportConfig(connectTimeoutMillis, portReuse, backlog, workerThreads, shards, maxHandshakes,
-                n, interfacePollMillis, maxHandshakesPerAddress);
+                n, interfacePollMillis, maxHandshakesPerAddress, inboundRateLimit);
     }
 
     /**
@@ -167,7 +192,7 @@ public record TcpTransportConfig(long connectTimeoutMillis, boolean portReuse, i
      */
     public TcpTransportConfig withBacklog(int n) {
         return new TcpTransportConfig(connectTimeoutMillis, portReuse, n, workerThreads, shards, maxHandshakes,
-                maxConnections, interfacePollMillis, maxHandshakesPerAddress);
+                maxConnections, interfacePollMillis, maxHandshakesPerAddress, inboundRateLimit);
     }
 
     /**
@@ -177,7 +202,7 @@ public record TcpTransportConfig(long connectTimeoutMillis, boolean portReuse, i
      */
     public TcpTransportConfig withInterfacePollMillis(long millis) {
         return new TcpTransportConfig(connectTimeoutMillis, portReuse, backlog, workerThreads, shards, maxHandshakes,
-                maxConnections, millis, maxHandshakesPerAddress);
+                maxConnections, millis, maxHandshakesPerAddress, inboundRateLimit);
     }
 
     /**
@@ -187,7 +212,17 @@ public record TcpTransportConfig(long connectTimeoutMillis, boolean portReuse, i
      */
     public TcpTransportConfig withMaxHandshakesPerAddress(int n) {
         return new TcpTransportConfig(connectTimeoutMillis, portReuse, backlog, workerThreads, shards, maxHandshakes,
-                maxConnections, interfacePollMillis, n);
+                maxConnections, interfacePollMillis, n, inboundRateLimit);
+    }
+
+    /**
+     * @param limit new inbound connections per remote address over time; {@link InboundRateLimit#off()} for none
+     * @return a copy with that limit
+     * @throws IllegalArgumentException when null
+     */
+    public TcpTransportConfig withInboundRateLimit(InboundRateLimit limit) {
+        return new TcpTransportConfig(connectTimeoutMillis, portReuse, backlog, workerThreads, shards, maxHandshakes,
+                maxConnections, interfacePollMillis, maxHandshakesPerAddress, limit);
     }
 
     /** @return a builder holding the defaults */
@@ -211,6 +246,7 @@ public record TcpTransportConfig(long connectTimeoutMillis, boolean portReuse, i
         private int maxConnections;
         private long interfacePollMillis;
         private int maxHandshakesPerAddress;
+        private InboundRateLimit inboundRateLimit;
 
         private Builder(TcpTransportConfig c) {
             connectTimeoutMillis = c.connectTimeoutMillis;
@@ -222,6 +258,7 @@ public record TcpTransportConfig(long connectTimeoutMillis, boolean portReuse, i
             maxConnections = c.maxConnections;
             interfacePollMillis = c.interfacePollMillis;
             maxHandshakesPerAddress = c.maxHandshakesPerAddress;
+            inboundRateLimit = c.inboundRateLimit;
         }
 
         /**
@@ -306,12 +343,21 @@ public record TcpTransportConfig(long connectTimeoutMillis, boolean portReuse, i
         }
 
         /**
+         * @param limit new inbound connections per remote address over time; {@link InboundRateLimit#off()} for none
+         * @return this builder
+         */
+        public Builder inboundRateLimit(InboundRateLimit limit) {
+            this.inboundRateLimit = limit;
+            return this;
+        }
+
+        /**
          * @return the validated configuration
          * @throws IllegalArgumentException naming the first value out of range
          */
         public TcpTransportConfig build() {
             return new TcpTransportConfig(connectTimeoutMillis, portReuse, backlog, workerThreads, shards,
-                    maxHandshakes, maxConnections, interfacePollMillis, maxHandshakesPerAddress);
+                    maxHandshakes, maxConnections, interfacePollMillis, maxHandshakesPerAddress, inboundRateLimit);
         }
     }
 }

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.crossdial.transport.tcp.ConnectionLimitException;
+import io.crossdial.transport.tcp.InboundRateLimit;
 import io.crossdial.transport.tcp.TcpListener;
 import io.crossdial.transport.tcp.TcpTransport;
 import io.crossdial.transport.tcp.TcpTransportConfig;
@@ -50,12 +51,17 @@ class HandshakeLimitPerAddressTest {
         return s;
     }
 
-    /** @return the read's failure: a refused connection is reset (SO_LINGER 0), not ended with a FIN */
-    private static String resetByListener(Socket s) throws IOException {
+    /**
+     * @return how a connection the listener refuses ends: it is reset (SO_LINGER 0), not ended with a FIN. The
+     *     reset can come before the connect returns ({@code Connection reset by peer}) or at the first read
+     *     ({@code Connection reset}); both give {@code Connection reset}.
+     */
+    private String resetByListener(String source, InetSocketAddress to) throws IOException {
         try {
+            Socket s = connectFrom(source, to);
             return "read returned " + s.getInputStream().read();
         } catch (SocketException e) {
-            return e.getMessage();
+            return e.getMessage().replace(" by peer", "");
         }
     }
 
@@ -68,8 +74,8 @@ class HandshakeLimitPerAddressTest {
         connectFrom("127.0.0.1", listener.localAddress());
         connectFrom("127.0.0.1", listener.localAddress());
         Sockets.await(() -> accepted.size() == 2, "2 accepts");
-        Socket third = connectFrom("127.0.0.1", listener.localAddress());
-        assertEquals("Connection reset", resetByListener(third), "the third connection from 127.0.0.1");
+        assertEquals("Connection reset", resetByListener("127.0.0.1", listener.localAddress()),
+                "the third connection from 127.0.0.1");
         Sockets.await(() -> rejections.size() == 1, "the rejection report");
         ConnectionLimitException e = (ConnectionLimitException) rejections.peek();
         assertEquals(ConnectionLimitException.Limit.MAX_HANDSHAKES_PER_ADDRESS, e.limit());
@@ -87,6 +93,34 @@ class HandshakeLimitPerAddressTest {
         connectFrom("127.0.0.1", listener.localAddress());
         Sockets.await(() -> accepted.size() == 4, "an accept from 127.0.0.1 after a handshake finished");
         assertEquals(3, listener.stats().handshakesInProgress());
+    }
+
+    @Test
+    void aConnectionOverTheInboundRateIsResetAtAcceptAndExemptPrefixesAreNotLimited() throws Exception {
+        try (TcpTransport limited = new TcpTransport(TcpTransportConfig.defaults().withInterfacePollMillis(0)
+                .withInboundRateLimit(new InboundRateLimit(0.001, 2, List.of("127.0.0.3/32"))))) {
+            Queue<Channel> accepted = Sockets.queue();
+            limited.onInboundRejected((remote, cause) -> rejections.add(cause));
+            TcpListener listener = limited.listenAll(List.of(ma("/ip4/127.0.0.1/tcp/0")),
+                    Sockets.recording(accepted)).get(0);
+            connectFrom("127.0.0.2", listener.localAddress());
+            connectFrom("127.0.0.2", listener.localAddress());
+            Sockets.await(() -> accepted.size() == 2, "2 accepts");
+            assertEquals("Connection reset", resetByListener("127.0.0.2", listener.localAddress()),
+                    "the third connection from 127.0.0.2");
+            Sockets.await(() -> rejections.size() == 1, "the rejection report");
+            ConnectionLimitException e = (ConnectionLimitException) rejections.peek();
+            assertEquals(ConnectionLimitException.Limit.INBOUND_RATE_PER_ADDRESS, e.limit());
+            assertEquals("inbound rate limit reached: more than 2 connections from 127.0.0.2 at once, 0.001 a second"
+                    + " after that (inbound-rate-per-address)", e.getMessage());
+            assertEquals(0, e.getStackTrace().length);
+            assertEquals(1, listener.stats().rejected());
+            for (int i = 0; i < 5; i++) {
+                connectFrom("127.0.0.3", listener.localAddress());
+            }
+            Sockets.await(() -> accepted.size() == 7, "5 accepts from the exempt 127.0.0.3");
+            assertEquals(1, listener.stats().rejected());
+        }
     }
 
     @Test
