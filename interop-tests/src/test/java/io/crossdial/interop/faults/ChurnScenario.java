@@ -28,9 +28,9 @@ import java.util.concurrent.atomic.AtomicBoolean;
 /**
  * Listener churn (specs/reliability.md, "Churn"): against one crossdial listener (Noise + yamux, default
  * timeouts), the {@link ChurnLoad} (slow handshakes and a connect/close churn from their own loopback addresses)
- * while an ordinary crossdial host, from 127.0.0.1, dials, pings and closes every 250 ms. Before the load the
- * same dial is measured on the idle listener; after it, everything is closed and the heap measured again after
- * garbage collection.
+ * while an ordinary crossdial host, from 127.0.0.1, dials, pings and closes, {@link Plan#dialGapMillis} ms apart.
+ * Before the load the same dial is measured on the idle listener (after {@link Plan#warmupDials} dials); after
+ * it, everything is closed and the heap measured again after garbage collection.
  *
  * <p>The load runs in this JVM or ({@link Plan#loadProcess}) in a JVM of its own, which is then what the
  * measurement is: the load stands for peers on other machines, and a load generator sharing the listener's heap,
@@ -44,7 +44,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 final class ChurnScenario {
     /** What to run. */
     record Plan(int connections, int threads, int slow, TcpTransportConfig listener, boolean loadProcess,
-            boolean pinned) {
+            boolean pinned, int warmupDials, long dialGapMillis) {
         Plan {
             if (pinned && !loadProcess) {
                 throw new IllegalArgumentException("pinned needs loadProcess");
@@ -68,7 +68,8 @@ final class ChurnScenario {
             double p90 = percentile(loadedDialMillis, 0.9);
             return String.format(Locale.ROOT, "{\"event\":\"churn\",\"connections\":%d,\"threads\":%d,\"slow\":%d,"
                     + "\"loadProcess\":%b,\"pinned\":%b,"
-                    + "\"maxHandshakes\":%d,\"maxHandshakesPerAddress\":%d,\"backlog\":%d,\"idleDialMillis\":%.1f,"
+                    + "\"maxHandshakes\":%d,\"maxHandshakesPerAddress\":%d,\"backlog\":%d,\"inboundRate\":%.3f,"
+                    + "\"inboundBurst\":%d,\"warmupDials\":%d,\"dialGapMillis\":%d,\"idleDialMillis\":%.1f,"
                     + "\"loadedDials\":%d,\"loadedDialMedianMillis\":%.1f,\"loadedDialP90Millis\":%.1f,"
                     + "\"loadedDialMaxMillis\":%.1f,\"medianOverIdle\":%.2f,\"p90OverIdle\":%.2f,"
                     + "\"failedDials\":%d,\"churnMillis\":%d,\"churnConnected\":%d,\"churnRefused\":%d,"
@@ -76,7 +77,9 @@ final class ChurnScenario {
                     + "\"heapBaselineMiB\":%.1f,\"heapPeakMiB\":%.1f,\"heapAfterMiB\":%.1f,\"loadedDialsMillis\":%s}",
                     plan.connections, plan.threads, plan.slow, plan.loadProcess, plan.pinned,
                     plan.listener.effectiveMaxHandshakes(), plan.listener.maxHandshakesPerAddress(),
-                    plan.listener.backlog(), idleDialMillis, loadedDialMillis.size(), loadedMedianMillis(), p90,
+                    plan.listener.backlog(), plan.listener.inboundRateLimit().perSecond(),
+                    plan.listener.inboundRateLimit().burst(), plan.warmupDials, plan.dialGapMillis, idleDialMillis,
+                    loadedDialMillis.size(), loadedMedianMillis(), p90,
                     loadedMaxMillis(), loadedMedianMillis() / idleDialMillis, p90 / idleDialMillis, failedDials,
                     load.churnMillis(), load.churnConnected(), load.churnRefused(), load.slowConnects(),
                     load.slowCut(), stats.peakHandshakes(),
@@ -127,7 +130,7 @@ final class ChurnScenario {
             }
             Multiaddr target = listener.listenAddrs().get(0).withPeerId(listener.peerId());
             InetSocketAddress address = listener.listenAddrs().get(0).toSocketAddress();
-            for (int i = 0; i < 5; i++) {
+            for (int i = 0; i < plan.warmupDials; i++) {
                 dialAndPing(dialer, target); // warm-up: JIT, key caches
             }
             List<Double> idle = new ArrayList<>();
@@ -150,7 +153,7 @@ final class ChurnScenario {
                     failed++;
                 }
                 heapPeak = Math.max(heapPeak, ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed());
-                Thread.sleep(250);
+                Thread.sleep(plan.dialGapMillis);
                 if (System.nanoTime() - churnStart > TimeUnit.MINUTES.toNanos(10)) {
                     throw new IllegalStateException("the churn did not end within 10 minutes");
                 }

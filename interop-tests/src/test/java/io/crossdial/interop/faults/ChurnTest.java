@@ -4,7 +4,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.crossdial.transport.tcp.InboundRateLimit;
 import io.crossdial.transport.tcp.TcpTransportConfig;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -15,8 +17,11 @@ import org.junit.jupiter.api.Test;
  * same test with {@code -Dchurn.connections=10000 -Dchurn.slow=1000}; {@code -Dchurn.threads},
  * {@code -Dchurn.maxHandshakes}, {@code -Dchurn.maxHandshakesPerAddress} and {@code -Dchurn.backlog} change
  * the load and the listener; {@code -Dchurn.loadProcess=true} runs the load in a JVM of its own and
- * {@code -Dchurn.pinned=true} also puts it on other CPUs than the listener ({@code taskset}). It prints one JSON
- * line ({@code {"event":"churn",...}}).
+ * {@code -Dchurn.pinned=true} also puts it on other CPUs than the listener ({@code taskset}). The listener has the
+ * default inbound rate limit with only 127.0.0.1 (the ordinary dialer) exempt ({@code -Dchurn.inboundRate=0} for
+ * none, {@code -Dchurn.inboundBurst}); the idle baseline follows {@code -Dchurn.warmupDials} (50) dials, and the
+ * ordinary dials are {@code -Dchurn.dialGapMillis} (50) apart; {@code -Dchurn.runs=N} runs it N times in this JVM
+ * (the later runs with the JIT warm). It prints one JSON line per run ({@code {"event":"churn",...}}).
  */
 class ChurnTest {
     static final long MAX_HEAP_GROWTH_MIB = 64;
@@ -34,11 +39,22 @@ class ChurnTest {
         }
         listener = listener.withMaxHandshakesPerAddress(Integer.getInteger("churn.maxHandshakesPerAddress",
                 TcpTransportConfig.DEFAULT_MAX_HANDSHAKES_PER_ADDRESS));
+        // The load's 127.0.0.2 and 127.0.0.3 stand for remote addresses: only the ordinary dialer's 127.0.0.1 is
+        // exempt from the inbound rate limit, as all of loopback is by default.
+        double rate = Double.parseDouble(System.getProperty("churn.inboundRate",
+                String.valueOf(InboundRateLimit.DEFAULT_PER_SECOND)));
+        listener = listener.withInboundRateLimit(new InboundRateLimit(rate,
+                Integer.getInteger("churn.inboundBurst", InboundRateLimit.DEFAULT_BURST), List.of("127.0.0.1/32")));
         boolean pinned = Boolean.getBoolean("churn.pinned");
         boolean loadProcess = pinned || Boolean.getBoolean("churn.loadProcess");
-        ChurnScenario.Result r = ChurnScenario.run(new ChurnScenario.Plan(connections, threads, slow, listener,
-                loadProcess, pinned));
-        System.out.println(r.json());
+        int runs = Integer.getInteger("churn.runs", 1);
+        ChurnScenario.Result last = null;
+        for (int i = 0; i < runs; i++) {
+            last = ChurnScenario.run(new ChurnScenario.Plan(connections, threads, slow, listener, loadProcess,
+                    pinned, Integer.getInteger("churn.warmupDials", 50), Long.getLong("churn.dialGapMillis", 50)));
+            System.out.println(last.json());
+        }
+        ChurnScenario.Result r = last;
         assertEquals(0, r.failedDials(), r::json);
         assertFalse(r.loadedDialMillis().isEmpty(), r::json);
         assertEquals(0, r.stats().handshakesInProgress(), r::json);
