@@ -26,7 +26,8 @@ final class ListenCommand implements Callable<Integer> {
     long seconds;
 
     @Option(names = "--json", description = "One JSON line per event: listening, then each connection, "
-            + "listener changes, and stats on exit")
+            + "listener changes, and stats on exit. Inbound failures as upgrade-failed; of the connections "
+            + "refused by a limit only the first per limit every 10 s, the rest summed up in inbound-refused")
     boolean json;
 
     @Option(names = "--stats-seconds", paramLabel = "N",
@@ -50,6 +51,7 @@ final class ListenCommand implements Callable<Integer> {
         for (String s : listen.isEmpty() ? List.of("/ip4/0.0.0.0/tcp/0") : listen) {
             addrs.add(HostOptions.parse(s));
         }
+        InboundFailureLog failures = new InboundFailureLog(json, System.out);
         io.crossdial.host.relay.RelayClient relayClient = new io.crossdial.host.relay.RelayClient(10_000);
         io.crossdial.host.dcutr.Dcutr dcutr = new io.crossdial.host.dcutr.Dcutr(10_000, 5_000);
         Host host = dcutr.register(relayClient.register(Services.serveAll(hostOptions.builder(addrs).metrics(metrics.registry()))))
@@ -60,17 +62,7 @@ final class ListenCommand implements Callable<Integer> {
                         punch.whenComplete((r, e) -> reportHolepunch(c, r, e, json));
                     }
                 })
-                .onInboundFailure((remote, cause) -> {
-                    if (json) {
-                        System.out.println(JsonLines.line("event", "upgrade-failed", "direction", "inbound",
-                                "remoteAddr", String.valueOf(remote), "error", Main.oneLine(cause),
-                                "errorType", cause.getCause() == null ? cause.getClass().getSimpleName()
-                                        : cause.getCause().getClass().getSimpleName()));
-                    } else {
-                        System.out.println("inbound connection from " + remote + " failed: " + Main.oneLine(cause));
-                    }
-                    System.out.flush();
-                })
+                .onInboundFailure(failures::report)
                 .onListenerEvent(e -> {
                     String kind = e.kind().name().toLowerCase(java.util.Locale.ROOT);
                     if (json) {
@@ -88,6 +80,7 @@ final class ListenCommand implements Callable<Integer> {
         java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
         Runnable shutdown = () -> {
             if (closed.compareAndSet(false, true)) {
+                failures.close();
                 if (json || statsSeconds > 0) {
                     printStats(host, json);
                 }

@@ -1,0 +1,171 @@
+package io.crossdial.cli;
+
+import io.crossdial.lab.JsonLines;
+import io.crossdial.transport.tcp.ConnectionLimitException;
+import java.io.PrintStream;
+import java.net.SocketAddress;
+import java.util.EnumMap;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * How {@code crossdial listen} prints inbound failures: without blocking the event loop that reports them, and
+ * without a line per refused connection under a flood. The host calls {@link #report} on its accept and
+ * connection event loops, where a write to a slow terminal or a full pipe would stall the listener. Lines go
+ * to a queue of {@value #QUEUE} that a printer thread drains; a line that finds the queue full is counted,
+ * not printed. A connection refused by a limit ({@link ConnectionLimitException}: the inbound rate or
+ * handshakes per address, the connection limit) is printed once per limit and {@value #WINDOW_SECONDS} s
+ * window; the rest of the window's refusals are counted and summed up in one line at the window's end (and at
+ * {@link #close}): {@code refused 1234 more inbound connections in the last 10 s: inbound-rate-per-address
+ * 1200, max-handshakes-per-address 34}, or with {@code --json} {@code {"event":"inbound-refused","seconds":10,
+ * "counts":{"inbound-rate-per-address":1200,...},"notShown":0}}. go-libp2p's resource manager logs its
+ * refusals the same way, summed up every 10 s. Thread-safe.
+ */
+final class InboundFailureLog implements AutoCloseable {
+    /** Lines waiting for the printer at most. */
+    static final int QUEUE = 1024;
+    /** Seconds per summary window. */
+    static final long WINDOW_SECONDS = 10;
+
+    private final boolean json;
+    private final PrintStream out;
+    private final long windowNanos;
+    private final ArrayBlockingQueue<String> lines = new ArrayBlockingQueue<>(QUEUE);
+    private final Map<ConnectionLimitException.Limit, AtomicLong> refused = new EnumMap<>(
+            ConnectionLimitException.Limit.class);
+    private final Map<ConnectionLimitException.Limit, AtomicBoolean> shown = new EnumMap<>(
+            ConnectionLimitException.Limit.class);
+    private final AtomicLong notShown = new AtomicLong();
+    private final AtomicBoolean open = new AtomicBoolean(true);
+    private final Thread printer;
+    private long windowStart = System.nanoTime();
+
+    /**
+     * @param json one JSON line per event instead of text
+     * @param out where to print
+     */
+    InboundFailureLog(boolean json, PrintStream out) {
+        this(json, out, TimeUnit.SECONDS.toNanos(WINDOW_SECONDS));
+    }
+
+    InboundFailureLog(boolean json, PrintStream out, long windowNanos) {
+        this.json = json;
+        this.out = out;
+        this.windowNanos = windowNanos;
+        for (ConnectionLimitException.Limit l : ConnectionLimitException.Limit.values()) {
+            refused.put(l, new AtomicLong());
+            shown.put(l, new AtomicBoolean());
+        }
+        printer = new Thread(this::print, "crossdial-inbound-log");
+        printer.setDaemon(true);
+        printer.start();
+    }
+
+    /**
+     * Never blocks.
+     *
+     * @param remote the peer's socket address, may be null
+     * @param cause why its inbound connection failed or was refused
+     */
+    void report(SocketAddress remote, Throwable cause) {
+        ConnectionLimitException limit = cause instanceof ConnectionLimitException c ? c
+                : cause.getCause() instanceof ConnectionLimitException c ? c : null;
+        if (limit != null && !shown.get(limit.limit()).compareAndSet(false, true)) {
+            refused.get(limit.limit()).incrementAndGet();
+            return;
+        }
+        String line;
+        if (json) {
+            line = JsonLines.line("event", "upgrade-failed", "direction", "inbound", "remoteAddr",
+                    String.valueOf(remote), "error", Main.oneLine(cause), "errorType", cause.getCause() == null
+                            ? cause.getClass().getSimpleName() : cause.getCause().getClass().getSimpleName());
+        } else {
+            line = "inbound connection from " + remote + " failed: " + Main.oneLine(cause);
+        }
+        if (!lines.offer(line)) {
+            notShown.incrementAndGet();
+        }
+    }
+
+    private void print() {
+        try {
+            while (open.get()) {
+                long left = windowStart + windowNanos - System.nanoTime();
+                String line = left > 0 ? lines.poll(left, TimeUnit.NANOSECONDS) : null;
+                if (line != null) {
+                    out.println(line);
+                    out.flush();
+                } else if (System.nanoTime() - windowStart >= windowNanos) {
+                    summarize();
+                }
+            }
+        } catch (InterruptedException e) {
+            // closing
+        }
+    }
+
+    /** Prints the window's summary, if anything was left out, and starts the next window. */
+    private synchronized void summarize() {
+        long now = System.nanoTime();
+        double seconds = Math.round((now - windowStart) / 1e8) / 10.0;
+        windowStart = now;
+        Map<String, Object> counts = new LinkedHashMap<>();
+        long total = 0;
+        for (ConnectionLimitException.Limit l : ConnectionLimitException.Limit.values()) {
+            shown.get(l).set(false);
+            long n = refused.get(l).getAndSet(0);
+            if (n > 0) {
+                counts.put(l.optionName(), n);
+                total += n;
+            }
+        }
+        long dropped = notShown.getAndSet(0);
+        if (total == 0 && dropped == 0) {
+            return;
+        }
+        if (json) {
+            out.println(JsonLines.line("event", "inbound-refused", "seconds", seconds, "counts", counts,
+                    "notShown", dropped));
+        } else {
+            StringBuilder b = new StringBuilder();
+            if (total > 0) {
+                b.append("refused ").append(total).append(" more inbound connections in the last ")
+                        .append(seconds).append(" s:");
+                String sep = " ";
+                for (Map.Entry<String, Object> e : counts.entrySet()) {
+                    b.append(sep).append(e.getKey()).append(' ').append(e.getValue());
+                    sep = ", ";
+                }
+            }
+            if (dropped > 0) {
+                b.append(total > 0 ? "; " : "").append(dropped).append(" inbound failures not shown (output "
+                        + "falling behind)");
+            }
+            out.println(b);
+        }
+        out.flush();
+    }
+
+    /** Stops the printer (waiting at most 2 s), prints what is queued and the last summary. */
+    @Override
+    public void close() {
+        if (!open.compareAndSet(true, false)) {
+            return;
+        }
+        printer.interrupt();
+        try {
+            printer.join(2_000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        for (String line; (line = lines.poll()) != null; ) {
+            out.println(line);
+        }
+        summarize();
+        out.flush();
+    }
+}
