@@ -69,9 +69,10 @@ final class DialCommand implements Callable<Integer> {
     }
 
     /**
-     * The direct connection to the peer of {@code relayed} once at most one is live: when both dials of the hole
-     * punch made a TCP connection (no simultaneous open: one SYN reached a listener), the crossed-dial rule
-     * closes one of them on both sides; waits for that at most 2 s.
+     * The direct connection to the peer of {@code relayed} once at most one is live; waits for that at most 2 s.
+     * A hole punch on one 4-tuple makes one connection (a dial whose 4-tuple is taken uses the inbound one,
+     * specs/holepunch.md). Two remain possible when the peers dial several addresses at once (two 4-tuples):
+     * then the crossed-dial rule closes one of them on both sides.
      */
     static Connection settledDirect(Host host, Connection relayed) {
         long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(2);
@@ -197,9 +198,9 @@ final class DialCommand implements Callable<Integer> {
             try {
                 done = exercise(c);
             } catch (RuntimeException e) {
-                // After a hole punch where both SYNs reached a listener (two TCP connections, no simultaneous
-                // open), the crossed-dial rule keeps one of them on both sides; when the other side's dial is
-                // still upgrading at the moment ours completes, the one handed out can be the one closed.
+                // After a hole punch over two 4-tuples (several addresses dialed at once, see settledDirect),
+                // the crossed-dial rule keeps one of the two connections on both sides; when the other side's
+                // dial is still upgrading at the moment ours completes, the one handed out can be the one closed.
                 Connection kept = punch != null ? host.connection(c.remotePeer()) : null;
                 if (c.channel().isActive() || kept == null || kept == c || !kept.channel().isActive()) {
                     throw e;

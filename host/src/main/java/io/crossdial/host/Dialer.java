@@ -82,7 +82,7 @@ final class Dialer {
         List<Multiaddr> candidates = target == 0 ? List.of(addr) : addresses.candidates(addr, expected);
         // an address may have expired since the redial was planned: then the dialed address again
         Multiaddr current = target < candidates.size() ? candidates.get(target) : addr;
-        transport.dial(current, new ChannelInitializer<Channel>() {
+        ChannelInitializer<Channel> init = new ChannelInitializer<>() {
             @Override
             protected void initChannel(Channel ch) {
                 dialed[0] = ch;
@@ -91,7 +91,11 @@ final class Dialer {
                 }
                 upgrade.upgrade(ch, expected, attemptResult, redials);
             }
-        }, portReuse, loop).addListener(f -> {
+        };
+        // A hole punch's dial goes from the listen port or fails: a taken 4-tuple is the remote's connection,
+        // accepted by our listener, and the caller waits for that one (Dcutr).
+        (roleHint != null && portReuse && redials == 0 ? transport.dialFromListenPort(current, init, loop)
+                : transport.dial(current, init, portReuse, loop)).addListener(f -> {
             if (!f.isSuccess()) {
                 attemptResult.tryFailure(f.cause());
             }

@@ -216,7 +216,10 @@ public final class Host implements AutoCloseable {
      * Dials from a listen port for a coordinated simultaneous open (DCUtR hole punching): as
      * {@link #dial(Multiaddr)}, with {@code roleHint} set on the connection
      * ({@link io.crossdial.core.spi.ConnectionAttributes#ROLE_HINT}) so that a TCP simultaneous open with a
-     * peer that holds the opposite hint resolves to these roles.
+     * peer that holds the opposite hint resolves to these roles. The first attempt dials from the listen port
+     * only ({@link TcpTransport#dialFromListenPort}): when that 4-tuple is taken, because the remote's SYN
+     * reached this host's listener first, it fails with a {@code TcpDialException} whose
+     * {@code fourTupleTaken()} is true, and the connection to use is that inbound one.
      *
      * @param addr {@code /ip4|ip6}/HOST/tcp/PORT/p2p/PEER
      * @param roleHint the security role wanted if the dial becomes a simultaneous open

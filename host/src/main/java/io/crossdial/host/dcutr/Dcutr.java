@@ -334,7 +334,10 @@ public final class Dcutr {
 
     /**
      * Dials the first address that answers (all at once) from the listen port with {@code hint}; fails after
-     * the dial timeout or when every dial failed.
+     * the dial timeout or when every dial failed. A dial whose listen-port 4-tuple is taken
+     * ({@link Host#dial(Multiaddr, Role)}) is not a failure: the remote's SYN reached our listener first, and the
+     * direct connection it makes is the outcome once registered (polled every {@value #INBOUND_POLL_MILLIS} ms
+     * until the dial timeout).
      */
     private Future<Connection> dialAny(List<Multiaddr> addrs, PeerId peer, Role hint) {
         io.netty.channel.EventLoop loop = host().transport().workerGroup().next();
@@ -343,12 +346,18 @@ public final class Dcutr {
         io.netty.util.concurrent.ScheduledFuture<?> timer = loop.schedule(() -> out.tryFailure(new DcutrException(
                 Reason.DIAL_FAILED, "dcutr: no direct connection within " + dialTimeoutMillis + " ms", null)),
                 dialTimeoutMillis, TimeUnit.MILLISECONDS);
+        java.util.concurrent.atomic.AtomicBoolean awaitingInbound = new java.util.concurrent.atomic.AtomicBoolean();
         for (Multiaddr a : addrs) {
             host().dial(a.withPeerId(peer), hint).whenComplete((c, x) -> {
                 if (x == null) {
                     out.trySuccess(c);
                 } else {
-                    if (left.decrementAndGet() == 0) {
+                    if (fourTupleTaken(x) && awaitingInbound.compareAndSet(false, true)) {
+                        // The remote's SYN reached our listener first: the connection on that 4-tuple is its
+                        // dial, accepted and upgrading here. Use it once registered (until the timer above).
+                        awaitDirect(peer, out, loop);
+                    }
+                    if (left.decrementAndGet() == 0 && !awaitingInbound.get()) {
                         DcutrException e = new DcutrException(Reason.DIAL_FAILED, "dcutr: direct dial to " + addrs
                                 + " failed: " + x.getMessage(), x);
                         out.tryFailure(e);
@@ -358,6 +367,32 @@ public final class Dcutr {
         }
         out.addListener(f -> timer.cancel(false));
         return out;
+    }
+
+    /** How often a hole punch whose 4-tuple was taken looks for the inbound connection on it, in ms. */
+    static final long INBOUND_POLL_MILLIS = 5;
+
+    /** Completes {@code out} with the first live direct connection to {@code peer}; polls until {@code out} is done. */
+    private void awaitDirect(PeerId peer, Promise<Connection> out, io.netty.channel.EventLoop loop) {
+        if (out.isDone()) {
+            return;
+        }
+        Connection direct = directTo(peer);
+        if (direct != null) {
+            out.trySuccess(direct);
+            return;
+        }
+        loop.schedule(() -> awaitDirect(peer, out, loop), INBOUND_POLL_MILLIS, TimeUnit.MILLISECONDS);
+    }
+
+    /** @return whether a dial failed because its listen-port 4-tuple is taken ({@code TcpDialException}) */
+    static boolean fourTupleTaken(Throwable failure) {
+        for (Throwable t = failure; t != null; t = t.getCause()) {
+            if (t instanceof io.crossdial.transport.tcp.TcpDialException d && d.fourTupleTaken()) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** @return a live direct connection to {@code peer}, or null */

@@ -19,7 +19,7 @@ import java.net.StandardSocketOptions;
  * Dials a multiaddr, with port reuse from the listener {@link SourceAddressSelector} picks (the channel then
  * carries {@link ConnectionAttributes#DIALED_FROM_LISTEN_PORT}); when the kernel refuses that 4-tuple
  * (EADDRINUSE, EADDRNOTAVAIL, as {@link SocketError} tells them) it dials once more from an ephemeral port, on a
- * second channel. A dial holds one count of the {@link ConnectionCounter} from the start until its channel closes
+ * second channel, unless the dial is from the listen port only ({@link TcpTransport#dialFromListenPort}). A dial holds one count of the {@link ConnectionCounter} from the start until its channel closes
  * or it fails. Thread-safe.
  */
 final class TcpDialer {
@@ -40,6 +40,15 @@ final class TcpDialer {
 
     /** See {@link TcpTransport#dial(Multiaddr, ChannelHandler, boolean, EventLoop)}. */
     Future<Channel> dial(Multiaddr address, ChannelHandler handler, boolean portReuse, EventLoop loop) {
+        return dial(address, handler, portReuse, true, loop);
+    }
+
+    /**
+     * @param ephemeralFallback on a refused 4-tuple from the listen port, dial again from an ephemeral port;
+     *     false: fail with {@link TcpDialException#fourTupleTaken()}
+     */
+    Future<Channel> dial(Multiaddr address, ChannelHandler handler, boolean portReuse, boolean ephemeralFallback,
+            EventLoop loop) {
         Promise<Channel> promise = loop.newPromise();
         if (handler instanceof ChannelHandlerAdapter adapter && !adapter.isSharable()) {
             return promise.setFailure(new IllegalArgumentException("the dial handler must be @Sharable (or a"
@@ -64,12 +73,12 @@ final class TcpDialer {
             }
         });
         InetSocketAddress local = portReuse ? sources.sourceFor(remote) : null;
-        connect(address, remote, local, handler, promise, loop);
+        connect(address, remote, local, handler, promise, loop, ephemeralFallback);
         return promise;
     }
 
     private void connect(Multiaddr address, InetSocketAddress remote, InetSocketAddress local,
-            ChannelHandler handler, Promise<Channel> promise, EventLoop loop) {
+            ChannelHandler handler, Promise<Channel> promise, EventLoop loop, boolean ephemeralFallback) {
         Bootstrap bootstrap = new Bootstrap()
                 .group(loop)
                 .channelFactory(OobNioSocketChannel::new)
@@ -86,8 +95,14 @@ final class TcpDialer {
             if (done.isSuccess()) {
                 promise.trySuccess(done.channel());
             } else if (local != null && isLocalAddressConflict(done.cause())) {
-                // The kernel refused the 4-tuple from the listen port: dial again from an ephemeral port.
-                connect(address, remote, null, handler, promise, loop);
+                if (ephemeralFallback) {
+                    // The kernel refused the 4-tuple from the listen port: dial again from an ephemeral port.
+                    connect(address, remote, null, handler, promise, loop, false);
+                } else {
+                    promise.tryFailure(new TcpDialException("cannot connect to " + address + " from " + local
+                            + ": the 4-tuple is taken (" + SocketError.describe(done.cause()) + ")", done.cause(),
+                            true));
+                }
             } else {
                 promise.tryFailure(new TcpDialException(
                         "cannot connect to " + address + ": " + SocketError.describe(done.cause()), done.cause()));

@@ -215,6 +215,26 @@ public final class TcpTransport implements AutoCloseable {
     }
 
     /**
+     * Dials from a listen port and from nowhere else, for a coordinated simultaneous open (DCUtR hole punching,
+     * specs/holepunch.md): as {@link #dial(Multiaddr, ChannelHandler, boolean, EventLoop)} with port reuse, except
+     * that when the kernel refuses the 4-tuple from the listen port (EADDRINUSE, EADDRNOTAVAIL) the dial fails
+     * with a {@link TcpDialException} whose {@link TcpDialException#fourTupleTaken()} is true, instead of dialing
+     * again from an ephemeral port. In a hole punch that refusal means the remote's SYN reached this host's
+     * listener first: the connection on that very 4-tuple exists and is the one to use, while a dial from an
+     * ephemeral port would not pass the NATs and, where it does, makes a second connection that crosses it. With
+     * no listener of the destination's family and scope it dials from an ephemeral port, like a dial without
+     * port reuse.
+     *
+     * @param address as in {@link #dial(Multiaddr, ChannelHandler)}
+     * @param handler as in {@link #dial(Multiaddr, ChannelHandler, boolean)}
+     * @param loop one of {@link #workerGroup()}'s loops
+     * @return completes with the connected channel, or fails as {@link #dial(Multiaddr, ChannelHandler, boolean)}
+     */
+    public Future<Channel> dialFromListenPort(Multiaddr address, ChannelHandler handler, EventLoop loop) {
+        return dialer.dial(address, handler, true, false, loop);
+    }
+
+    /**
      * Closes every listener and shuts the event loops down (accept loops first), waiting at most 5 s for
      * each group unless called on one of them.
      */

@@ -166,6 +166,36 @@ class TcpTransportTest {
     }
 
     @Test
+    void aDialFromTheListenPortOnlyFailsOnATakenFourTupleNamingIt() throws Exception {
+        TcpTransport t = transport(true);
+        TcpListener l = await(t.listen(LOOPBACK_ANY_PORT, noop()));
+        ServerSocket remote = plainServer();
+        SocketChannel other = closeLater(SocketChannel.open());
+        other.setOption(StandardSocketOptions.SO_REUSEADDR, true);
+        other.setOption(StandardSocketOptions.SO_REUSEPORT, true);
+        other.bind(l.localAddress());
+        other.connect(remote.getLocalSocketAddress());
+        accept(remote);
+
+        io.netty.util.concurrent.Future<Channel> f = t.dialFromListenPort(addr(remote), noop(),
+                t.workerGroup().next());
+        assertTrue(f.await(WAIT_MILLIS), "the dial did not end");
+        TcpDialException e = assertInstanceOf(TcpDialException.class, f.cause());
+        assertTrue(e.fourTupleTaken(), e.getMessage());
+        assertTrue(e.getMessage().startsWith("cannot connect to " + addr(remote) + " from " + l.localAddress()
+                + ": the 4-tuple is taken"), e.getMessage());
+        assertEquals(0, t.openConnections(), "the failed dial gave its count back");
+
+        // with the 4-tuple free it dials from the listen port like any port-reuse dial
+        other.close();
+        ServerSocket another = plainServer();
+        Channel ch = await(t.dialFromListenPort(addr(another), noop(), t.workerGroup().next()));
+        assertEquals(l.localAddress().getPort(), localPort(ch));
+        assertFalse(new TcpDialException("x", null).fourTupleTaken());
+        ch.close().awaitUninterruptibly(WAIT_MILLIS);
+    }
+
+    @Test
     void aDialRejectsANonSharableHandlerUpFrontBecauseTheFallbackNeedsASecondChannel() throws Exception {
         TcpTransport t = transport(true);
         TcpListener l = await(t.listen(LOOPBACK_ANY_PORT, noop()));
