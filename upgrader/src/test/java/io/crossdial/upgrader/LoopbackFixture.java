@@ -115,8 +115,12 @@ final class LoopbackFixture implements AutoCloseable {
 
     /** Waits at most {@link #WAIT_MILLIS} for a successful result. */
     static <T> T await(CompletableFuture<T> f) throws Exception {
+        return await(f, WAIT_MILLIS);
+    }
+
+    static <T> T await(CompletableFuture<T> f, long millis) throws Exception {
         try {
-            return f.get(WAIT_MILLIS, TimeUnit.MILLISECONDS);
+            return f.get(millis, TimeUnit.MILLISECONDS);
         } catch (ExecutionException e) {
             throw new AssertionError("expected success, got " + e.getCause(), e.getCause());
         }
