@@ -83,30 +83,15 @@ final class OobNioServerSocketChannel extends NioServerSocketChannel {
         }
         InetAddress fromIp = from instanceof InetSocketAddress isa ? isa.getAddress() : null;
         // Checked before the Netty channel exists: under a flood from one address most accepts end here, and
-        // resetting the bare socket is all they cost.
+        // resetting the bare socket is all they cost. Each check runs only when the ones before it passed.
+        ConnectionLimitException refused;
         if (!shard.rate.tryAcquire(fromIp, System.nanoTime())) {
-            slot.release();
-            shard.rejected.incrementAndGet();
-            reset(ch);
-            InboundRateLimit limit = shard.rate.limit();
-            shard.connections.inboundRejected(from, ConnectionLimitException.inbound(
-                    ConnectionLimitException.Limit.INBOUND_RATE_PER_ADDRESS, limit.burst(), "inbound rate limit "
-                    + "reached: more than " + limit.burst() + " connections from " + fromIp.getHostAddress()
-                    + " at once, " + fmt(limit.perSecond()) + " a second after that (inbound-rate-per-address)"));
-            return 0;
+            refused = overRate(shard.rate.limit(), fromIp);
+        } else if (!shard.gate.tryAcquireAddress(slot, fromIp)) {
+            refused = overHandshakesPerAddress(shard.gate.perAddressLimit(), fromIp);
+        } else {
+            refused = shard.connections.tryOpen();
         }
-        if (!shard.gate.tryAcquireAddress(slot, fromIp)) {
-            slot.release();
-            shard.rejected.incrementAndGet();
-            reset(ch);
-            int max = shard.gate.perAddressLimit();
-            shard.connections.inboundRejected(from, ConnectionLimitException.inbound(
-                    ConnectionLimitException.Limit.MAX_HANDSHAKES_PER_ADDRESS, max, "handshake limit reached: " + max
-                    + " handshakes in progress from " + fromIp.getHostAddress() + " (max-handshakes-per-address "
-                    + max + ")"));
-            return 0;
-        }
-        ConnectionLimitException refused = shard.connections.tryOpen();
         if (refused != null) {
             slot.release();
             shard.rejected.incrementAndGet();
@@ -134,8 +119,19 @@ final class OobNioServerSocketChannel extends NioServerSocketChannel {
         return 1;
     }
 
-    private static String fmt(double perSecond) {
-        return perSecond == Math.rint(perSecond) ? String.valueOf((long) perSecond) : String.valueOf(perSecond);
+    private static ConnectionLimitException overRate(InboundRateLimit limit, InetAddress from) {
+        double rate = limit.perSecond();
+        String perSecond = rate == Math.rint(rate) ? String.valueOf((long) rate) : String.valueOf(rate);
+        return ConnectionLimitException.inbound(ConnectionLimitException.Limit.INBOUND_RATE_PER_ADDRESS,
+                limit.burst(), "inbound rate limit reached: more than " + limit.burst() + " connections from "
+                        + from.getHostAddress() + " at once, " + perSecond
+                        + " a second after that (inbound-rate-per-address)");
+    }
+
+    private static ConnectionLimitException overHandshakesPerAddress(int max, InetAddress from) {
+        return ConnectionLimitException.inbound(ConnectionLimitException.Limit.MAX_HANDSHAKES_PER_ADDRESS, max,
+                "handshake limit reached: " + max + " handshakes in progress from " + from.getHostAddress()
+                        + " (max-handshakes-per-address " + max + ")");
     }
 
     /**

@@ -15,7 +15,6 @@ import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.Socket;
-import java.net.SocketException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Queue;
@@ -51,18 +50,9 @@ class HandshakeLimitPerAddressTest {
         return s;
     }
 
-    /**
-     * @return how a connection the listener refuses ends: it is reset (SO_LINGER 0), not ended with a FIN. The
-     *     reset can come before the connect returns ({@code Connection reset by peer}) or at the first read
-     *     ({@code Connection reset}); both give {@code Connection reset}.
-     */
+    /** @return how a connection from {@code source} that the listener refuses ends ({@link Sockets#howRefused}) */
     private String resetByListener(String source, InetSocketAddress to) throws IOException {
-        try {
-            Socket s = connectFrom(source, to);
-            return "read returned " + s.getInputStream().read();
-        } catch (SocketException e) {
-            return e.getMessage().replace(" by peer", "");
-        }
+        return Sockets.howRefused(() -> connectFrom(source, to));
     }
 
     @Test

@@ -30,6 +30,24 @@ final class Sockets {
         return Multiaddr.fromString(text);
     }
 
+    /** Opens a raw TCP client; the test closes it. */
+    interface Connect {
+        Socket open() throws IOException;
+    }
+
+    /**
+     * @param connect opens a client the listener is expected to refuse
+     * @return how that connection ended: {@code Connection reset} when the listener reset it (SO_LINGER 0), before
+     *     the connect returned ({@code Connection reset by peer}) or at the first read; else {@code read returned N}
+     */
+    static String howRefused(Connect connect) throws IOException {
+        try {
+            return "read returned " + connect.open().getInputStream().read();
+        } catch (java.net.SocketException e) {
+            return e.getMessage().replace(" by peer", "");
+        }
+    }
+
     /** A raw TCP client; the test closes it. */
     static Socket connect(InetSocketAddress to) throws IOException {
         Socket s = new Socket();
