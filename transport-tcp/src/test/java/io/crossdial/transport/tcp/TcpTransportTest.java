@@ -60,6 +60,28 @@ class TcpTransportTest {
         return resource;
     }
 
+    /** @return a plain client that holds (listen address -> remote), the 4-tuple a listen-port dial would use */
+    private SocketChannel takeFourTuple(TcpListener l, ServerSocket remote) throws IOException {
+        SocketChannel other = closeLater(SocketChannel.open());
+        other.setOption(StandardSocketOptions.SO_REUSEADDR, true);
+        other.setOption(StandardSocketOptions.SO_REUSEPORT, true);
+        other.bind(l.localAddress());
+        other.connect(remote.getLocalSocketAddress());
+        return other;
+    }
+
+    /**
+     * Asserts that a failed dial gave its connection count back, waiting for it at most {@link #WAIT_MILLIS}: the
+     * count is given back by a listener of the dial's future, which may run after {@code await()} returned.
+     */
+    private static void assertCountGivenBack(TcpTransport t) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(WAIT_MILLIS);
+        while (t.openConnections() != 0 && System.nanoTime() < deadline) {
+            Thread.sleep(5);
+        }
+        assertEquals(0, t.openConnections(), "the failed dial gave its count back");
+    }
+
     private TcpTransport transport(boolean portReuse) {
         return closeLater(new TcpTransport(TcpTransportConfig.defaults().withPortReuse(portReuse)));
     }
@@ -148,11 +170,7 @@ class TcpTransportTest {
         TcpListener l = await(t.listen(LOOPBACK_ANY_PORT, noop()));
         ServerSocket remote = plainServer();
         // An unrelated connection already holds (127.0.0.1:listenPort -> remote).
-        SocketChannel other = closeLater(SocketChannel.open());
-        other.setOption(StandardSocketOptions.SO_REUSEADDR, true);
-        other.setOption(StandardSocketOptions.SO_REUSEPORT, true);
-        other.bind(l.localAddress());
-        other.connect(remote.getLocalSocketAddress());
+        takeFourTuple(l, remote);
         Socket first = accept(remote);
         assertEquals(l.localAddress().getPort(), first.getPort());
 
@@ -170,11 +188,7 @@ class TcpTransportTest {
         TcpTransport t = transport(true);
         TcpListener l = await(t.listen(LOOPBACK_ANY_PORT, noop()));
         ServerSocket remote = plainServer();
-        SocketChannel other = closeLater(SocketChannel.open());
-        other.setOption(StandardSocketOptions.SO_REUSEADDR, true);
-        other.setOption(StandardSocketOptions.SO_REUSEPORT, true);
-        other.bind(l.localAddress());
-        other.connect(remote.getLocalSocketAddress());
+        SocketChannel other = takeFourTuple(l, remote);
         accept(remote);
 
         io.netty.util.concurrent.Future<Channel> f = t.dialFromListenPort(addr(remote), noop(),
@@ -184,12 +198,7 @@ class TcpTransportTest {
         assertTrue(e.fourTupleTaken(), e.getMessage());
         assertTrue(e.getMessage().startsWith("cannot connect to " + addr(remote) + " from " + l.localAddress()
                 + ": the 4-tuple is taken"), e.getMessage());
-        // the count comes back in the dial promise's listener, which may run just after await() returns
-        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(WAIT_MILLIS);
-        while (t.openConnections() != 0 && System.nanoTime() < deadline) {
-            Thread.sleep(5);
-        }
-        assertEquals(0, t.openConnections(), "the failed dial gave its count back");
+        assertCountGivenBack(t);
 
         // with the 4-tuple free it dials from the listen port like any port-reuse dial
         other.close();
@@ -205,11 +214,7 @@ class TcpTransportTest {
         TcpTransport t = transport(true);
         TcpListener l = await(t.listen(LOOPBACK_ANY_PORT, noop()));
         ServerSocket remote = plainServer();
-        SocketChannel other = closeLater(SocketChannel.open());
-        other.setOption(StandardSocketOptions.SO_REUSEADDR, true);
-        other.setOption(StandardSocketOptions.SO_REUSEPORT, true);
-        other.bind(l.localAddress());
-        other.connect(remote.getLocalSocketAddress());
+        takeFourTuple(l, remote);
         accept(remote);
 
         // Without the check this fails only here, when the fallback adds the handler to a second channel,
@@ -420,12 +425,7 @@ class TcpTransportTest {
         long tookMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
         assertEquals("cannot connect to " + target + ": connect timed out", e.getMessage());
         assertTrue(tookMillis >= 250, "failed only when the 300 ms timeout ran out: " + tookMillis + " ms");
-        // The count is given back by a listener of the same future, which may run after await() returned.
-        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(WAIT_MILLIS);
-        while (t.openConnections() != 0 && System.nanoTime() < deadline) {
-            Thread.sleep(5);
-        }
-        assertEquals(0, t.openConnections(), "the failed dial gave its count back");
+        assertCountGivenBack(t);
     }
 
     @Test
