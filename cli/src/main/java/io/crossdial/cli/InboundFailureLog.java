@@ -42,7 +42,8 @@ final class InboundFailureLog implements AutoCloseable {
     private final AtomicLong notShown = new AtomicLong();
     private final AtomicBoolean open = new AtomicBoolean(true);
     private final Thread printer;
-    private long windowStart = System.nanoTime();
+    /** Read by the printer thread, reset by {@link #summarize} (the printer's, or close()'s after the join). */
+    private volatile long windowStart = System.nanoTime();
 
     /**
      * @param json one JSON line per event instead of text

@@ -68,13 +68,7 @@ public record InboundRateLimit(double perSecond, int burst, List<String> exempt)
      * @return whether it lies within one of the exempt prefixes
      */
     public boolean exempts(InetAddress address) {
-        byte[] a = address.getAddress();
-        for (String p : exempt) {
-            if (Prefix.parse(p).contains(a)) {
-                return true;
-            }
-        }
-        return false;
+        return Prefix.anyContains(exempt.stream().map(Prefix::parse).toList(), address);
     }
 
     /** A parsed CIDR prefix. */
@@ -105,6 +99,17 @@ public record InboundRateLimit(double perSecond, int burst, List<String> exempt)
                 throw new IllegalArgumentException("prefix length out of range: " + cidr);
             }
             return new Prefix(network, length);
+        }
+
+        /** @return whether one of {@code prefixes} contains {@code address} */
+        static boolean anyContains(List<Prefix> prefixes, InetAddress address) {
+            byte[] a = address.getAddress();
+            for (Prefix p : prefixes) {
+                if (p.contains(a)) {
+                    return true;
+                }
+            }
+            return false;
         }
 
         boolean contains(byte[] address) {

@@ -45,15 +45,10 @@ final class InboundRateLimiter {
      * @return whether a connection from it may go on: false when its bucket is empty
      */
     boolean tryAcquire(InetAddress address, long nowNanos) {
-        if (!limit.enabled() || address == null) {
+        if (!limit.enabled() || address == null || InboundRateLimit.Prefix.anyContains(exempt, address)) {
             return true;
         }
         byte[] a = address.getAddress();
-        for (InboundRateLimit.Prefix p : exempt) {
-            if (p.contains(a)) {
-                return true;
-            }
-        }
         ByteBuffer key = ByteBuffer.wrap(address instanceof Inet6Address ? java.util.Arrays.copyOf(a, 7) : a);
         synchronized (this) {
             Bucket b = buckets.get(key);

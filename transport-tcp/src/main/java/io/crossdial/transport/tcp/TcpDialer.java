@@ -19,8 +19,9 @@ import java.net.StandardSocketOptions;
  * Dials a multiaddr, with port reuse from the listener {@link SourceAddressSelector} picks (the channel then
  * carries {@link ConnectionAttributes#DIALED_FROM_LISTEN_PORT}); when the kernel refuses that 4-tuple
  * (EADDRINUSE, EADDRNOTAVAIL, as {@link SocketError} tells them) it dials once more from an ephemeral port, on a
- * second channel, unless the dial is from the listen port only ({@link TcpTransport#dialFromListenPort}). A dial holds one count of the {@link ConnectionCounter} from the start until its channel closes
- * or it fails. Thread-safe.
+ * second channel, unless the dial is from the listen port only ({@link TcpTransport#dialFromListenPort}). A dial
+ * holds one count of the {@link ConnectionCounter} from the start until its channel closes or it fails.
+ * Thread-safe.
  */
 final class TcpDialer {
     private final TcpTransportConfig config;
