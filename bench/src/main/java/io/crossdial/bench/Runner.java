@@ -444,8 +444,7 @@ public final class Runner {
         // what the launcher gives its short-lived clients on a JDK without AEAD intrinsics: C1 only for dial (the
         // latency rows), and for perf (the transfer rows) also a tenth of the compile thresholds
         List<String> jit = jdk.feature < 20 ? List.of("-XX:TieredStopAtLevel=1") : List.of();
-        List<String> perfJit = jdk.feature < 20 ? List.of("-XX:TieredStopAtLevel=1", "-XX:CompileThresholdScaling=0.1")
-                : List.of();
+        List<String> perfJit = jit.isEmpty() ? jit : List.of(concat(jit, List.of("-XX:CompileThresholdScaling=0.1")));
         m.put("clientJit", jit.isEmpty() ? "tiered (C1+C2)"
                 : "C1 only (-XX:TieredStopAtLevel=1, as the launcher; perf rows also -XX:CompileThresholdScaling=0.1)");
         try (Proc cdServer = Proc.start("crossdial cold server", crossdialArgv(jdk, "serve"), log);
