@@ -51,38 +51,35 @@ final class ListenCommand implements Callable<Integer> {
         for (String s : listen.isEmpty() ? List.of("/ip4/0.0.0.0/tcp/0") : listen) {
             addrs.add(HostOptions.parse(s));
         }
-        InboundFailureLog failures = new InboundFailureLog(json, System.out);
+        EventOutput output = new EventOutput(json, System.out);
         io.crossdial.host.relay.RelayClient relayClient = new io.crossdial.host.relay.RelayClient(10_000);
         io.crossdial.host.dcutr.Dcutr dcutr = new io.crossdial.host.dcutr.Dcutr(10_000, 5_000);
         Host host = dcutr.register(relayClient.register(Services.serveAll(hostOptions.builder(addrs).metrics(metrics.registry()))))
                 .onConnection(c -> {
-                    report(c, json);
+                    output.print(connectionLine(c, json));
                     var punch = dcutr.onConnection(c); // an inbound relayed connection: DCUtR, as the spec's B
                     if (punch != null) {
-                        punch.whenComplete((r, e) -> reportHolepunch(c, r, e, json));
+                        punch.whenComplete((r, e) -> output.print(holepunchLine(c, r, e, json)));
                     }
                 })
-                .onInboundFailure(failures::report)
+                .onInboundFailure(output::inboundFailure)
                 .onListenerEvent(e -> {
                     String kind = e.kind().name().toLowerCase(java.util.Locale.ROOT);
-                    if (json) {
-                        System.out.println(JsonLines.line("event", "listen-addr-" + kind,
-                                "multiaddr", e.multiaddr().toString(), "requested", e.requested().toString(),
-                                "error", e.cause() == null ? null : Main.oneLine(e.cause())));
-                    } else {
-                        System.out.println("listen address " + kind + ": " + e.multiaddr()
-                                + (e.cause() == null ? "" : " (" + Main.oneLine(e.cause()) + ")"));
-                    }
-                    System.out.flush();
+                    output.print(json
+                            ? JsonLines.line("event", "listen-addr-" + kind,
+                                    "multiaddr", e.multiaddr().toString(), "requested", e.requested().toString(),
+                                    "error", e.cause() == null ? null : Main.oneLine(e.cause()))
+                            : "listen address " + kind + ": " + e.multiaddr()
+                                    + (e.cause() == null ? "" : " (" + Main.oneLine(e.cause()) + ")"));
                 })
                 .build();
         CountDownLatch stop = new CountDownLatch(1);
         java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
         Runnable shutdown = () -> {
             if (closed.compareAndSet(false, true)) {
-                failures.close();
+                output.close(); // what is queued and the last refusal summary, then the final stats at once
                 if (json || statsSeconds > 0) {
-                    printStats(host, json);
+                    output.print(statsLines(host, json));
                 }
                 relayClient.close();
                 host.close();
@@ -97,28 +94,24 @@ final class ListenCommand implements Callable<Integer> {
         int metricsPort = metrics.start();
         if (metricsPort >= 0) {
             String url = "http://" + metrics.metricsHost + ":" + metricsPort + "/metrics";
-            if (json) {
-                System.out.println(JsonLines.line("event", "metrics", "url", url));
-            } else {
-                System.out.println("metrics at " + url);
-            }
+            output.printFromCommand(json ? JsonLines.line("event", "metrics", "url", url) : "metrics at " + url);
         }
         List<String> shown = new ArrayList<>();
         for (Multiaddr a : host.advertisedAddrs()) {
             shown.add(a.withPeerId(host.peerId()).toString());
         }
         if (json) {
-            System.out.println(JsonLines.line("event", "listening", "peerId", host.peerId().toString(),
+            output.printFromCommand(JsonLines.line("event", "listening", "peerId", host.peerId().toString(),
                     "multiaddrs", shown));
         } else {
-            System.out.println("crossdial listening as " + host.peerId());
-            shown.forEach(a -> System.out.println("  " + a));
+            StringBuilder b = new StringBuilder("crossdial listening as " + host.peerId());
+            shown.forEach(a -> b.append("\n  ").append(a));
+            output.printFromCommand(b.toString());
         }
-        System.out.flush();
         relayClient.bind(host);
         dcutr.bind(host);
         for (String r : relays) {
-            RelayReservations.reserveAndReport(relayClient, HostOptions.parse(r), json);
+            output.printFromCommand(RelayReservations.reserve(relayClient, HostOptions.parse(r), json));
         }
         long deadline = seconds > 0 ? System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds) : Long.MAX_VALUE;
         while (true) {
@@ -128,16 +121,20 @@ final class ListenCommand implements Callable<Integer> {
                 break;
             }
             if (statsSeconds > 0 && deadline - System.nanoTime() > 0) {
-                printStats(host, json);
+                output.printFromCommand(statsLines(host, json));
             }
         }
         shutdown.run();
         return 0;
     }
 
-    /** One {@code stats} event: per listener, accepts per shard and handshakes; connections open. */
-    static void printStats(Host host, boolean json) {
+    /**
+     * The {@code stats} event: per listener, accepts per shard and handshakes; connections open. In text, a line
+     * per listener.
+     */
+    static String statsLines(Host host, boolean json) {
         List<Object> listeners = new ArrayList<>();
+        List<String> text = new ArrayList<>();
         for (TcpListener l : host.transport().listeners()) {
             ListenerStats st = l.stats();
             java.util.Map<String, Object> m = new java.util.LinkedHashMap<>();
@@ -148,51 +145,39 @@ final class ListenCommand implements Callable<Integer> {
             m.put("maxHandshakes", st.maxHandshakes());
             m.put("rejected", st.rejected());
             listeners.add(m);
-            if (!json) {
-                System.out.println("stats " + st.multiaddr() + " accepts per shard " + st.shardAccepts()
-                        + ", handshakes " + st.handshakesInProgress() + " (peak " + st.peakHandshakes() + " of "
-                        + st.maxHandshakes() + "), rejected " + st.rejected());
-            }
+            text.add("stats " + st.multiaddr() + " accepts per shard " + st.shardAccepts()
+                    + ", handshakes " + st.handshakesInProgress() + " (peak " + st.peakHandshakes() + " of "
+                    + st.maxHandshakes() + "), rejected " + st.rejected());
         }
-        if (json) {
-            System.out.println(JsonLines.line("event", "stats",
-                    "openConnections", host.transport().openConnections(), "listeners", listeners));
-        }
-        System.out.flush();
+        return json ? JsonLines.line("event", "stats", "openConnections", host.transport().openConnections(),
+                "listeners", listeners) : String.join("\n", text);
     }
 
-    private static void reportHolepunch(Connection relayed, io.crossdial.host.dcutr.HolepunchResult r,
+    private static String holepunchLine(Connection relayed, io.crossdial.host.dcutr.HolepunchResult r,
             Throwable failure, boolean json) {
         if (failure == null) {
-            if (json) {
-                System.out.println(JsonLines.line("event", "holepunch", "ok", true, "remotePeer", relayed.remotePeer().toString(), "attempts", r.attempts(), "timeToDirectMs", r.timeToDirectNanos() / 1e6, "rttMs", r.rttNanos() / 1e6, "localAddr", r.direct().localAddr().toString(), "remoteAddr", r.direct().remoteAddr().toString()));
-            } else {
-                System.out.printf("holepunch with %s: direct %s in %.1f ms (attempt %d, relayed rtt %.2f ms)%n",
-                        relayed.remotePeer(), r.direct().remoteAddr(), r.timeToDirectNanos() / 1e6, r.attempts(),
-                        r.rttNanos() / 1e6);
-            }
-        } else if (json) {
-            System.out.println(JsonLines.line("event", "holepunch", "ok", false, "remotePeer", relayed.remotePeer().toString(), "error", Main.oneLine(failure)));
-        } else {
-            System.out.println("holepunch with " + relayed.remotePeer() + " failed: " + Main.oneLine(failure));
+            return json ? JsonLines.line("event", "holepunch", "ok", true, "remotePeer", relayed.remotePeer().toString(), "attempts", r.attempts(), "timeToDirectMs", r.timeToDirectNanos() / 1e6, "rttMs", r.rttNanos() / 1e6, "localAddr", r.direct().localAddr().toString(), "remoteAddr", r.direct().remoteAddr().toString())
+                    : String.format("holepunch with %s: direct %s in %.1f ms (attempt %d, relayed rtt %.2f ms)",
+                            relayed.remotePeer(), r.direct().remoteAddr(), r.timeToDirectNanos() / 1e6, r.attempts(),
+                            r.rttNanos() / 1e6);
         }
-        System.out.flush();
+        return json ? JsonLines.line("event", "holepunch", "ok", false, "remotePeer", relayed.remotePeer().toString(), "error", Main.oneLine(failure))
+                : "holepunch with " + relayed.remotePeer() + " failed: " + Main.oneLine(failure);
     }
 
-    static void report(Connection c, boolean json) {
+    /** The {@code connection} event. */
+    static String connectionLine(Connection c, boolean json) {
         if (json) {
-            System.out.println(JsonLines.line("event", "connection",
+            return JsonLines.line("event", "connection",
                     "remotePeer", c.remotePeer().toString(),
                     "direction", c.direction().jsonName(),
                     "security", c.security(),
                     "muxer", c.muxer(),
                     "localAddr", c.localAddr().toString(),
                     "remoteAddr", c.remoteAddr().toString(),
-                    "relayed", c.isRelayed()));
-        } else {
-            System.out.println("connection " + c.direction().jsonName() + " " + c.remotePeer() + " "
-                    + c.remoteAddr() + " via " + c.security() + " + " + c.muxer());
+                    "relayed", c.isRelayed());
         }
-        System.out.flush();
+        return "connection " + c.direction().jsonName() + " " + c.remotePeer() + " "
+                + c.remoteAddr() + " via " + c.security() + " + " + c.muxer();
     }
 }

@@ -75,13 +75,16 @@ final class RelayCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw new CliException(e.getMessage(), 2, e);
         }
-        HostBuilder b = Services.serveAll(hostOptions.builder(addrs)).onConnection(c -> ListenCommand.report(c, json))
+        EventOutput output = new EventOutput(json, System.out);
+        HostBuilder b = Services.serveAll(hostOptions.builder(addrs))
+                .onConnection(c -> output.print(ListenCommand.connectionLine(c, json)))
                 .resourceManager(new DefaultResourceManager(limits));
         Host host = b.build();
         RelayService relay = RelayService.serve(host, RelayConfig.defaults());
         CountDownLatch stop = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             stop.countDown();
+            output.close();
             host.close();
         }));
         host.start();
@@ -90,17 +93,17 @@ final class RelayCommand implements Callable<Integer> {
             shown.add(a.withPeerId(host.peerId()).toString());
         }
         if (json) {
-            System.out.println(JsonLines.line("event", "relay-listening", "peerId", host.peerId().toString(), "multiaddrs", shown, "limitSeconds", limitSeconds, "limitBytes", limitBytes));
+            output.printFromCommand(JsonLines.line("event", "relay-listening", "peerId", host.peerId().toString(), "multiaddrs", shown, "limitSeconds", limitSeconds, "limitBytes", limitBytes));
         } else {
-            System.out.println("crossdial relay as " + host.peerId() + " (limit " + limitSeconds + " s, " + limitBytes
-                    + " B per relayed connection)");
-            shown.forEach(a -> System.out.println("  " + a));
+            StringBuilder text = new StringBuilder("crossdial relay as " + host.peerId() + " (limit " + limitSeconds
+                    + " s, " + limitBytes + " B per relayed connection)");
+            shown.forEach(a -> text.append("\n  ").append(a));
+            output.printFromCommand(text.toString());
         }
-        System.out.flush();
         stop.await(seconds > 0 ? seconds : Long.MAX_VALUE / 2, TimeUnit.SECONDS);
+        output.close();
         if (json) {
-            System.out.println(JsonLines.line("event", "relay-stats", "reservations", relay.reservations(), "circuits", relay.circuits(), "circuitsOpened", relay.circuitsOpened(), "refusedForLimits", relay.refusedForLimits(), "malformedRequests", relay.malformedRequests()));
-            System.out.flush();
+            output.print(JsonLines.line("event", "relay-stats", "reservations", relay.reservations(), "circuits", relay.circuits(), "circuitsOpened", relay.circuitsOpened(), "refusedForLimits", relay.refusedForLimits(), "malformedRequests", relay.malformedRequests()));
         }
         host.close();
         return 0;

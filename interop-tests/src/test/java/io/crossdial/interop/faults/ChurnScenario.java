@@ -44,17 +44,32 @@ import java.util.concurrent.atomic.AtomicBoolean;
 final class ChurnScenario {
     /** What to run. */
     record Plan(int connections, int threads, int slow, TcpTransportConfig listener, boolean loadProcess,
-            boolean pinned, int warmupDials, long dialGapMillis) {
+            boolean pinned, int loadNice, int warmupDials, long dialGapMillis) {
         Plan {
             if (pinned && !loadProcess) {
                 throw new IllegalArgumentException("pinned needs loadProcess");
             }
+            if (loadNice != 0 && !loadProcess) {
+                throw new IllegalArgumentException("loadNice needs loadProcess");
+            }
+            if (loadNice < 0 || loadNice > 19) {
+                throw new IllegalArgumentException("loadNice must be 0 to 19, is " + loadNice);
+            }
         }
     }
 
+    /**
+     * CPU time in this JVM from the start of the churn to the last loaded dial, in ns: wall clock, the listener's
+     * accept threads ({@code crossdial-accept-*}; the ordinary dialer listens on nothing, so they are the
+     * listener's), and the whole process (listener, ordinary dialer, probes).
+     */
+    record Cpu(long wallNanos, long acceptNanos, long processNanos) {}
+
     /** What was measured; times in ms, heap in bytes. */
     record Result(Plan plan, double idleDialMillis, List<Double> loadedDialMillis, int failedDials,
-            ChurnLoad.Counts load, ListenerStats stats, long heapBaseline, long heapPeak, long heapAfter) {
+            double idleFloorMillis, List<Double> loadedFloorMillis, double idleCpuMillis,
+            List<Double> loadedCpuMillis, Cpu cpu, ChurnLoad.Counts load, ListenerStats stats,
+            long heapBaseline, long heapPeak, long heapAfter) {
         double loadedMedianMillis() {
             return percentile(loadedDialMillis, 0.5);
         }
@@ -66,21 +81,33 @@ final class ChurnScenario {
         /** @return one JSON line */
         String json() {
             double p90 = percentile(loadedDialMillis, 0.9);
+            double floorMedian = percentile(loadedFloorMillis, 0.5);
+            double floorP90 = percentile(loadedFloorMillis, 0.9);
+            double cpuMedian = percentile(loadedCpuMillis, 0.5);
+            double cpuP90 = percentile(loadedCpuMillis, 0.9);
             return String.format(Locale.ROOT, "{\"event\":\"churn\",\"connections\":%d,\"threads\":%d,\"slow\":%d,"
-                    + "\"loadProcess\":%b,\"pinned\":%b,"
+                    + "\"loadProcess\":%b,\"pinned\":%b,\"loadNice\":%d,"
                     + "\"maxHandshakes\":%d,\"maxHandshakesPerAddress\":%d,\"backlog\":%d,\"inboundRate\":%.3f,"
                     + "\"inboundBurst\":%d,\"warmupDials\":%d,\"dialGapMillis\":%d,\"idleDialMillis\":%.1f,"
                     + "\"loadedDials\":%d,\"loadedDialMedianMillis\":%.1f,\"loadedDialP90Millis\":%.1f,"
                     + "\"loadedDialMaxMillis\":%.1f,\"medianOverIdle\":%.2f,\"p90OverIdle\":%.2f,"
+                    + "\"idleFloorMillis\":%.2f,\"loadedFloorMedianMillis\":%.2f,\"loadedFloorP90Millis\":%.2f,"
+                    + "\"floorMedianOverIdle\":%.2f,\"floorP90OverIdle\":%.2f,"
+                    + "\"idleCpuMillis\":%.2f,\"loadedCpuMedianMillis\":%.2f,\"loadedCpuP90Millis\":%.2f,"
+                    + "\"cpuMedianOverIdle\":%.2f,\"cpuP90OverIdle\":%.2f,"
+                    + "\"cpuWindowMillis\":%d,\"acceptCpuMillis\":%d,\"processCpuMillis\":%d,"
                     + "\"failedDials\":%d,\"churnMillis\":%d,\"churnConnected\":%d,\"churnRefused\":%d,"
                     + "\"slowConnects\":%d,\"slowCut\":%d,\"peakHandshakes\":%d,\"accepted\":%d,\"rejected\":%d,"
                     + "\"heapBaselineMiB\":%.1f,\"heapPeakMiB\":%.1f,\"heapAfterMiB\":%.1f,\"loadedDialsMillis\":%s}",
-                    plan.connections, plan.threads, plan.slow, plan.loadProcess, plan.pinned,
+                    plan.connections, plan.threads, plan.slow, plan.loadProcess, plan.pinned, plan.loadNice,
                     plan.listener.effectiveMaxHandshakes(), plan.listener.maxHandshakesPerAddress(),
                     plan.listener.backlog(), plan.listener.inboundRateLimit().perSecond(),
                     plan.listener.inboundRateLimit().burst(), plan.warmupDials, plan.dialGapMillis, idleDialMillis,
                     loadedDialMillis.size(), loadedMedianMillis(), p90,
-                    loadedMaxMillis(), loadedMedianMillis() / idleDialMillis, p90 / idleDialMillis, failedDials,
+                    loadedMaxMillis(), loadedMedianMillis() / idleDialMillis, p90 / idleDialMillis,
+                    idleFloorMillis, floorMedian, floorP90, floorMedian / idleFloorMillis, floorP90 / idleFloorMillis,
+                    idleCpuMillis, cpuMedian, cpuP90, cpuMedian / idleCpuMillis, cpuP90 / idleCpuMillis,
+                    cpu.wallNanos / 1_000_000, cpu.acceptNanos / 1_000_000, cpu.processNanos / 1_000_000, failedDials,
                     load.churnMillis(), load.churnConnected(), load.churnRefused(), load.slowConnects(),
                     load.slowCut(), stats.peakHandshakes(),
                     stats.shardAccepts().stream().mapToLong(Long::longValue).sum(), stats.rejected(),
@@ -120,8 +147,10 @@ final class ChurnScenario {
                 .build()
                 .start();
         Load load = null;
+        FloorEcho floor = null;
         int cpus = Runtime.getRuntime().availableProcessors();
         try {
+            floor = new FloorEcho();
             if (plan.pinned) {
                 if (cpus < 2) {
                     throw new IllegalStateException("pinned needs 2 CPUs or more, this JVM has " + cpus);
@@ -133,16 +162,33 @@ final class ChurnScenario {
             for (int i = 0; i < plan.warmupDials; i++) {
                 dialAndPing(dialer, target); // warm-up: JIT, key caches
             }
+            for (int i = 0; i < plan.warmupDials; i++) {
+                floor.probe();
+            }
             List<Double> idle = new ArrayList<>();
+            List<Double> idleFloor = new ArrayList<>();
             for (int i = 0; i < 20; i++) {
                 idle.add(dialAndPing(dialer, target));
+                idleFloor.add(floor.probe());
+            }
+            for (int i = 0; i < 50; i++) {
+                cpuProbe(2_000); // warm-up
+            }
+            int cpuIterations = cpuIterationsFor(percentile(idle, 0.5));
+            List<Double> idleCpu = new ArrayList<>();
+            for (int i = 0; i < 20; i++) {
+                idleCpu.add(cpuProbe(cpuIterations));
             }
             long heapBaseline = heapAfterGc();
 
             load = plan.loadProcess ? processLoad(plan, address, cpus) : localLoad(plan, address);
+            long acceptCpuStart = threadCpuNanos("crossdial-acc");
+            long processCpuStart = processCpuNanos();
             load.startChurn();
             long churnStart = System.nanoTime();
             List<Double> loaded = new ArrayList<>();
+            List<Double> loadedFloor = new ArrayList<>();
+            List<Double> loadedCpu = new ArrayList<>();
             int failed = 0;
             long heapPeak = 0;
             while (!load.churnDone() || loaded.isEmpty()) {
@@ -152,12 +198,17 @@ final class ChurnScenario {
                         | java.util.concurrent.TimeoutException e) {
                     failed++;
                 }
+                loadedFloor.add(floor.probe());
+                loadedCpu.add(cpuProbe(cpuIterations));
                 heapPeak = Math.max(heapPeak, ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed());
                 Thread.sleep(plan.dialGapMillis);
                 if (System.nanoTime() - churnStart > TimeUnit.MINUTES.toNanos(10)) {
                     throw new IllegalStateException("the churn did not end within 10 minutes");
                 }
             }
+            long churnWall = System.nanoTime() - churnStart;
+            long acceptCpu = threadCpuNanos("crossdial-acc") - acceptCpuStart;
+            long processCpu = processCpuNanos() - processCpuStart;
             ChurnLoad.Counts counts = load.finish();
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
             while ((listener.transport().listeners().get(0).stats().handshakesInProgress() > 0
@@ -166,14 +217,17 @@ final class ChurnScenario {
             }
             ListenerStats stats = listener.transport().listeners().get(0).stats();
             long heapAfter = heapAfterGc();
-            return new Result(plan, percentile(idle, 0.5), loaded, failed, counts, stats, heapBaseline, heapPeak,
-                    heapAfter);
+            return new Result(plan, percentile(idle, 0.5), loaded, failed, percentile(idleFloor, 0.5), loadedFloor,
+                    percentile(idleCpu, 0.5), loadedCpu, new Cpu(churnWall, acceptCpu, processCpu), counts, stats, heapBaseline, heapPeak, heapAfter);
         } finally {
             if (load != null) {
                 load.close();
             }
             if (plan.pinned) {
                 pin(ProcessHandle.current().pid(), "0-" + (cpus - 1));
+            }
+            if (floor != null) {
+                floor.close();
             }
             dialer.close();
             listener.close();
@@ -196,6 +250,9 @@ final class ChurnScenario {
         List<String> argv = new ArrayList<>();
         if (plan.pinned) {
             argv.addAll(List.of("taskset", "-c", "1-" + (cpus - 1)));
+        }
+        if (plan.loadNice != 0) {
+            argv.addAll(List.of("nice", "-n", String.valueOf(plan.loadNice)));
         }
         List<Path> classpath = java.util.Arrays.stream(System.getProperty("java.class.path")
                 .split(java.io.File.pathSeparator)).map(Path::of).toList();
@@ -253,14 +310,146 @@ final class ChurnScenario {
 
     /** Sets the CPU affinity of every thread of {@code pid} ({@code taskset -a -p -c CPUS PID}); 10 s at most. */
     private static void pin(long pid, String cpus) throws IOException, InterruptedException {
-        Process p = new ProcessBuilder("taskset", "-a", "-p", "-c", cpus, String.valueOf(pid))
-                .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
-        if (!p.waitFor(10, TimeUnit.SECONDS)) {
-            p.destroyForcibly();
-            throw new IllegalStateException("taskset did not end within 10 s");
+        int exit = -1;
+        for (int attempt = 0; attempt < 5 && exit != 0; attempt++) {
+            // taskset walks /proc/PID/task and fails when a thread ends under it: try again
+            Process p = new ProcessBuilder("taskset", "-a", "-p", "-c", cpus, String.valueOf(pid))
+                    .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+            if (!p.waitFor(10, TimeUnit.SECONDS)) {
+                p.destroyForcibly();
+                throw new IllegalStateException("taskset did not end within 10 s");
+            }
+            exit = p.exitValue();
         }
-        if (p.exitValue() != 0) {
-            throw new IllegalStateException("taskset -a -p -c " + cpus + " " + pid + " exited " + p.exitValue());
+        if (exit != 0) {
+            throw new IllegalStateException("taskset -a -p -c " + cpus + " " + pid + " exited " + exit + " 5 times");
+        }
+    }
+
+    /**
+     * @param prefix the start of the threads' names as Linux keeps them (15 characters at most)
+     * @return the CPU time (user and system) of this JVM's threads whose names start so, in ns; 0 where
+     *     {@code /proc} is not Linux's
+     */
+    static long threadCpuNanos(String prefix) throws IOException {
+        java.io.File[] tasks = new java.io.File("/proc/self/task").listFiles();
+        if (tasks == null) {
+            return 0;
+        }
+        long ticks = 0;
+        for (java.io.File task : tasks) {
+            try {
+                if (!java.nio.file.Files.readString(task.toPath().resolve("comm")).startsWith(prefix)) {
+                    continue;
+                }
+                String stat = java.nio.file.Files.readString(task.toPath().resolve("stat"));
+                // the fields after "(comm) ": state is field 3, utime 14 and stime 15
+                String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+                ticks += Long.parseLong(f[11]) + Long.parseLong(f[12]);
+            } catch (java.nio.file.NoSuchFileException e) {
+                // the thread ended
+            }
+        }
+        return ticks * 10_000_000L; // USER_HZ is 100 on Linux
+    }
+
+    /** @return this JVM's CPU time (all threads, user and system) in ns, or -1 */
+    static long processCpuNanos() {
+        return ManagementFactory.getOperatingSystemMXBean() instanceof com.sun.management.OperatingSystemMXBean os
+                ? os.getProcessCpuTime() : -1;
+    }
+
+    /**
+     * The CPU floor under {@link #dialAndPing}: {@code iterations} SHA-256 digests of a 1 KiB buffer on the calling
+     * thread, no I/O. Calibrated ({@link #cpuIterationsFor}) to take about the idle dial's time, its slowdown under
+     * the load is what sharing this JVM's CPU costs a piece of work the size of a dial.
+     *
+     * @return ms taken
+     */
+    static double cpuProbe(int iterations) {
+        long start = System.nanoTime();
+        byte[] block = new byte[1024];
+        try {
+            java.security.MessageDigest sha = java.security.MessageDigest.getInstance("SHA-256");
+            for (int i = 0; i < iterations; i++) {
+                sha.update(block);
+                block[i & 1023] ^= sha.digest()[0];
+            }
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+        return (System.nanoTime() - start) / 1e6;
+    }
+
+    /** @return how many {@link #cpuProbe} iterations take about {@code millis} ms now (median of 5 timings) */
+    static int cpuIterationsFor(double millis) {
+        int sample = 2_000;
+        List<Double> perIteration = new ArrayList<>();
+        for (int i = 0; i < 5; i++) {
+            perIteration.add(cpuProbe(sample) / sample);
+        }
+        return (int) Math.max(1, Math.round(millis / percentile(perIteration, 0.5)));
+    }
+
+    /**
+     * The floor under {@link #dialAndPing}: a bare blocking TCP echo in this JVM, on a listen socket of its own
+     * (no accept queue shared with the load), and a probe that connects, makes {@value #ROUND_TRIPS} one-byte round
+     * trips (about as many as a dial, the Noise handshake, the muxer, a stream and a ping take) and closes. Its
+     * slowdown under the load is what sharing the machine costs any server and client in this JVM, whatever the
+     * listener does; the dial's slowdown beyond it is the listener's. Not thread-safe: one caller probes.
+     * Every wait is bounded: connect 5 s, each read 20 s.
+     */
+    static final class FloorEcho implements AutoCloseable {
+        static final int ROUND_TRIPS = 7;
+        private final java.net.ServerSocket server;
+        private final Thread acceptor;
+
+        FloorEcho() throws IOException {
+            server = new java.net.ServerSocket(0, 16, java.net.InetAddress.getLoopbackAddress());
+            acceptor = new Thread(this::serve, "churn-floor-echo");
+            acceptor.setDaemon(true);
+            acceptor.start();
+        }
+
+        private void serve() {
+            while (!server.isClosed()) {
+                try (java.net.Socket s = server.accept()) {
+                    s.setTcpNoDelay(true);
+                    s.setSoTimeout(20_000);
+                    java.io.InputStream in = s.getInputStream();
+                    java.io.OutputStream out = s.getOutputStream();
+                    for (int b = in.read(); b >= 0; b = in.read()) {
+                        out.write(b);
+                    }
+                } catch (IOException e) {
+                    // closed, or a probe gone: serve the next one
+                }
+            }
+        }
+
+        /** @return ms for the connect, {@value #ROUND_TRIPS} round trips and the close */
+        double probe() throws IOException {
+            long start = System.nanoTime();
+            try (java.net.Socket s = new java.net.Socket()) {
+                s.setTcpNoDelay(true);
+                s.setSoTimeout(20_000);
+                s.connect(server.getLocalSocketAddress(), 5_000);
+                java.io.InputStream in = s.getInputStream();
+                java.io.OutputStream out = s.getOutputStream();
+                for (int i = 0; i < ROUND_TRIPS; i++) {
+                    out.write(i);
+                    if (in.read() != i) {
+                        throw new IOException("the floor echo did not echo round trip " + i);
+                    }
+                }
+            }
+            return (System.nanoTime() - start) / 1e6;
+        }
+
+        @Override
+        public void close() throws IOException, InterruptedException {
+            server.close();
+            acceptor.join(5_000);
         }
     }
 

@@ -32,7 +32,8 @@ class ChurnTest {
         int slow = Integer.getInteger("churn.slow", 100);
         int threads = Integer.getInteger("churn.threads", 16);
         TcpTransportConfig listener = TcpTransportConfig.defaults().withPortReuse(false)
-                .withBacklog(Integer.getInteger("churn.backlog", TcpTransportConfig.DEFAULT_BACKLOG));
+                .withBacklog(Integer.getInteger("churn.backlog", TcpTransportConfig.DEFAULT_BACKLOG))
+                .withShards(Integer.getInteger("churn.shards", TcpTransportConfig.defaults().shards()));
         int maxHandshakes = Integer.getInteger("churn.maxHandshakes", 0);
         if (maxHandshakes > 0) {
             listener = listener.withMaxHandshakes(maxHandshakes);
@@ -46,12 +47,13 @@ class ChurnTest {
         listener = listener.withInboundRateLimit(new InboundRateLimit(rate,
                 Integer.getInteger("churn.inboundBurst", InboundRateLimit.DEFAULT_BURST), List.of("127.0.0.1/32")));
         boolean pinned = Boolean.getBoolean("churn.pinned");
-        boolean loadProcess = pinned || Boolean.getBoolean("churn.loadProcess");
+        int loadNice = Integer.getInteger("churn.loadNice", 0);
+        boolean loadProcess = pinned || loadNice != 0 || Boolean.getBoolean("churn.loadProcess");
         int runs = Integer.getInteger("churn.runs", 1);
         ChurnScenario.Result last = null;
         for (int i = 0; i < runs; i++) {
             last = ChurnScenario.run(new ChurnScenario.Plan(connections, threads, slow, listener, loadProcess,
-                    pinned, Integer.getInteger("churn.warmupDials", 50), Long.getLong("churn.dialGapMillis", 50)));
+                    pinned, loadNice, Integer.getInteger("churn.warmupDials", 50), Long.getLong("churn.dialGapMillis", 50)));
             System.out.println(last.json());
         }
         ChurnScenario.Result r = last;

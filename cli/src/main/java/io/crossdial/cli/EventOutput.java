@@ -13,23 +13,30 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * How {@code crossdial listen} prints inbound failures: without blocking the event loop that reports them, and
- * without a line per refused connection under a flood. The host calls {@link #report} on its accept and
- * connection event loops, where a write to a slow terminal or a full pipe would stall the listener. Lines go
- * to a queue of {@value #QUEUE} that a printer thread drains; a line that finds the queue full is counted,
- * not printed. A connection refused by a limit ({@link ConnectionLimitException}: the inbound rate or
- * handshakes per address, the connection limit) is printed once per limit and {@value #WINDOW_SECONDS} s
- * window; the rest of the window's refusals are counted and summed up in one line at the window's end (and at
- * {@link #close}): {@code refused 1234 more inbound connections in the last 10 s: inbound-rate-per-address
- * 1200, max-handshakes-per-address 34}, or with {@code --json} {@code {"event":"inbound-refused","seconds":10,
- * "counts":{"inbound-rate-per-address":1200,...},"notShown":0}}. go-libp2p's resource manager logs its
- * refusals the same way, summed up every 10 s. Thread-safe.
+ * Everything {@code crossdial listen} and {@code crossdial relay} print, in the order it was handed over, from one
+ * printer thread, so that no event loop ever writes to the terminal. The host reports connections, inbound
+ * failures, hole punches and listener changes on its accept and connection event loops, where a write to a slow
+ * terminal or a full pipe would stall the listener. Lines go to a queue of {@value #QUEUE}: {@link #print} (any
+ * thread) never blocks, and a line that finds the queue full is counted, not printed; {@link #printFromCommand}
+ * (the command's own thread) waits up to {@value #COMMAND_WAIT_MILLIS} ms for room first.
+ *
+ * <p>Inbound failures ({@link #inboundFailure}) are not printed one per refused connection under a flood: a
+ * connection refused by a limit ({@link ConnectionLimitException}: the inbound rate or handshakes per address,
+ * the connection limit) is printed once per limit and {@value #WINDOW_SECONDS} s window; the rest of the
+ * window's refusals are counted and summed up in one line at the window's end (and at {@link #close}):
+ * {@code refused 1234 more inbound connections in the last 10 s: inbound-rate-per-address 1200,
+ * max-handshakes-per-address 34}, or with {@code --json} {@code {"event":"inbound-refused","seconds":10,
+ * "counts":{"inbound-rate-per-address":1200,...},"notShown":0}}, where {@code notShown} counts the lines of the
+ * window that did not fit in the queue. go-libp2p's resource manager logs its refusals the same way, summed up
+ * every 10 s. Thread-safe.
  */
-final class InboundFailureLog implements AutoCloseable {
+final class EventOutput implements AutoCloseable {
     /** Lines waiting for the printer at most. */
     static final int QUEUE = 1024;
     /** Seconds per summary window. */
     static final long WINDOW_SECONDS = 10;
+    /** How long {@link #printFromCommand} waits for room in the queue at most, in ms. */
+    static final long COMMAND_WAIT_MILLIS = 10_000;
 
     private final boolean json;
     private final PrintStream out;
@@ -49,11 +56,11 @@ final class InboundFailureLog implements AutoCloseable {
      * @param json one JSON line per event instead of text
      * @param out where to print
      */
-    InboundFailureLog(boolean json, PrintStream out) {
+    EventOutput(boolean json, PrintStream out) {
         this(json, out, TimeUnit.SECONDS.toNanos(WINDOW_SECONDS));
     }
 
-    InboundFailureLog(boolean json, PrintStream out, long windowNanos) {
+    EventOutput(boolean json, PrintStream out, long windowNanos) {
         this.json = json;
         this.out = out;
         this.windowNanos = windowNanos;
@@ -61,18 +68,57 @@ final class InboundFailureLog implements AutoCloseable {
             refused.put(l, new AtomicLong());
             shown.put(l, new AtomicBoolean());
         }
-        printer = new Thread(this::print, "crossdial-inbound-log");
+        printer = new Thread(this::drain, "crossdial-output");
         printer.setDaemon(true);
         printer.start();
     }
 
+    /** @return whether this prints JSON lines */
+    boolean json() {
+        return json;
+    }
+
     /**
-     * Never blocks.
+     * Queues one line (or several, joined by newlines, printed together); never blocks. After {@link #close} the
+     * line is printed at once.
+     *
+     * @param line what to print, without its final newline
+     */
+    void print(String line) {
+        if (!open.get()) {
+            printNow(line);
+        } else if (!lines.offer(line)) {
+            notShown.incrementAndGet();
+        }
+    }
+
+    /**
+     * Queues one line like {@link #print}, waiting up to {@value #COMMAND_WAIT_MILLIS} ms for room: for the
+     * command's own thread, never an event loop.
+     *
+     * @param line what to print, without its final newline
+     * @throws InterruptedException if interrupted while waiting (the line is then counted as not shown)
+     */
+    void printFromCommand(String line) throws InterruptedException {
+        if (!open.get()) {
+            printNow(line);
+        } else if (!lines.offer(line, COMMAND_WAIT_MILLIS, TimeUnit.MILLISECONDS)) {
+            notShown.incrementAndGet();
+        }
+    }
+
+    private synchronized void printNow(String line) {
+        out.println(line);
+        out.flush();
+    }
+
+    /**
+     * Prints why an inbound connection failed, or counts it (see the class comment); never blocks.
      *
      * @param remote the peer's socket address, may be null
      * @param cause why its inbound connection failed or was refused
      */
-    void report(SocketAddress remote, Throwable cause) {
+    void inboundFailure(SocketAddress remote, Throwable cause) {
         ConnectionLimitException limit = cause instanceof ConnectionLimitException c ? c
                 : cause.getCause() instanceof ConnectionLimitException c ? c : null;
         if (limit != null && !shown.get(limit.limit()).compareAndSet(false, true)) {
@@ -87,19 +133,16 @@ final class InboundFailureLog implements AutoCloseable {
         } else {
             line = "inbound connection from " + remote + " failed: " + Main.oneLine(cause);
         }
-        if (!lines.offer(line)) {
-            notShown.incrementAndGet();
-        }
+        print(line);
     }
 
-    private void print() {
+    private void drain() {
         try {
             while (open.get()) {
                 long left = windowStart + windowNanos - System.nanoTime();
                 String line = left > 0 ? lines.poll(left, TimeUnit.NANOSECONDS) : null;
                 if (line != null) {
-                    out.println(line);
-                    out.flush();
+                    printNow(line);
                 } else if (System.nanoTime() - windowStart >= windowNanos) {
                     summarize();
                 }
@@ -143,15 +186,18 @@ final class InboundFailureLog implements AutoCloseable {
                 }
             }
             if (dropped > 0) {
-                b.append(total > 0 ? "; " : "").append(dropped).append(" inbound failures not shown (output "
-                        + "falling behind)");
+                b.append(total > 0 ? "; " : "").append(dropped).append(" lines not shown (output falling "
+                        + "behind)");
             }
             out.println(b);
         }
         out.flush();
     }
 
-    /** Stops the printer (waiting at most 2 s), prints what is queued and the last summary. */
+    /**
+     * Stops the printer (waiting at most 2 s), prints what is queued and the last summary; what is handed over
+     * after this is printed at once, on the caller's thread.
+     */
     @Override
     public void close() {
         if (!open.compareAndSet(true, false)) {
@@ -164,9 +210,12 @@ final class InboundFailureLog implements AutoCloseable {
             Thread.currentThread().interrupt();
         }
         for (String line; (line = lines.poll()) != null; ) {
-            out.println(line);
+            printNow(line);
         }
         summarize();
+        for (String line; (line = lines.poll()) != null; ) {
+            printNow(line); // queued by a print() that saw this open just before
+        }
         out.flush();
     }
 }

@@ -17,8 +17,11 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
-/** {@link InboundFailureLog}: one line per limit and window, the rest summed up, and never blocking the reporter. */
-class InboundFailureLogTest {
+/**
+ * {@link EventOutput}: lines in the order handed over, inbound refusals one per limit and window with the rest
+ * summed up, and never blocking the reporter.
+ */
+class EventOutputTest {
     private static final InetSocketAddress FROM = new InetSocketAddress("192.0.2.7", 4001);
 
     private static ConnectionLimitException refused(Limit limit) {
@@ -33,15 +36,15 @@ class InboundFailureLogTest {
     @Timeout(20)
     void theFirstRefusalOfEachLimitIsPrintedAndTheRestSummedUp() throws Exception {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-        InboundFailureLog log = new InboundFailureLog(false, new PrintStream(bytes, true, StandardCharsets.UTF_8),
+        EventOutput log = new EventOutput(false, new PrintStream(bytes, true, StandardCharsets.UTF_8),
                 TimeUnit.HOURS.toNanos(1));
         for (int i = 0; i < 5; i++) {
-            log.report(FROM, refused(Limit.INBOUND_RATE_PER_ADDRESS));
+            log.inboundFailure(FROM, refused(Limit.INBOUND_RATE_PER_ADDRESS));
         }
-        log.report(FROM, new IllegalStateException("wrapped", refused(Limit.MAX_HANDSHAKES_PER_ADDRESS)));
-        log.report(FROM, refused(Limit.MAX_HANDSHAKES_PER_ADDRESS));
-        log.report(FROM, new java.io.IOException("handshake timed out"));
-        log.report(FROM, new java.io.IOException("handshake timed out"));
+        log.inboundFailure(FROM, new IllegalStateException("wrapped", refused(Limit.MAX_HANDSHAKES_PER_ADDRESS)));
+        log.inboundFailure(FROM, refused(Limit.MAX_HANDSHAKES_PER_ADDRESS));
+        log.inboundFailure(FROM, new java.io.IOException("handshake timed out"));
+        log.inboundFailure(FROM, new java.io.IOException("handshake timed out"));
         log.close();
         assertEquals(List.of(
                 "inbound connection from /192.0.2.7:4001 failed: refused by inbound-rate-per-address",
@@ -59,15 +62,15 @@ class InboundFailureLogTest {
     @Timeout(20)
     void eachWindowPrintsItsFirstRefusalAgainAndJsonSumsUpPerOption() throws Exception {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-        InboundFailureLog log = new InboundFailureLog(true, new PrintStream(bytes, true, StandardCharsets.UTF_8),
+        EventOutput log = new EventOutput(true, new PrintStream(bytes, true, StandardCharsets.UTF_8),
                 TimeUnit.SECONDS.toNanos(1));
-        log.report(FROM, refused(Limit.MAX_CONNECTIONS));
-        log.report(FROM, refused(Limit.MAX_CONNECTIONS));
+        log.inboundFailure(FROM, refused(Limit.MAX_CONNECTIONS));
+        log.inboundFailure(FROM, refused(Limit.MAX_CONNECTIONS));
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
         while (lines(bytes).size() < 2 && System.nanoTime() < deadline) {
             Thread.sleep(10);
         }
-        log.report(FROM, refused(Limit.MAX_CONNECTIONS));
+        log.inboundFailure(FROM, refused(Limit.MAX_CONNECTIONS));
         log.close();
         List<String> out = lines(bytes);
         assertEquals(3, out.size(), out.toString());
@@ -102,21 +105,51 @@ class InboundFailureLogTest {
                 bytes.write(b, off, len);
             }
         };
-        InboundFailureLog log = new InboundFailureLog(false, new PrintStream(stuck, true, StandardCharsets.UTF_8),
+        EventOutput log = new EventOutput(false, new PrintStream(stuck, true, StandardCharsets.UTF_8),
                 TimeUnit.HOURS.toNanos(1));
-        log.report(FROM, new IOException("first"));
+        log.inboundFailure(FROM, new IOException("first"));
         assertTrue(writing.await(10, TimeUnit.SECONDS), "the printer took the first line");
         long start = System.nanoTime();
         for (int i = 0; i < 1999; i++) {
-            log.report(FROM, new IOException("failure " + i));
+            log.inboundFailure(FROM, new IOException("failure " + i));
         }
         assertTrue(System.nanoTime() - start < TimeUnit.SECONDS.toNanos(5), "report blocked");
         release.countDown();
         log.close();
         List<String> out = lines(bytes);
         // the printer holds "first"; the queue takes 1,024 of the other 1,999
-        assertEquals((1999 - InboundFailureLog.QUEUE) + " inbound failures not shown (output falling behind)",
+        assertEquals((1999 - EventOutput.QUEUE) + " lines not shown (output falling behind)",
                 out.get(out.size() - 1));
-        assertEquals(1 + InboundFailureLog.QUEUE + 1, out.size());
+        assertEquals(1 + EventOutput.QUEUE + 1, out.size());
+    }
+
+    @Test
+    @Timeout(20)
+    void linesComeOutInTheOrderHandedOverFromAnyThreadAndAfterCloseAtOnce() throws Exception {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        EventOutput out = new EventOutput(false, new PrintStream(bytes, true, StandardCharsets.UTF_8),
+                TimeUnit.HOURS.toNanos(1));
+        out.printFromCommand("crossdial listening as X\n  /ip4/127.0.0.1/tcp/1");
+        Thread loop = new Thread(() -> {
+            for (int i = 0; i < 100; i++) {
+                out.print("connection " + i);
+            }
+        });
+        loop.start();
+        loop.join(10_000);
+        out.inboundFailure(FROM, refused(Limit.MAX_CONNECTIONS));
+        out.inboundFailure(FROM, refused(Limit.MAX_CONNECTIONS));
+        out.close();
+        out.print("stats after close");
+        List<String> lines = lines(bytes);
+        assertEquals(List.of("crossdial listening as X", "  /ip4/127.0.0.1/tcp/1"), lines.subList(0, 2));
+        for (int i = 0; i < 100; i++) {
+            assertEquals("connection " + i, lines.get(2 + i));
+        }
+        assertEquals("inbound connection from /192.0.2.7:4001 failed: refused by max-connections", lines.get(102));
+        assertTrue(lines.get(103).matches("refused 1 more inbound connections in the last [0-9.]+ s: "
+                + "max-connections 1"), lines.get(103));
+        assertEquals("stats after close", lines.get(104));
+        assertEquals(105, lines.size());
     }
 }
