@@ -37,7 +37,10 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * GC and safepoints measures itself as much as the listener. With {@link Plan#pinned} (Linux, {@code taskset})
  * this JVM (listener and ordinary dialer) runs on CPU 0 and the load process on the others, so the load's own
  * CPU is not taken from the listener either; the kernel still does the load's TCP work for the listener's side
- * of each connection, and the listener accepts and closes every one.
+ * of each connection, and the listener accepts and closes every one. With {@link Plan#loadNice} the load runs
+ * under {@code nice} instead, on any CPU. Beside each dial, idle and loaded, it measures two floors
+ * ({@link FloorEcho}, {@link #cpuProbe}): what sharing the machine costs a bare TCP echo and a CPU-only task of
+ * the dial's size.
  *
  * <p>Every wait is bounded: connects 5 s, a probe dial 20 s, the churn {@code 10 min}.
  */

@@ -16,8 +16,9 @@ import org.junit.jupiter.api.Test;
  * {@value #MAX_HEAP_GROWTH_MIB} MiB of its baseline. The measurement of specs/reliability.md ("Churn") is the
  * same test with {@code -Dchurn.connections=10000 -Dchurn.slow=1000}; {@code -Dchurn.threads},
  * {@code -Dchurn.maxHandshakes}, {@code -Dchurn.maxHandshakesPerAddress} and {@code -Dchurn.backlog} change
- * the load and the listener; {@code -Dchurn.loadProcess=true} runs the load in a JVM of its own and
- * {@code -Dchurn.pinned=true} also puts it on other CPUs than the listener ({@code taskset}). The listener has the
+ * the load and the listener, {@code -Dchurn.shards} the listener's shards; {@code -Dchurn.loadProcess=true} runs
+ * the load in a JVM of its own, {@code -Dchurn.pinned=true} also puts it on other CPUs than the listener
+ * ({@code taskset}) and {@code -Dchurn.loadNice=N} runs it under {@code nice -n N} instead. The listener has the
  * default inbound rate limit with only 127.0.0.1 (the ordinary dialer) exempt ({@code -Dchurn.inboundRate=0} for
  * none, {@code -Dchurn.inboundBurst}); the idle baseline follows {@code -Dchurn.warmupDials} (50) dials, and the
  * ordinary dials are {@code -Dchurn.dialGapMillis} (50) apart; {@code -Dchurn.runs=N} runs it N times in this JVM
