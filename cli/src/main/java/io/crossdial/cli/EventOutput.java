@@ -73,11 +73,6 @@ final class EventOutput implements AutoCloseable {
         printer.start();
     }
 
-    /** @return whether this prints JSON lines */
-    boolean json() {
-        return json;
-    }
-
     /**
      * Queues one line (or several, joined by newlines, printed together); never blocks. After {@link #close} the
      * line is printed at once.
