@@ -72,6 +72,13 @@ final class HostOptions {
                     + "auto = one per processor; default 1")
     String shards = "1";
 
+    @Option(names = "--backlog", paramLabel = "N",
+            description = "Connections a listener holds before it has finished with them: half in the kernel's "
+                    + "accept queue (listen(2), capped by net.core.somaxconn), half in their handshake; a "
+                    + "listener that takes bursts of connections wants a larger one; default "
+                    + TcpTransportConfig.DEFAULT_BACKLOG)
+    int backlog = TcpTransportConfig.DEFAULT_BACKLOG;
+
     @Option(names = "--max-handshakes", paramLabel = "N",
             description = "Accepted connections per listener still in their handshake at once; at the limit the "
                     + "listener stops accepting until one finishes; default: half the backlog ("
@@ -114,7 +121,7 @@ final class HostOptions {
             }
         }
         try {
-            return TcpTransportConfig.defaults().withShards(n).withMaxHandshakes(maxHandshakes)
+            return TcpTransportConfig.defaults().withShards(n).withBacklog(backlog).withMaxHandshakes(maxHandshakes)
                     .withMaxConnections(maxConnections).withMaxHandshakesPerAddress(maxHandshakesPerAddress)
                     .withInboundRateLimit(inboundRateLimit());
         } catch (IllegalArgumentException e) {

@@ -116,6 +116,31 @@ class ListenCliLimitsTest {
         }
     }
 
+    @Test
+    @Timeout(60)
+    void theBacklogFlagSetsTheHandshakeLimitToHalfOfIt() throws IOException {
+        try (LabPeer listener = LabPeer.start("listen", new ProcessBuilder(crossdial("listen", "--listen",
+                "/ip4/127.0.0.1/tcp/0", "--backlog", "8192", "--json", "--stats-seconds", "1")))) {
+            listeningOn(listener);
+            Map<String, Object> stats = awaitStats(listener, s -> true, Duration.ofSeconds(20), "a stats line");
+            assertEquals(4096, number(firstListener(stats), "maxHandshakes"), stats.toString());
+        }
+    }
+
+    @Test
+    @Timeout(60)
+    void aBacklogOfOneIsAUsageError() throws Exception {
+        Process bad = new ProcessBuilder(crossdial("listen", "--backlog", "1")).redirectErrorStream(true).start();
+        try {
+            assertTrue(bad.waitFor(30, java.util.concurrent.TimeUnit.SECONDS), "exited");
+            String output = new String(bad.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+            assertEquals(2, bad.exitValue(), output);
+            assertTrue(output.contains("backlog must be > 1: 1"), output);
+        } finally {
+            bad.destroyForcibly();
+        }
+    }
+
     private static InetSocketAddress listeningOn(LabPeer listener) {
         Map<String, Object> listening = listener.awaitEvent("listening", ListenRuns.LINE_WAIT);
         List<?> addrs = (List<?>) listening.get("multiaddrs");
