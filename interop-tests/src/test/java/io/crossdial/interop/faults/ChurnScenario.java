@@ -185,7 +185,7 @@ final class ChurnScenario {
             long heapBaseline = heapAfterGc();
 
             load = plan.loadProcess ? processLoad(plan, address, cpus) : localLoad(plan, address);
-            long acceptCpuStart = threadCpuNanos("crossdial-acc");
+            long acceptCpuStart = threadCpuNanos("crossdial-accept");
             long processCpuStart = processCpuNanos();
             load.startChurn();
             long churnStart = System.nanoTime();
@@ -210,7 +210,7 @@ final class ChurnScenario {
                 }
             }
             long churnWall = System.nanoTime() - churnStart;
-            long acceptCpu = threadCpuNanos("crossdial-acc") - acceptCpuStart;
+            long acceptCpu = threadCpuNanos("crossdial-accept") - acceptCpuStart;
             long processCpu = processCpuNanos() - processCpuStart;
             ChurnLoad.Counts counts = load.finish();
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
@@ -221,7 +221,8 @@ final class ChurnScenario {
             ListenerStats stats = listener.transport().listeners().get(0).stats();
             long heapAfter = heapAfterGc();
             return new Result(plan, percentile(idle, 0.5), loaded, failed, percentile(idleFloor, 0.5), loadedFloor,
-                    percentile(idleCpu, 0.5), loadedCpu, new Cpu(churnWall, acceptCpu, processCpu), counts, stats, heapBaseline, heapPeak, heapAfter);
+                    percentile(idleCpu, 0.5), loadedCpu, new Cpu(churnWall, acceptCpu, processCpu), counts, stats,
+                    heapBaseline, heapPeak, heapAfter);
         } finally {
             if (load != null) {
                 load.close();
@@ -330,30 +331,18 @@ final class ChurnScenario {
     }
 
     /**
-     * @param prefix the start of the threads' names as Linux keeps them (15 characters at most)
-     * @return the CPU time (user and system) of this JVM's threads whose names start so, in ns; 0 where
-     *     {@code /proc} is not Linux's
+     * @param prefix the start of the threads' names
+     * @return the CPU time (user and system) of this JVM's live threads whose names start so, in ns
      */
-    static long threadCpuNanos(String prefix) throws IOException {
-        java.io.File[] tasks = new java.io.File("/proc/self/task").listFiles();
-        if (tasks == null) {
-            return 0;
-        }
-        long ticks = 0;
-        for (java.io.File task : tasks) {
-            try {
-                if (!java.nio.file.Files.readString(task.toPath().resolve("comm")).startsWith(prefix)) {
-                    continue;
-                }
-                String stat = java.nio.file.Files.readString(task.toPath().resolve("stat"));
-                // the fields after "(comm) ": state is field 3, utime 14 and stime 15
-                String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
-                ticks += Long.parseLong(f[11]) + Long.parseLong(f[12]);
-            } catch (java.nio.file.NoSuchFileException e) {
-                // the thread ended
+    static long threadCpuNanos(String prefix) {
+        java.lang.management.ThreadMXBean mx = ManagementFactory.getThreadMXBean();
+        long nanos = 0;
+        for (Thread t : Thread.getAllStackTraces().keySet()) {
+            if (t.getName().startsWith(prefix)) {
+                nanos += Math.max(0, mx.getThreadCpuTime(t.getId())); // -1: ended meanwhile
             }
         }
-        return ticks * 10_000_000L; // USER_HZ is 100 on Linux
+        return nanos;
     }
 
     /** @return this JVM's CPU time (all threads, user and system) in ns, or -1 */
